@@ -1,0 +1,118 @@
+/**
+ * Validation of the EventBridge events the monitor subscribes to. Everything that reaches the SSM
+ * API is checked here first, so a malformed event fails with a message naming the field and never
+ * causes a call or a publish.
+ */
+
+export const TASK_EXECUTION_DETAIL_TYPE = 'Maintenance Window Task Execution State-change Notification';
+
+/** Task execution statuses after which the invocation list no longer changes. */
+export const TERMINAL_TASK_STATUSES = ['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
+export type TerminalTaskStatus = (typeof TERMINAL_TASK_STATUSES)[number];
+
+const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UUID_SHAPE = 'a 36-character UUID';
+
+/** A task execution that reached a terminal status, as the monitor uses it. */
+export interface TaskExecutionEvent {
+  readonly windowId: string;
+  readonly windowExecutionId: string;
+  readonly taskExecutionId: string;
+  readonly status: TerminalTaskStatus;
+  readonly startTime?: Date;
+  readonly endTime: Date;
+}
+
+/** The event does not have the shape the monitor needs; retrying it cannot help. */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+
+  constructor(
+    readonly field: string,
+    expected: string,
+    actual: unknown,
+  ) {
+    super(`Invalid event: ${field} must be ${expected}, got ${describe(actual)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 60)}...` : value;
+    return JSON.stringify(shown);
+  }
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function matching(record: Record<string, unknown>, field: string, pattern: RegExp, shape: string): string {
+  const value = record[field];
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new InvalidEventError(`detail.${field}`, shape, value);
+  }
+  return value;
+}
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an optional ISO 8601 timestamp; the fraction may have any number of digits. */
+function timestamp(value: unknown, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'string' && ISO_8601.test(value) ? new Date(value) : undefined;
+  if (parsed === undefined || Number.isNaN(parsed.getTime())) {
+    throw new InvalidEventError(field, 'an ISO 8601 timestamp', value);
+  }
+  return parsed;
+}
+
+/**
+ * Checks that `event` is a `Maintenance Window Task Execution State-change Notification` from
+ * `aws.ssm` at a terminal status with IDs the SSM API accepts.
+ *
+ * @throws InvalidEventError naming the first field that is missing or ill-formed.
+ */
+export function parseTaskExecutionEvent(event: unknown): TaskExecutionEvent {
+  if (!isRecord(event)) throw new InvalidEventError('event', 'an EventBridge event object', event);
+  if (event.source !== 'aws.ssm') throw new InvalidEventError('source', '"aws.ssm"', event.source);
+  if (event['detail-type'] !== TASK_EXECUTION_DETAIL_TYPE) {
+    throw new InvalidEventError(
+      'detail-type',
+      JSON.stringify(TASK_EXECUTION_DETAIL_TYPE),
+      event['detail-type'],
+    );
+  }
+  const detail = event.detail;
+  if (!isRecord(detail)) throw new InvalidEventError('detail', 'an object', detail);
+
+  const windowId = matching(detail, 'window-id', WINDOW_ID, '"mw-" followed by 17 lowercase hex digits');
+  const windowExecutionId = matching(detail, 'window-execution-id', UUID, UUID_SHAPE);
+  const taskExecutionId = matching(detail, 'task-execution-id', UUID, UUID_SHAPE);
+
+  const status = detail.status;
+  if (!TERMINAL_TASK_STATUSES.includes(status as TerminalTaskStatus)) {
+    throw new InvalidEventError('detail.status', `one of ${TERMINAL_TASK_STATUSES.join(', ')}`, status);
+  }
+
+  const startTime = timestamp(detail['start-time'], 'detail.start-time');
+  // A terminal task execution normally carries end-time; the event time is the next best clock.
+  const endTime = timestamp(detail['end-time'], 'detail.end-time') ?? timestamp(event.time, 'time');
+  if (endTime === undefined) {
+    throw new InvalidEventError('detail.end-time', 'an ISO 8601 timestamp', undefined);
+  }
+
+  return {
+    windowId,
+    windowExecutionId,
+    taskExecutionId,
+    status: status as TerminalTaskStatus,
+    ...(startTime ? { startTime } : {}),
+    endTime,
+  };
+}

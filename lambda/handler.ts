@@ -1,0 +1,45 @@
+/**
+ * Lambda entry point: validates the event, tags the logs, runs the monitor, maps errors.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
+import { readConfig } from './config';
+import { InvalidEventError, parseTaskExecutionEvent } from './event';
+import { reportTaskExecution, type TaskReport } from './monitor';
+
+const config = readConfig(process.env);
+const logger = new Logger();
+// Throttling is retried with the SDK's exponential backoff; a few more attempts than the default
+// three ride out a burst of window executions hitting SSM at once.
+const clientConfig = { maxAttempts: 6 };
+const clients = {
+  ssm: new SSMClient(clientConfig),
+  cloudWatch: new CloudWatchClient(clientConfig),
+  sns: new SNSClient(clientConfig),
+};
+
+export async function handler(event: unknown, context: Context): Promise<TaskReport> {
+  logger.addContext(context);
+  try {
+    const execution = parseTaskExecutionEvent(event);
+    logger.appendKeys({
+      windowId: execution.windowId,
+      windowExecutionId: execution.windowExecutionId,
+      taskExecutionId: execution.taskExecutionId,
+    });
+    return await reportTaskExecution(execution, clients, config, logger);
+  } catch (error: unknown) {
+    if (error instanceof InvalidEventError) {
+      logger.error('Rejected malformed event; nothing was published', { field: error.field, error });
+    } else {
+      logger.error('Failed to report the task execution', { error });
+    }
+    // Rethrown so the invocation fails and the event goes to Lambda's retries and failure destination.
+    throw error;
+  } finally {
+    logger.resetKeys();
+  }
+}

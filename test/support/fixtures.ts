@@ -1,0 +1,144 @@
+/**
+ * Realistic, deterministic maintenance-window data with IDs valid for the SSM API (unlike the
+ * samples in AWS's documentation).
+ */
+import type {
+  FakeInvocation,
+  FakeTaskExecution,
+  FakeWindowExecution,
+  InvocationStatus,
+  TaskType,
+} from './fake-aws';
+
+let sequence = 0;
+
+/** A valid v4-shaped UUID, unique within the test process and reproducible from run to run. */
+export function uuid(): string {
+  sequence++;
+  const hex = sequence.toString(16).padStart(12, '0');
+  return `5eed0000-0000-4000-8000-${hex}`;
+}
+
+/** A valid maintenance window ID, `mw-` + 17 hex digits. */
+export function windowId(n = 1): string {
+  return `mw-${n.toString(16).padStart(17, '0')}`;
+}
+
+function instanceId(n: number): string {
+  return `i-${n.toString(16).padStart(17, '0')}`;
+}
+
+const STATUS_DETAILS: Record<InvocationStatus, string> = {
+  PENDING: 'Pending',
+  IN_PROGRESS: 'InProgress',
+  SUCCESS: 'Success',
+  FAILED: 'Failed',
+  TIMED_OUT: 'Execution Timed Out',
+  CANCELLING: 'Cancelling',
+  CANCELLED: 'Cancelled',
+  SKIPPED_OVERLAPPING: 'Skipped',
+};
+
+/** `Parameters` as SSM records it for each task type; it includes a secret the monitor must never show. */
+function parameters(taskType: TaskType, instance: string): string {
+  switch (taskType) {
+    case 'RUN_COMMAND':
+      return JSON.stringify({
+        documentName: 'AWS-RunPatchBaseline',
+        instanceIds: [instance],
+        parameters: {
+          Operation: ['Install'],
+          RebootOption: ['RebootIfNeeded'],
+          InstallOverrideList: ['s3://secret-bucket/token=hunter2'],
+        },
+        maxConcurrency: '10%',
+        maxErrors: '5%',
+        timeoutSeconds: 3600,
+      });
+    case 'AUTOMATION':
+      return JSON.stringify({
+        documentName: 'AWS-RestartEC2Instance',
+        parameters: {
+          InstanceId: [instance],
+          AutomationAssumeRole: ['arn:aws:iam::123456789012:role/hunter2'],
+        },
+      });
+    case 'STEP_FUNCTIONS':
+      return JSON.stringify({ input: JSON.stringify({ instance, apiKey: 'hunter2' }), name: 'patch-run' });
+    case 'LAMBDA':
+      return JSON.stringify({
+        payload: Buffer.from(JSON.stringify({ instance, apiKey: 'hunter2' })).toString('base64'),
+      });
+  }
+}
+
+export type StatusCounts = Partial<Record<InvocationStatus, number>>;
+
+/**
+ * A task execution with `counts` invocations of each status, interleaved so that failures spread
+ * across pages as they would in a real fleet.
+ */
+export function taskExecution(taskType: TaskType, counts: StatusCounts): FakeTaskExecution {
+  const statuses = Object.entries(counts).flatMap(([status, n]) =>
+    Array.from({ length: n ?? 0 }, () => status as InvocationStatus),
+  );
+  // Deterministic interleave: stride through the list with a step coprime to its length.
+  const step = statuses.length > 2 ? coprimeStep(statuses.length) : 1;
+  const ordered = statuses.map((_, i) => statuses[(i * step) % statuses.length] as InvocationStatus);
+  const windowTargetId = uuid();
+  const started = Date.parse('2026-11-28T02:00:00Z');
+  const invocations = ordered.map((status, i): FakeInvocation => {
+    const instance = instanceId(0x1000 + sequence + i);
+    return {
+      InvocationId: uuid(),
+      ExecutionId: uuid(),
+      TaskType: taskType,
+      Parameters: parameters(taskType, instance),
+      Status: status,
+      StatusDetails: STATUS_DETAILS[status],
+      StartTime: new Date(started + i * 1000),
+      EndTime: new Date(started + i * 1000 + 90_000),
+      OwnerInformation: 'team=payments;oncall=hunter2',
+      WindowTargetId: windowTargetId,
+    };
+  });
+  return { taskExecutionId: uuid(), taskType, invocations };
+}
+
+function coprimeStep(n: number): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  let step = Math.max(2, Math.floor(n * 0.618));
+  while (gcd(step, n) !== 1) step++;
+  return step;
+}
+
+export function windowExecution(tasks: FakeTaskExecution[], window = windowId()): FakeWindowExecution {
+  return { windowId: window, windowExecutionId: uuid(), tasks };
+}
+
+/** The EventBridge event SSM sends when `task` of `execution` ends. */
+export function taskExecutionEvent(
+  execution: FakeWindowExecution,
+  task: FakeTaskExecution,
+  status = 'SUCCESS',
+  endTime = new Date(),
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: uuid(),
+    'detail-type': 'Maintenance Window Task Execution State-change Notification',
+    source: 'aws.ssm',
+    account: '123456789012',
+    time: endTime.toISOString().replace(/\.\d+Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [`arn:aws:ssm:us-east-1:123456789012:maintenancewindow/${execution.windowId}`],
+    detail: {
+      'start-time': new Date(endTime.getTime() - 600_000).toISOString().replace('Z', '273Z'),
+      'task-execution-id': task.taskExecutionId,
+      'end-time': endTime.toISOString(),
+      'window-id': execution.windowId,
+      'window-execution-id': execution.windowExecutionId,
+      status,
+    },
+  };
+}
