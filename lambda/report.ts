@@ -153,8 +153,8 @@ const MAX_SUBJECT_LENGTH = 99;
 /** Printable ASCII only, one line, at most 99 characters, as SNS requires of e-mail subjects. */
 export function safeSubject(text: string): string {
   const printable = text
-    .replace(/[^\x20-\x7e]/g, '?')
     .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
     .trim();
   return printable.length > MAX_SUBJECT_LENGTH
     ? `${printable.slice(0, MAX_SUBJECT_LENGTH - 3)}...`

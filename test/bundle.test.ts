@@ -199,6 +199,33 @@ describe('the deployed bundle', () => {
     });
   });
 
+  it('makes only the calls its role allows, and its role allows only the calls it makes', async () => {
+    // Prepare: a run with failures uses every service
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 2 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const run = await invoke(taskExecutionEvent(execution, task));
+
+    // Assess
+    expect(run.ok).toBe(true);
+    const iamPrefix = { ssm: 'ssm', monitoring: 'cloudwatch', sns: 'sns' } as const;
+    const called = [
+      ...new Set(fake.calls.map((call) => `${iamPrefix[call.service]}:${call.operation}`)),
+    ].sort();
+    // Writing logs and using the topic's key are done on the function's behalf, not by its code.
+    const granted = fn.allowedActions.filter(
+      (action) => !action.startsWith('logs:') && !action.startsWith('kms:'),
+    );
+    expect(called).toEqual(granted);
+    expect(called).toEqual([
+      'cloudwatch:PutMetricData',
+      'sns:Publish',
+      'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+    ]);
+  });
+
   it('fails at init when the topic variable is missing', async () => {
     // Act
     const run = await invoke({}, { ALERT_TOPIC_ARN: '' });

@@ -18,7 +18,7 @@ declare module 'vitest' {
 const ROOT = path.resolve(__dirname, '..');
 
 /** The environment of a machine with no AWS configuration at all. */
-export function credentialFreeEnv(): NodeJS.ProcessEnv {
+function credentialFreeEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
   return { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' };
 }

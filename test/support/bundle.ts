@@ -16,6 +16,8 @@ export interface DeployedFunction {
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly assetDir: string;
+  /** IAM actions the function's role allows, from the inline policies attached to it. */
+  readonly allowedActions: readonly string[];
   /** Environment variables as the template has them: literals, or intrinsics such as `{ Ref }`. */
   readonly environment: Record<string, unknown>;
 }
@@ -29,8 +31,18 @@ interface FunctionProperties {
   Environment?: { Variables?: Record<string, unknown> };
 }
 
+interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
 interface Template {
-  Resources: Record<string, { Type: string; Properties: FunctionProperties }>;
+  Resources: Record<
+    string,
+    { Type: string; Properties: FunctionProperties & { PolicyDocument?: { Statement: PolicyStatement[] } } }
+  >;
 }
 
 interface Manifest {
@@ -60,8 +72,10 @@ export function deployedFunctions(assemblyDir: string): DeployedFunction[] {
       const assetDir = assetDirs.get(String(props.Code?.S3Key));
       if (!assetDir)
         throw new Error(`${logicalId}: no asset in the assembly for ${JSON.stringify(props.Code)}`);
+      const role = (props as { Role?: { 'Fn::GetAtt'?: string[] } }).Role?.['Fn::GetAtt']?.[0];
       functions.push({
         logicalId,
+        allowedActions: allowedActions(template, role),
         handler: props.Handler,
         runtime: props.Runtime,
         memorySize: props.MemorySize ?? 128,
@@ -72,6 +86,19 @@ export function deployedFunctions(assemblyDir: string): DeployedFunction[] {
     }
   }
   return functions;
+}
+
+function allowedActions(template: Template, role: string | undefined): string[] {
+  const actions = new Set<string>();
+  for (const resource of Object.values(template.Resources)) {
+    const roles = (resource.Properties as { Roles?: { Ref?: string }[] }).Roles ?? [];
+    if (resource.Type !== 'AWS::IAM::Policy' || !roles.some((r) => r.Ref === role)) continue;
+    for (const statement of resource.Properties.PolicyDocument?.Statement ?? []) {
+      if (statement.Effect !== 'Allow') continue;
+      for (const action of [statement.Action].flat()) actions.add(action);
+    }
+  }
+  return [...actions].sort();
 }
 
 function assetDirectoriesByObjectKey(assemblyDir: string): Map<string, string> {

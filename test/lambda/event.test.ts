@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidEventError, parseTaskExecutionEvent } from '../../lambda/event';
+
+const SAMPLES = path.join(__dirname, '..', '..', '..', 'shared', 'aws-events');
+
+function validEvent(detail: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
+  return {
+    version: '0',
+    id: '01234567-0123-0123-0123-0123456789ab',
+    'detail-type': 'Maintenance Window Task Execution State-change Notification',
+    source: 'aws.ssm',
+    time: '2025-06-02T14:52:18Z',
+    detail: {
+      'start-time': '2025-06-02T14:48:28.039273Z',
+      'task-execution-id': '6417e808-7f35-4d1a-843f-123456789012',
+      'end-time': '2025-06-02T14:52:18.083773Z',
+      'window-id': 'mw-0ed7251d3fcf6e0c2',
+      'window-execution-id': '14bea65d-5ccc-462d-a2f3-e99c81234567',
+      status: 'SUCCESS',
+      ...detail,
+    },
+    ...top,
+  };
+}
+
+function rejection(event: unknown): InvalidEventError {
+  try {
+    parseTaskExecutionEvent(event);
+  } catch (error) {
+    if (error instanceof InvalidEventError) return error;
+    throw error;
+  }
+  throw new Error('expected the event to be rejected');
+}
+
+describe('parseTaskExecutionEvent', () => {
+  it('reads the IDs, status and timestamps with microsecond fractions', () => {
+    expect(parseTaskExecutionEvent(validEvent())).toEqual({
+      windowId: 'mw-0ed7251d3fcf6e0c2',
+      windowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c81234567',
+      taskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
+      status: 'SUCCESS',
+      startTime: new Date('2025-06-02T14:48:28.039Z'),
+      endTime: new Date('2025-06-02T14:52:18.083Z'),
+    });
+  });
+
+  it.each(['FAILED', 'TIMED_OUT', 'CANCELLED'])('accepts the terminal status %s', (status) => {
+    expect(parseTaskExecutionEvent(validEvent({ status })).status).toBe(status);
+  });
+
+  it('falls back to the event time when end-time is absent', () => {
+    const parsed = parseTaskExecutionEvent(validEvent({ 'end-time': undefined, 'start-time': undefined }));
+    expect(parsed.endTime).toEqual(new Date('2025-06-02T14:52:18Z'));
+    expect(parsed.startTime).toBeUndefined();
+  });
+
+  it('rejects the AWS documentation sample, whose window execution ID is not a UUID', () => {
+    const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'task-execution-success.json'), 'utf8'));
+    const error = rejection(sample);
+    expect(error.field).toBe('detail.window-execution-id');
+    expect(error.message).toBe(
+      'Invalid event: detail.window-execution-id must be a 36-character UUID, got "14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE"',
+    );
+  });
+
+  it('rejects the window-level sample: another detail-type', () => {
+    const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'window-execution-success.json'), 'utf8'));
+    expect(rejection(sample).field).toBe('detail-type');
+  });
+
+  it.each([
+    ['a non-object event', 'not an event', 'event', 'an EventBridge event object, got "not an event"'],
+    ['null', null, 'event', 'an EventBridge event object, got null'],
+    ['another source', validEvent({}, { source: 'aws.ec2' }), 'source', '"aws.ssm", got "aws.ec2"'],
+    [
+      'a misspelt detail-type',
+      validEvent({}, { 'detail-type': 'Maintenance Window Task Execution State-change' }),
+      'detail-type',
+      '"Maintenance Window Task Execution State-change Notification", got "Maintenance Window Task Execution State-change"',
+    ],
+    ['a missing detail', validEvent({}, { detail: undefined }), 'detail', 'an object, got nothing'],
+    ['an array detail', validEvent({}, { detail: [] }), 'detail', 'an object, got an array'],
+    [
+      'an 18-digit window id',
+      validEvent({ 'window-id': 'mw-123456789012345678' }),
+      'detail.window-id',
+      '"mw-" followed by 17 lowercase hex digits, got "mw-123456789012345678"',
+    ],
+    [
+      'a numeric window id',
+      validEvent({ 'window-id': 42 }),
+      'detail.window-id',
+      '"mw-" followed by 17 lowercase hex digits, got number 42',
+    ],
+    [
+      'a missing task execution id',
+      validEvent({ 'task-execution-id': undefined }),
+      'detail.task-execution-id',
+      'a 36-character UUID, got nothing',
+    ],
+    [
+      'a non-terminal status',
+      validEvent({ status: 'IN_PROGRESS' }),
+      'detail.status',
+      'one of SUCCESS, FAILED, TIMED_OUT, CANCELLED, got "IN_PROGRESS"',
+    ],
+    [
+      'an object status',
+      validEvent({ status: {} }),
+      'detail.status',
+      'one of SUCCESS, FAILED, TIMED_OUT, CANCELLED, got an object',
+    ],
+    [
+      'an unparseable end-time',
+      validEvent({ 'end-time': 'yesterday' }),
+      'detail.end-time',
+      'an ISO 8601 timestamp, got "yesterday"',
+    ],
+    [
+      'an impossible start-time',
+      validEvent({ 'start-time': '2025-13-45T99:00:00Z' }),
+      'detail.start-time',
+      'an ISO 8601 timestamp, got "2025-13-45T99:00:00Z"',
+    ],
+    [
+      'no clock at all',
+      validEvent({ 'end-time': undefined }, { time: undefined }),
+      'detail.end-time',
+      'an ISO 8601 timestamp, got nothing',
+    ],
+  ])('rejects %s, naming the field', (_, event, field, expectation) => {
+    const error = rejection(event);
+    expect(error.name).toBe('InvalidEventError');
+    expect(error.field).toBe(field);
+    expect(error.message).toBe(`Invalid event: ${field} must be ${expectation}`);
+  });
+
+  it('shortens long values in the message', () => {
+    const error = rejection(validEvent({ 'window-id': 'x'.repeat(5000) }));
+    expect(error.message.length).toBeLessThan(200);
+    expect(error.message).toContain('...');
+  });
+});

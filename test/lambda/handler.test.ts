@@ -1,0 +1,258 @@
+/**
+ * The handler against mocked SDK clients: call order, arguments and error mapping. The same code,
+ * bundled, is run against the local AWS endpoint in test/bundle.test.ts.
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  DescribeMaintenanceWindowExecutionTaskInvocationsCommand,
+  DoesNotExistException,
+  type MaintenanceWindowExecutionStatus,
+  type MaintenanceWindowExecutionTaskInvocationIdentity,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const ssm = mockClient(SSMClient);
+const cloudWatch = mockClient(CloudWatchClient);
+const sns = mockClient(SNSClient);
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
+const WINDOW_ID = 'mw-0ed7251d3fcf6e0c2';
+const WINDOW_EXECUTION_ID = '14bea65d-5ccc-462d-a2f3-e99c81234567';
+const TASK_ID = '6417e808-7f35-4d1a-843f-123456789012';
+
+const EVENT = {
+  source: 'aws.ssm',
+  'detail-type': 'Maintenance Window Task Execution State-change Notification',
+  time: '2026-11-28T02:10:00Z',
+  detail: {
+    'window-id': WINDOW_ID,
+    'window-execution-id': WINDOW_EXECUTION_ID,
+    'task-execution-id': TASK_ID,
+    status: 'FAILED',
+    'start-time': '2026-11-28T02:00:00.5Z',
+    'end-time': '2026-11-28T02:10:00.25Z',
+  },
+};
+
+const CONTEXT = {
+  functionName: 'monitor',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:monitor',
+  memoryLimitInMB: '256',
+} as Context;
+
+function invocations(
+  status: MaintenanceWindowExecutionStatus,
+  count: number,
+  offset = 0,
+): MaintenanceWindowExecutionTaskInvocationIdentity[] {
+  return Array.from({ length: count }, (_, i) => ({
+    InvocationId: `00000000-0000-4000-8000-${(offset + i).toString(16).padStart(12, '0')}`,
+    Status: status,
+    TaskType: 'RUN_COMMAND',
+    Parameters: JSON.stringify({
+      instanceIds: [`i-${(offset + i).toString(16).padStart(17, '0')}`],
+      secret: 'hunter2',
+    }),
+    OwnerInformation: 'hunter2',
+  }));
+}
+
+async function loadHandler() {
+  vi.resetModules();
+  return (await import('../../lambda/handler')).handler;
+}
+
+let logs: string[];
+
+beforeEach(() => {
+  ssm.reset();
+  cloudWatch.reset();
+  sns.reset();
+  vi.stubEnv('ALERT_TOPIC_ARN', TOPIC_ARN);
+  vi.stubEnv('METRIC_NAMESPACE', 'MaintenanceWindowMonitor');
+  logs = [];
+  for (const method of ['info', 'error', 'warn', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((line: string) => {
+      logs.push(line);
+    });
+  }
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+describe('handler', () => {
+  it('reads every page, publishes metrics once, then alerts', async () => {
+    // Prepare
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .resolvesOnce({
+        WindowExecutionTaskInvocationIdentities: invocations('SUCCESS', 100),
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({
+        WindowExecutionTaskInvocationIdentities: invocations('FAILED', 100, 100),
+        NextToken: 'page-3',
+      })
+      .resolvesOnce({ WindowExecutionTaskInvocationIdentities: invocations('TIMED_OUT', 7, 200) });
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    const handler = await loadHandler();
+
+    // Act
+    const report = await handler(EVENT, CONTEXT);
+
+    // Assess
+    expect(report).toEqual({ total: 207, failed: 100, timedOut: 7, alertMessageId: 'message-1' });
+    expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 3);
+    expect(ssm).toHaveReceivedNthCommandWith(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 1, {
+      WindowExecutionId: WINDOW_EXECUTION_ID,
+      TaskId: TASK_ID,
+      MaxResults: 100,
+    });
+    expect(ssm).toHaveReceivedNthCommandWith(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 3, {
+      NextToken: 'page-3',
+      MaxResults: 100,
+    });
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(cloudWatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      Namespace: 'MaintenanceWindowMonitor',
+    });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC_ARN,
+      MessageAttributes: {
+        window_id: { DataType: 'String', StringValue: WINDOW_ID },
+        status: { DataType: 'String', StringValue: 'FAILED' },
+      },
+    });
+    const counted = logs
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'Counted task invocations');
+    expect(counted).toMatchObject({
+      windowId: WINDOW_ID,
+      windowExecutionId: WINDOW_EXECUTION_ID,
+      taskExecutionId: TASK_ID,
+      pages: 3,
+      total: 207,
+    });
+    expect(logs.join('\n')).not.toContain('hunter2');
+  });
+
+  it('publishes metrics but no alert for a clean run', async () => {
+    // Prepare
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
+      WindowExecutionTaskInvocationIdentities: invocations('SUCCESS', 12),
+    });
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const handler = await loadHandler();
+
+    // Act
+    const report = await handler(EVENT, CONTEXT);
+
+    // Assess
+    expect(report).toEqual({ total: 12, failed: 0, timedOut: 0 });
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('rejects a malformed event before any AWS call and logs the field', async () => {
+    // Prepare
+    const handler = await loadHandler();
+
+    // Act
+    const call = handler(
+      { ...EVENT, detail: { ...EVENT.detail, 'task-execution-id': 'c9b05aba-197f-4d8d-be34-e73fbEXAMPLE' } },
+      CONTEXT,
+    );
+
+    // Assess
+    await expect(call).rejects.toMatchObject({
+      name: 'InvalidEventError',
+      field: 'detail.task-execution-id',
+    });
+    expect(ssm).not.toHaveReceivedAnyCommand();
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
+    expect(JSON.parse(logs.at(-1) ?? '{}')).toMatchObject({
+      level: 'ERROR',
+      field: 'detail.task-execution-id',
+    });
+  });
+
+  it('publishes nothing and rethrows when the execution no longer exists', async () => {
+    // Prepare
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .rejects(new DoesNotExistException({ message: 'does not exist', $metadata: {} }));
+    const handler = await loadHandler();
+
+    // Act
+    const call = handler(EVENT, CONTEXT);
+
+    // Assess
+    await expect(call).rejects.toBeInstanceOf(DoesNotExistException);
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
+    expect(JSON.parse(logs.at(-1) ?? '{}')).toMatchObject({
+      level: 'ERROR',
+      message: 'Failed to report the task execution',
+      windowExecutionId: WINDOW_EXECUTION_ID,
+    });
+  });
+
+  it('does not alert when the metrics could not be published', async () => {
+    // Prepare
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
+      WindowExecutionTaskInvocationIdentities: invocations('FAILED', 3),
+    });
+    cloudWatch.on(PutMetricDataCommand).rejects(new Error('CloudWatch is down'));
+    const handler = await loadHandler();
+
+    // Act
+    const call = handler(EVENT, CONTEXT);
+
+    // Assess
+    await expect(call).rejects.toThrow('CloudWatch is down');
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it("does not carry one execution's log keys into the next invocation", async () => {
+    // Prepare
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({});
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const handler = await loadHandler();
+    await handler(EVENT, CONTEXT);
+
+    // Act
+    await expect(handler({ source: 'aws.ssm' }, CONTEXT)).rejects.toThrow('detail-type');
+
+    // Assess
+    expect(JSON.parse(logs.at(-1) ?? '{}').windowId).toBeUndefined();
+  });
+});
+
+describe('configuration at cold start', () => {
+  it.each([
+    ['ALERT_TOPIC_ARN', '', 'Environment variable ALERT_TOPIC_ARN is not set'],
+    ['METRIC_NAMESPACE', '  ', 'Environment variable METRIC_NAMESPACE is not set'],
+    [
+      'ALERT_TOPIC_ARN',
+      'alerts',
+      'Environment variable ALERT_TOPIC_ARN must be an SNS topic ARN, got "alerts"',
+    ],
+  ])('fails to load when %s is %j', async (name, value, message) => {
+    vi.stubEnv(name, value);
+    await expect(loadHandler()).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining(message),
+    });
+  });
+});

@@ -1,0 +1,338 @@
+/**
+ * The local AWS endpoint, exercised with the real SDK clients: if these pass, the wire shapes the
+ * monitor's tests rely on are the ones the SDK sends and parses.
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  DescribeMaintenanceWindowExecutionTaskInvocationsCommand,
+  paginateDescribeMaintenanceWindowExecutionTaskInvocations,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeAws } from './fake-aws';
+import { taskExecution, uuid, windowExecution } from './fixtures';
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
+let fake: FakeAws;
+let ssm: SSMClient;
+let cloudWatch: CloudWatchClient;
+let sns: SNSClient;
+
+beforeAll(async () => {
+  fake = await FakeAws.start();
+  fake.addTopic(TOPIC_ARN);
+  ssm = new SSMClient(clientConfig());
+  cloudWatch = new CloudWatchClient(clientConfig());
+  sns = new SNSClient(clientConfig());
+});
+
+function clientConfig(maxAttempts = 1) {
+  return {
+    endpoint: fake.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    maxAttempts,
+  };
+}
+
+afterAll(() => fake.stop());
+beforeEach(() => fake.clearCalls());
+
+async function listAll(client: SSMClient, windowExecutionId: string, taskId: string, pageSize?: number) {
+  const records = [];
+  const pages = paginateDescribeMaintenanceWindowExecutionTaskInvocations(
+    { client, ...(pageSize ? { pageSize } : {}) },
+    { WindowExecutionId: windowExecutionId, TaskId: taskId },
+  );
+  for await (const page of pages) records.push(...(page.WindowExecutionTaskInvocationIdentities ?? []));
+  return records;
+}
+
+describe('SSM DescribeMaintenanceWindowExecutionTaskInvocations', () => {
+  it('pages through every invocation with NextToken, in order, with typed fields', async () => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 230, FAILED: 20 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const records = await listAll(ssm, execution.windowExecutionId, task.taskExecutionId, 100);
+
+    // Assess
+    expect(records.map((r) => r.InvocationId)).toEqual(task.invocations.map((i) => i.InvocationId));
+    expect(fake.calls.map((c) => c.input.MaxResults)).toEqual([100, 100, 100]);
+    const first = records[0];
+    expect(first?.StartTime).toBeInstanceOf(Date);
+    expect(first?.StartTime?.getTime()).toBe(task.invocations[0]?.StartTime?.getTime());
+    expect(first).toMatchObject({
+      WindowExecutionId: execution.windowExecutionId,
+      TaskExecutionId: task.taskExecutionId,
+      TaskType: 'RUN_COMMAND',
+    });
+  });
+
+  it('uses a page size of 10 when MaxResults is omitted', async () => {
+    // Prepare
+    const task = taskExecution('LAMBDA', { SUCCESS: 25 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const records = await listAll(ssm, execution.windowExecutionId, task.taskExecutionId);
+
+    // Assess
+    expect(records).toHaveLength(25);
+    expect(fake.calls).toHaveLength(3);
+  });
+
+  it.each([9, 101, 0])('rejects MaxResults %i with a ValidationException', async (maxResults) => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 1 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const call = ssm.send(
+      new DescribeMaintenanceWindowExecutionTaskInvocationsCommand({
+        WindowExecutionId: execution.windowExecutionId,
+        TaskId: task.taskExecutionId,
+        MaxResults: maxResults,
+      }),
+    );
+
+    // Assess
+    await expect(call).rejects.toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it('rejects IDs that do not match the API pattern', async () => {
+    const call = ssm.send(
+      new DescribeMaintenanceWindowExecutionTaskInvocationsCommand({
+        WindowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE',
+        TaskId: uuid(),
+      }),
+    );
+    await expect(call).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('answers DoesNotExistException for an unknown execution or task', async () => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 1 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const unknownExecution = listAll(ssm, uuid(), task.taskExecutionId);
+    const unknownTask = listAll(ssm, execution.windowExecutionId, uuid());
+
+    // Assess
+    await expect(unknownExecution).rejects.toMatchObject({ name: 'DoesNotExistException' });
+    await expect(unknownTask).rejects.toMatchObject({ name: 'DoesNotExistException' });
+  });
+
+  it('rejects a NextToken it did not issue for this task', async () => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 1 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const call = ssm.send(
+      new DescribeMaintenanceWindowExecutionTaskInvocationsCommand({
+        WindowExecutionId: execution.windowExecutionId,
+        TaskId: task.taskExecutionId,
+        NextToken: 'not-a-token',
+      }),
+    );
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ name: 'InvalidNextToken' });
+  });
+
+  it('filters by STATUS', async () => {
+    // Prepare
+    const task = taskExecution('STEP_FUNCTIONS', { SUCCESS: 30, FAILED: 4, TIMED_OUT: 2 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const output = await ssm.send(
+      new DescribeMaintenanceWindowExecutionTaskInvocationsCommand({
+        WindowExecutionId: execution.windowExecutionId,
+        TaskId: task.taskExecutionId,
+        Filters: [{ Key: 'STATUS', Values: ['FAILED', 'TIMED_OUT'] }],
+        MaxResults: 100,
+      }),
+    );
+
+    // Assess
+    expect(output.WindowExecutionTaskInvocationIdentities?.map((r) => r.Status).sort()).toEqual([
+      'FAILED',
+      'FAILED',
+      'FAILED',
+      'FAILED',
+      'TIMED_OUT',
+      'TIMED_OUT',
+    ]);
+  });
+});
+
+describe('faults', () => {
+  it('throttles every Nth call; the SDK retries and the result is unchanged', async () => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 480, FAILED: 20 });
+    const execution = windowExecution([task]);
+    fake.addWindowExecution(execution);
+    const retrying = new SSMClient(clientConfig(4));
+    fake.throttle({ everyNth: 3, service: 'ssm' });
+
+    // Act
+    const records = await listAll(retrying, execution.windowExecutionId, task.taskExecutionId, 100);
+
+    // Assess
+    expect(records).toHaveLength(500);
+    const throttled = fake.calls.filter((c) => c.errorCode === 'ThrottlingException');
+    expect(throttled).toHaveLength(2);
+    expect(fake.calls.filter((c) => c.statusCode === 200)).toHaveLength(5);
+  });
+
+  it('surfaces throttling when the client does not retry', async () => {
+    // Prepare
+    fake.throttle({ everyNth: 1, service: 'monitoring' });
+
+    // Act
+    const call = cloudWatch.send(
+      new PutMetricDataCommand({ Namespace: 'Test', MetricData: [{ MetricName: 'M', Value: 1 }] }),
+    );
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ name: 'Throttling' });
+  });
+
+  it('delays every response by latencyMs', async () => {
+    // Prepare
+    fake.latencyMs = 50;
+    const started = performance.now();
+
+    // Act
+    await cloudWatch.send(
+      new PutMetricDataCommand({ Namespace: 'Test', MetricData: [{ MetricName: 'M', Value: 1 }] }),
+    );
+
+    // Assess
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
+  });
+
+  it('refuses unsigned requests', async () => {
+    const response = await fetch(fake.endpoint, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(403);
+    expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe('CloudWatch PutMetricData', () => {
+  it('accepts a gzip-compressed request and records the decoded metrics', async () => {
+    // Prepare: more than the SDK's 10 KB compression threshold
+    const metricData = Array.from({ length: 200 }, (_, i) => ({
+      MetricName: 'FailedInvocations',
+      Dimensions: [{ Name: 'WindowId', Value: `mw-${i.toString(16).padStart(17, '0')}` }],
+      Value: i,
+      Unit: 'Count' as const,
+      Timestamp: new Date(),
+    }));
+
+    // Act
+    await cloudWatch.send(
+      new PutMetricDataCommand({ Namespace: 'MaintenanceWindowMonitor', MetricData: metricData }),
+    );
+
+    // Assess
+    const [call] = fake.callsTo('monitoring', 'PutMetricData');
+    expect(call?.contentEncoding).toBe('gzip');
+    expect(call?.input.MetricData).toHaveLength(200);
+  });
+
+  it.each([
+    ['a namespace under AWS/', { Namespace: 'AWS/EC2', MetricData: [{ MetricName: 'M', Value: 1 }] }],
+    [
+      'a timestamp older than two weeks',
+      {
+        Namespace: 'Test',
+        MetricData: [{ MetricName: 'M', Value: 1, Timestamp: new Date(Date.now() - 15 * 86_400_000) }],
+      },
+    ],
+    [
+      'more than 30 dimensions',
+      {
+        Namespace: 'Test',
+        MetricData: [
+          {
+            MetricName: 'M',
+            Value: 1,
+            Dimensions: Array.from({ length: 31 }, (_, i) => ({ Name: `d${i}`, Value: 'v' })),
+          },
+        ],
+      },
+    ],
+    [
+      'an unknown unit',
+      { Namespace: 'Test', MetricData: [{ MetricName: 'M', Value: 1, Unit: 'Parsecs' as 'Count' }] },
+    ],
+  ])('rejects %s with InvalidParameterValue', async (_, input) => {
+    await expect(cloudWatch.send(new PutMetricDataCommand(input))).rejects.toMatchObject({
+      name: 'InvalidParameterValueException',
+    });
+  });
+
+  it('requires MetricData', async () => {
+    await expect(
+      cloudWatch.send(new PutMetricDataCommand({ Namespace: 'Test', MetricData: [] })),
+    ).rejects.toMatchObject({
+      name: 'MissingRequiredParameterException',
+    });
+  });
+});
+
+describe('SNS Publish', () => {
+  it('accepts a message with attributes and returns a message ID', async () => {
+    // Act
+    const output = await sns.send(
+      new PublishCommand({
+        TopicArn: TOPIC_ARN,
+        Subject: 'Maintenance window mw-00000000000000001: 1 failed',
+        Message: 'body & <details>',
+        MessageAttributes: { window_id: { DataType: 'String', StringValue: 'mw-00000000000000001' } },
+      }),
+    );
+
+    // Assess
+    expect(output.MessageId).toBe(fake.published[0]?.messageId);
+    expect(fake.published[0]).toMatchObject({
+      topicArn: TOPIC_ARN,
+      message: 'body & <details>',
+      attributes: { window_id: { DataType: 'String', StringValue: 'mw-00000000000000001' } },
+    });
+  });
+
+  it('answers NotFound for a topic that does not exist', async () => {
+    const call = sns.send(new PublishCommand({ TopicArn: `${TOPIC_ARN}-missing`, Message: 'x' }));
+    await expect(call).rejects.toMatchObject({
+      name: 'NotFoundException',
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+
+  it.each([
+    ['a subject with a line break', { Subject: 'line\nbreak', Message: 'x' }],
+    ['a subject of 100 characters', { Subject: 'x'.repeat(100), Message: 'x' }],
+    ['a non-ASCII subject', { Subject: 'Wartungsfenster fehlgeschlagen ü', Message: 'x' }],
+    ['a message over 256 KB', { Message: 'x'.repeat(256 * 1024 + 1) }],
+  ])('rejects %s with InvalidParameter', async (_, input) => {
+    const call = sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, ...input }));
+    await expect(call).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    expect(fake.published).toHaveLength(0);
+  });
+});
