@@ -4,13 +4,15 @@
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
+  GetMaintenanceWindowCommand,
   paginateDescribeMaintenanceWindowExecutionTaskInvocations,
+  paginateDescribeMaintenanceWindowExecutionTasks,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { Alert, InvocationRecord, MetricPayload } from './report';
+import type { Alert, InvocationRecord, MetricPayload, TaskRecord } from './report';
 
 /** The API's maximum page size: fewest calls for a large fleet. */
-export const INVOCATIONS_PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 
 /** Yields the invocation records of one task execution, a page at a time. */
 export async function* taskInvocationPages(
@@ -19,12 +21,29 @@ export async function* taskInvocationPages(
   taskId: string,
 ): AsyncGenerator<readonly InvocationRecord[]> {
   const pages = paginateDescribeMaintenanceWindowExecutionTaskInvocations(
-    { client: ssm, pageSize: INVOCATIONS_PAGE_SIZE },
+    { client: ssm, pageSize: PAGE_SIZE },
     { WindowExecutionId: windowExecutionId, TaskId: taskId },
   );
   for await (const page of pages) {
     yield page.WindowExecutionTaskInvocationIdentities ?? [];
   }
+}
+
+/** Every task execution of one window execution. A window has at most a few dozen tasks. */
+export async function executionTasks(ssm: SSMClient, windowExecutionId: string): Promise<TaskRecord[]> {
+  const tasks: TaskRecord[] = [];
+  const pages = paginateDescribeMaintenanceWindowExecutionTasks(
+    { client: ssm, pageSize: PAGE_SIZE },
+    { WindowExecutionId: windowExecutionId },
+  );
+  for await (const page of pages) tasks.push(...(page.WindowExecutionTaskIdentities ?? []));
+  return tasks;
+}
+
+/** The window's name, or `undefined` when it has none. */
+export async function windowName(ssm: SSMClient, windowId: string): Promise<string | undefined> {
+  const output = await ssm.send(new GetMaintenanceWindowCommand({ WindowId: windowId }));
+  return output.Name || undefined;
 }
 
 export async function putMetrics(cloudWatch: CloudWatchClient, payload: MetricPayload): Promise<void> {

@@ -4,25 +4,49 @@
  * causes a call or a publish.
  */
 
+export const EXECUTION_DETAIL_TYPE = 'Maintenance Window Execution State-change Notification';
 export const TASK_EXECUTION_DETAIL_TYPE = 'Maintenance Window Task Execution State-change Notification';
 
-/** Task execution statuses after which the invocation list no longer changes. */
+/** Window execution statuses after which its tasks and invocations no longer change. */
+export const TERMINAL_EXECUTION_STATUSES = [
+  'SUCCESS',
+  'FAILED',
+  'TIMED_OUT',
+  'CANCELLED',
+  'SKIPPED_OVERLAPPING',
+] as const;
+/** Task execution statuses after which its invocations no longer change. */
 export const TERMINAL_TASK_STATUSES = ['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
-export type TerminalTaskStatus = (typeof TERMINAL_TASK_STATUSES)[number];
+
+export type ExecutionStatus = (typeof TERMINAL_EXECUTION_STATUSES)[number];
+export type TaskStatus = (typeof TERMINAL_TASK_STATUSES)[number];
 
 const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const UUID_SHAPE = 'a 36-character UUID';
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** A task execution that reached a terminal status, as the monitor uses it. */
-export interface TaskExecutionEvent {
+interface EventBase {
   readonly windowId: string;
   readonly windowExecutionId: string;
-  readonly taskExecutionId: string;
-  readonly status: TerminalTaskStatus;
   readonly startTime?: Date;
   readonly endTime: Date;
 }
+
+/** A whole window execution ended: report every task of it at once. */
+export interface ExecutionEvent extends EventBase {
+  readonly kind: 'execution';
+  readonly status: ExecutionStatus;
+}
+
+/** One task of a window execution ended: report that task alone. */
+export interface TaskEvent extends EventBase {
+  readonly kind: 'task';
+  readonly taskExecutionId: string;
+  readonly status: TaskStatus;
+}
+
+export type MonitoredEvent = ExecutionEvent | TaskEvent;
 
 /** The event does not have the shape the monitor needs; retrying it cannot help. */
 export class InvalidEventError extends Error {
@@ -52,15 +76,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function matching(record: Record<string, unknown>, field: string, pattern: RegExp, shape: string): string {
-  const value = record[field];
+function matching(detail: Record<string, unknown>, field: string, pattern: RegExp, shape: string): string {
+  const value = detail[field];
   if (typeof value !== 'string' || !pattern.test(value)) {
     throw new InvalidEventError(`detail.${field}`, shape, value);
   }
   return value;
 }
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+function oneOf<T extends string>(detail: Record<string, unknown>, field: string, allowed: readonly T[]): T {
+  const value = detail[field];
+  if (!allowed.includes(value as T)) {
+    throw new InvalidEventError(`detail.${field}`, `one of ${allowed.join(', ')}`, value);
+  }
+  return value as T;
+}
 
 /** Parses an optional ISO 8601 timestamp; the fraction may have any number of digits. */
 function timestamp(value: unknown, field: string): Date | undefined {
@@ -73,19 +103,20 @@ function timestamp(value: unknown, field: string): Date | undefined {
 }
 
 /**
- * Checks that `event` is a `Maintenance Window Task Execution State-change Notification` from
- * `aws.ssm` at a terminal status with IDs the SSM API accepts.
+ * Checks that `event` is a window or task execution state change from `aws.ssm`, at a terminal
+ * status, with IDs the SSM API accepts.
  *
  * @throws InvalidEventError naming the first field that is missing or ill-formed.
  */
-export function parseTaskExecutionEvent(event: unknown): TaskExecutionEvent {
+export function parseMonitoredEvent(event: unknown): MonitoredEvent {
   if (!isRecord(event)) throw new InvalidEventError('event', 'an EventBridge event object', event);
   if (event.source !== 'aws.ssm') throw new InvalidEventError('source', '"aws.ssm"', event.source);
-  if (event['detail-type'] !== TASK_EXECUTION_DETAIL_TYPE) {
+  const detailType = event['detail-type'];
+  if (detailType !== EXECUTION_DETAIL_TYPE && detailType !== TASK_EXECUTION_DETAIL_TYPE) {
     throw new InvalidEventError(
       'detail-type',
-      JSON.stringify(TASK_EXECUTION_DETAIL_TYPE),
-      event['detail-type'],
+      `"${EXECUTION_DETAIL_TYPE}" or "${TASK_EXECUTION_DETAIL_TYPE}"`,
+      detailType,
     );
   }
   const detail = event.detail;
@@ -93,26 +124,24 @@ export function parseTaskExecutionEvent(event: unknown): TaskExecutionEvent {
 
   const windowId = matching(detail, 'window-id', WINDOW_ID, '"mw-" followed by 17 lowercase hex digits');
   const windowExecutionId = matching(detail, 'window-execution-id', UUID, UUID_SHAPE);
-  const taskExecutionId = matching(detail, 'task-execution-id', UUID, UUID_SHAPE);
-
-  const status = detail.status;
-  if (!TERMINAL_TASK_STATUSES.includes(status as TerminalTaskStatus)) {
-    throw new InvalidEventError('detail.status', `one of ${TERMINAL_TASK_STATUSES.join(', ')}`, status);
-  }
+  const taskExecutionId =
+    detailType === TASK_EXECUTION_DETAIL_TYPE
+      ? matching(detail, 'task-execution-id', UUID, UUID_SHAPE)
+      : undefined;
+  const status =
+    taskExecutionId === undefined
+      ? oneOf(detail, 'status', TERMINAL_EXECUTION_STATUSES)
+      : oneOf(detail, 'status', TERMINAL_TASK_STATUSES);
 
   const startTime = timestamp(detail['start-time'], 'detail.start-time');
-  // A terminal task execution normally carries end-time; the event time is the next best clock.
+  // A terminal execution normally carries end-time; the event time is the next best clock.
   const endTime = timestamp(detail['end-time'], 'detail.end-time') ?? timestamp(event.time, 'time');
   if (endTime === undefined) {
     throw new InvalidEventError('detail.end-time', 'an ISO 8601 timestamp', undefined);
   }
 
-  return {
-    windowId,
-    windowExecutionId,
-    taskExecutionId,
-    status: status as TerminalTaskStatus,
-    ...(startTime ? { startTime } : {}),
-    endTime,
-  };
+  const base = { windowId, windowExecutionId, ...(startTime ? { startTime } : {}), endTime };
+  return taskExecutionId === undefined
+    ? { kind: 'execution', ...base, status: status as ExecutionStatus }
+    : { kind: 'task', ...base, taskExecutionId, status: status as TaskStatus };
 }

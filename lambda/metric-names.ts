@@ -11,6 +11,10 @@ export const MetricName = {
   FailedInvocations: 'FailedInvocations',
   /** Task invocations that ended TIMED_OUT. */
   TimedOutInvocations: 'TimedOutInvocations',
+  /** Task invocations that ended CANCELLED. */
+  CancelledInvocations: 'CancelledInvocations',
+  /** Every task invocation of the reported executions, whatever its status. */
+  Invocations: 'Invocations',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -1,9 +1,9 @@
 /**
- * The pure core: turns invocation records into counts, metric data and an alert. Imports no SDK;
- * the shapes below are the subset of the SSM, CloudWatch and SNS types it needs, so the SDK's own
- * types are assignable to them.
+ * The pure core: turns task and invocation records into counts, metric data and an alert.
+ * Imports no SDK; the shapes below are the subset of the SSM, CloudWatch and SNS types it needs,
+ * so the SDK's own types are assignable to them.
  */
-import type { TaskExecutionEvent } from './event';
+import type { MonitoredEvent } from './event';
 import { DimensionName, MetricName } from './metric-names';
 
 /** The fields of an SSM `MaintenanceWindowExecutionTaskInvocationIdentity` the monitor reads. */
@@ -18,48 +18,20 @@ export interface InvocationRecord {
   readonly WindowTargetId?: string;
 }
 
-/** One target that failed or timed out, reduced to what identifies it. */
-export interface FailedTarget {
-  readonly status: string;
-  readonly instanceId?: string;
-  readonly windowTargetId?: string;
-  readonly executionId?: string;
-  readonly invocationId?: string;
-  readonly details?: string;
+/** The fields of an SSM `MaintenanceWindowExecutionTaskIdentity` the monitor reads. */
+export interface TaskRecord {
+  readonly TaskExecutionId?: string;
+  readonly TaskType?: string;
+  /** The document name, function or state machine ARN the task ran. */
+  readonly TaskArn?: string;
+  readonly Status?: string;
+  readonly StatusDetails?: string;
 }
 
-/** How many failed targets are kept for the alert; counts are always exact. */
-export const MAX_LISTED_TARGETS = 1000;
-
-/**
- * Running counts over a stream of invocation pages. Memory is bounded by `MAX_LISTED_TARGETS`
- * whatever the fleet size.
- */
-export class InvocationTally {
-  total = 0;
-  failed = 0;
-  timedOut = 0;
-  readonly taskTypes = new Set<string>();
-  readonly listed: FailedTarget[] = [];
-
-  constructor(private readonly maxListed = MAX_LISTED_TARGETS) {}
-
-  add(records: Iterable<InvocationRecord>): void {
-    for (const record of records) {
-      this.total++;
-      if (record.TaskType) this.taskTypes.add(record.TaskType);
-      if (record.Status === 'FAILED') this.failed++;
-      else if (record.Status === 'TIMED_OUT') this.timedOut++;
-      else continue;
-      if (this.listed.length < this.maxListed) this.listed.push(failedTarget(record));
-    }
-  }
-
-  get unhealthy(): number {
-    return this.failed + this.timedOut;
-  }
-}
-
+/** SNS's limit is 256 KiB for message and attributes together; keep a margin for the attributes. */
+export const MAX_MESSAGE_BYTES = 250 * 1024;
+const MAX_SUBJECT_LENGTH = 99;
+const UNHEALTHY_TASK_STATUSES = new Set(['FAILED', 'TIMED_OUT']);
 const INSTANCE_ID = /^m?i-[0-9a-f]{8,17}$/;
 
 /**
@@ -87,16 +59,112 @@ export function instanceIdOf(parameters: string | undefined): string | undefined
   return undefined;
 }
 
-function failedTarget(record: InvocationRecord): FailedTarget {
+const EXECUTION_LABEL: Record<string, string> = {
+  RUN_COMMAND: 'command',
+  AUTOMATION: 'automation',
+};
+
+/** One line of the alert for a target that failed or timed out; never includes `Parameters`. */
+export function describeTarget(record: InvocationRecord): string {
   const instanceId = instanceIdOf(record.Parameters);
-  return {
-    status: record.Status ?? 'UNKNOWN',
-    ...(instanceId ? { instanceId } : {}),
-    ...(record.WindowTargetId ? { windowTargetId: record.WindowTargetId } : {}),
-    ...(record.ExecutionId ? { executionId: record.ExecutionId } : {}),
-    ...(record.InvocationId ? { invocationId: record.InvocationId } : {}),
-    ...(record.StatusDetails ? { details: record.StatusDetails } : {}),
-  };
+  const who = instanceId ?? (record.WindowTargetId ? `target ${record.WindowTargetId}` : 'unknown target');
+  const label = EXECUTION_LABEL[record.TaskType ?? ''] ?? 'execution';
+  const execution = record.ExecutionId ? ` (${label} ${record.ExecutionId})` : '';
+  const details = record.StatusDetails ? `: ${record.StatusDetails.replace(/\s+/g, ' ')}` : '';
+  return `    ${(record.Status ?? 'UNKNOWN').padEnd(9)} ${who}${execution}${details}`;
+}
+
+export interface Counts {
+  total: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+}
+
+function emptyCounts(): Counts {
+  return { total: 0, failed: 0, timedOut: 0, cancelled: 0 };
+}
+
+/**
+ * Running counts for one task execution over a stream of invocation pages. Counts are exact;
+ * the failed targets kept for the alert stop once their lines would no longer fit in a message,
+ * so memory stays flat whatever the fleet size.
+ */
+export class TaskTally {
+  readonly counts = emptyCounts();
+  /** Alert lines of failed and timed-out targets, in the order SSM listed them. */
+  readonly listed: string[] = [];
+  private readonly taskTypes = new Set<string>();
+
+  constructor(
+    readonly task: TaskRecord,
+    private readonly budget: { bytes: number },
+  ) {
+    if (task.TaskType) this.taskTypes.add(task.TaskType);
+  }
+
+  add(records: Iterable<InvocationRecord>): void {
+    for (const record of records) {
+      this.counts.total++;
+      if (record.TaskType) this.taskTypes.add(record.TaskType);
+      if (record.Status === 'FAILED') this.counts.failed++;
+      else if (record.Status === 'TIMED_OUT') this.counts.timedOut++;
+      else {
+        if (record.Status === 'CANCELLED') this.counts.cancelled++;
+        continue;
+      }
+      if (this.budget.bytes > 0) {
+        const line = describeTarget(record);
+        this.budget.bytes -= Buffer.byteLength(line) + 1;
+        if (this.budget.bytes >= 0) this.listed.push(line);
+      }
+    }
+  }
+
+  get unhealthy(): number {
+    return this.counts.failed + this.counts.timedOut;
+  }
+
+  /** The task itself ended FAILED or TIMED_OUT, whatever its invocations say. */
+  get taskFailed(): boolean {
+    return UNHEALTHY_TASK_STATUSES.has(this.task.Status ?? '');
+  }
+
+  get types(): string {
+    return [...this.taskTypes].sort().join(', ') || 'unknown type';
+  }
+}
+
+/** The tallies of every task reported for one event. */
+export class ExecutionTally {
+  readonly tasks: TaskTally[] = [];
+  private readonly budget: { bytes: number };
+
+  constructor(listingBudgetBytes = MAX_MESSAGE_BYTES) {
+    this.budget = { bytes: listingBudgetBytes };
+  }
+
+  addTask(task: TaskRecord): TaskTally {
+    const tally = new TaskTally(task, this.budget);
+    this.tasks.push(tally);
+    return tally;
+  }
+
+  get counts(): Counts {
+    const sum = emptyCounts();
+    for (const { counts } of this.tasks) {
+      sum.total += counts.total;
+      sum.failed += counts.failed;
+      sum.timedOut += counts.timedOut;
+      sum.cancelled += counts.cancelled;
+    }
+    return sum;
+  }
+
+  /** Targets failed or timed out, or a task itself failed: operators need to hear about it. */
+  get needsAlert(): boolean {
+    return this.tasks.some((task) => task.unhealthy > 0 || task.taskFailed);
+  }
 }
 
 /** The subset of CloudWatch's `PutMetricDataInput` the monitor sends. */
@@ -112,22 +180,21 @@ export interface MetricPayload {
 }
 
 /**
- * One `PutMetricData` request: failed and timed-out counts per window and fleet-wide, stamped
- * with the execution's end time. Zeros are sent too, so alarms and graphs always have data.
+ * One `PutMetricData` request: failed, timed-out, cancelled and total invocations, per window and
+ * fleet-wide, stamped with the execution's end time. Zeros are sent too, so alarms and graphs
+ * always have data.
  */
-export function metricPayload(
-  event: TaskExecutionEvent,
-  tally: InvocationTally,
-  namespace: string,
-): MetricPayload {
-  const counts: [MetricName, number][] = [
-    [MetricName.FailedInvocations, tally.failed],
-    [MetricName.TimedOutInvocations, tally.timedOut],
+export function metricPayload(event: MonitoredEvent, counts: Counts, namespace: string): MetricPayload {
+  const values: [MetricName, number][] = [
+    [MetricName.FailedInvocations, counts.failed],
+    [MetricName.TimedOutInvocations, counts.timedOut],
+    [MetricName.CancelledInvocations, counts.cancelled],
+    [MetricName.Invocations, counts.total],
   ];
   const perWindow = [{ Name: DimensionName.WindowId, Value: event.windowId }];
   return {
     Namespace: namespace,
-    MetricData: counts.flatMap(([name, value]) =>
+    MetricData: values.flatMap(([name, value]) =>
       [perWindow, []].map((dimensions) => ({
         MetricName: name,
         Dimensions: dimensions,
@@ -146,9 +213,16 @@ export interface Alert {
   readonly attributes: Record<string, string>;
 }
 
-/** SNS's limit is 256 KiB for message and attributes together; keep a margin for both. */
-export const MAX_MESSAGE_BYTES = 250 * 1024;
-const MAX_SUBJECT_LENGTH = 99;
+/** Where the alert's console links point. */
+export interface AlertContext {
+  /** The window's name, when it could be looked up. */
+  readonly windowName?: string;
+  readonly region: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`. */
+  readonly partition: string;
+  /** Upper bound of the message body in bytes. @default MAX_MESSAGE_BYTES */
+  readonly maxBytes?: number;
+}
 
 /** Printable ASCII only, one line, at most 99 characters, as SNS requires of e-mail subjects. */
 export function safeSubject(text: string): string {
@@ -161,70 +235,105 @@ export function safeSubject(text: string): string {
     : printable;
 }
 
-function describeTarget(target: FailedTarget): string {
-  const who =
-    target.instanceId ?? (target.windowTargetId ? `target ${target.windowTargetId}` : 'unknown target');
-  const ids = [
-    target.executionId ? `execution ${target.executionId}` : undefined,
-    target.invocationId ? `invocation ${target.invocationId}` : undefined,
-  ].filter(Boolean);
-  const details = target.details ? `: ${target.details.replace(/\s+/g, ' ')}` : '';
-  return `  ${target.status.padEnd(9)} ${who}${ids.length ? ` (${ids.join(', ')})` : ''}${details}`;
+/** The Systems Manager console page of a maintenance window. */
+export function windowConsoleUrl(partition: string, region: string, windowId: string): string {
+  const host =
+    partition === 'aws-cn'
+      ? 'console.amazonaws.cn'
+      : partition === 'aws-us-gov'
+        ? 'console.amazonaws-us-gov.com'
+        : `${region}.console.aws.amazon.com`;
+  return `https://${host}/systems-manager/maintenance-windows/${windowId}?region=${region}`;
+}
+
+function countParts(counts: Counts, withCancelled: boolean): string {
+  const parts = [`${counts.failed} failed`, `${counts.timedOut} timed out`];
+  if (withCancelled && counts.cancelled > 0) parts.push(`${counts.cancelled} cancelled`);
+  return parts.join(', ');
+}
+
+function subjectOf(event: MonitoredEvent, tally: ExecutionTally, name: string | undefined): string {
+  const counts = tally.counts;
+  const failedTasks = tally.tasks.filter((task) => task.taskFailed).length;
+  const what =
+    counts.failed + counts.timedOut > 0
+      ? `${countParts(counts, false)} of ${counts.total} targets`
+      : `${failedTasks} task${failedTasks === 1 ? '' : 's'} did not complete`;
+  const suffix = `: ${what}`;
+  const prefix = 'Maintenance window ';
+  if (!name) return safeSubject(`${prefix}${event.windowId}${suffix}`);
+  // Shorten the name, never the counts or the ID.
+  const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length - event.windowId.length - 3;
+  const shown = name.length > room ? `${name.slice(0, Math.max(room - 3, 1))}...` : name;
+  return safeSubject(`${prefix}${shown} (${event.windowId})${suffix}`);
+}
+
+function taskHeader(task: TaskTally): string[] {
+  const { TaskExecutionId, TaskArn, Status, StatusDetails } = task.task;
+  const what = TaskArn ? `${TaskArn} (${task.types})` : task.types;
+  const status = Status
+    ? `, status ${Status}${StatusDetails ? `: ${StatusDetails.replace(/\s+/g, ' ')}` : ''}`
+    : '';
+  return [
+    `Task ${TaskExecutionId ?? 'unknown'}: ${what}${status}`,
+    `  ${task.counts.failed} of ${task.counts.total} failed, ${task.counts.timedOut} timed out, ${task.counts.cancelled} cancelled`,
+  ];
+}
+
+function moreLine(hidden: number): string {
+  return `    +${hidden} more not listed`;
 }
 
 /**
- * The alert for a task execution with failed or timed-out targets, or `undefined` when every
- * invocation succeeded. The message is plain text for e-mail and never exceeds `maxBytes`:
- * targets that do not fit are summarised in a "+N more" line.
+ * The alert for an event whose targets failed or timed out, or whose task failed (send it only
+ * when `tally.needsAlert`). The body is plain text for e-mail and never exceeds the byte limit:
+ * targets that do not fit are counted in a "+N more" line under their task.
  */
-export function buildAlert(
-  event: TaskExecutionEvent,
-  tally: InvocationTally,
-  maxBytes = MAX_MESSAGE_BYTES,
-): Alert | undefined {
-  if (tally.unhealthy === 0) return undefined;
+export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context: AlertContext): Alert {
+  const maxBytes = context.maxBytes ?? MAX_MESSAGE_BYTES;
+  const name = context.windowName;
+  const label = name ? `${name} (${event.windowId})` : event.windowId;
+  const counts = tally.counts;
 
-  const counts = [
-    tally.failed ? `${tally.failed} failed` : undefined,
-    tally.timedOut ? `${tally.timedOut} timed out` : undefined,
-  ]
-    .filter(Boolean)
-    .join(', ');
-  const types = [...tally.taskTypes].sort().join(', ') || 'unknown';
   const head = [
-    `${tally.unhealthy} of ${tally.total} targets did not succeed (${counts}).`,
+    `${counts.failed + counts.timedOut} of ${counts.total} targets did not succeed in maintenance window ${label}.`,
     '',
-    `Window:            ${event.windowId}`,
+    `Window:            ${label}`,
     `Window execution:  ${event.windowExecutionId}`,
-    `Task execution:    ${event.taskExecutionId} (${types})`,
-    `Task status:       ${event.status}`,
+    ...(event.kind === 'execution' ? [`Status:            ${event.status}`] : []),
     `Started:           ${event.startTime?.toISOString() ?? 'unknown'}`,
     `Ended:             ${event.endTime.toISOString()}`,
-    '',
-    'Failed and timed-out targets:',
-  ].join('\n');
+    `Invocations:       ${counts.total} total, ${countParts(counts, true)}`,
+  ];
+  const tail = ['', 'Console:', `  ${windowConsoleUrl(context.partition, context.region, event.windowId)}`];
 
-  const lines = [head];
-  let bytes = Buffer.byteLength(head);
-  const reserve = 64; // room for the "+N more" line
-  let shown = 0;
-  for (const target of tally.listed) {
-    const line = describeTarget(target);
-    const size = Buffer.byteLength(line) + 1;
-    if (bytes + size + reserve > maxBytes) break;
-    lines.push(line);
-    bytes += size;
-    shown++;
-  }
-  const hidden = tally.unhealthy - shown;
-  if (hidden > 0) lines.push(`  +${hidden} more not listed`);
+  // Everything but the target lines, with a worst-case "+N more" line under every task.
+  const fixed = [
+    ...head,
+    ...tally.tasks.flatMap((task) => ['', ...taskHeader(task), moreLine(task.unhealthy)]),
+    ...tail,
+  ];
+  let room = maxBytes - Buffer.byteLength(`${fixed.join('\n')}\n`);
 
+  const sections = tally.tasks.flatMap((task) => {
+    const lines = ['', ...taskHeader(task)];
+    let shown = 0;
+    for (const line of task.listed) {
+      const size = Buffer.byteLength(line) + 1;
+      if (size > room) break;
+      lines.push(line);
+      room -= size;
+      shown++;
+    }
+    if (task.unhealthy > shown) lines.push(moreLine(task.unhealthy - shown));
+    return lines;
+  });
+
+  const worst =
+    counts.failed > 0 || tally.tasks.some((task) => task.task.Status === 'FAILED') ? 'FAILED' : 'TIMED_OUT';
   return {
-    subject: safeSubject(`Maintenance window ${event.windowId}: ${counts} of ${tally.total} targets`),
-    message: `${lines.join('\n')}\n`,
-    attributes: {
-      window_id: event.windowId,
-      status: tally.timedOut > 0 && tally.failed === 0 ? 'TIMED_OUT' : 'FAILED',
-    },
+    subject: subjectOf(event, tally, name),
+    message: `${[...head, ...sections, ...tail].join('\n')}\n`,
+    attributes: { window_id: event.windowId, status: worst, execution_status: event.status },
   };
 }

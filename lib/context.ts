@@ -1,4 +1,4 @@
-import type { MaintenanceWindowMonitorProps } from './maintenance-window-monitor';
+import type { MaintenanceWindowMonitorProps, Reporting } from './maintenance-window-monitor';
 
 /** Reads one context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
@@ -7,6 +7,7 @@ export type ContextReader = (key: string) => unknown;
 export const ContextKey = {
   AlertEmails: 'alertEmails',
   MetricNamespace: 'metricNamespace',
+  Reporting: 'reporting',
 } as const;
 
 function stringList(key: string, value: unknown): string[] | undefined {
@@ -30,8 +31,10 @@ function optionalString(key: string, value: unknown): string | undefined {
 export function monitorPropsFromContext(read: ContextReader): MaintenanceWindowMonitorProps {
   const alertEmails = stringList(ContextKey.AlertEmails, read(ContextKey.AlertEmails));
   const metricNamespace = optionalString(ContextKey.MetricNamespace, read(ContextKey.MetricNamespace));
+  const reporting = optionalString(ContextKey.Reporting, read(ContextKey.Reporting));
   return {
     ...(alertEmails ? { alertEmails } : {}),
     ...(metricNamespace ? { metricNamespace } : {}),
+    ...(reporting ? { reporting: reporting as Reporting } : {}),
   };
 }

@@ -12,7 +12,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { TASK_EXECUTION_DETAIL_TYPE, TERMINAL_TASK_STATUSES } from '../lambda/event';
+import {
+  EXECUTION_DETAIL_TYPE,
+  TASK_EXECUTION_DETAIL_TYPE,
+  TERMINAL_EXECUTION_STATUSES,
+  TERMINAL_TASK_STATUSES,
+} from '../lambda/event';
 import { DEFAULT_METRIC_NAMESPACE, EnvVar, MetricName } from '../lambda/metric-names';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -30,12 +35,26 @@ export interface MaintenanceWindowMonitorProps {
    * @default 'MaintenanceWindowMonitor'
    */
   readonly metricNamespace?: string;
+
+  /**
+   * What one report covers. `execution`: one report and at most one alert per maintenance window
+   * run, covering all its tasks. `task`: one per task execution, as each task ends.
+   * @default 'execution'
+   */
+  readonly reporting?: Reporting;
 }
+
+/** The unit of reporting: a whole window execution, or each of its task executions. */
+export type Reporting = 'execution' | 'task';
+export const REPORTING_MODES: readonly Reporting[] = ['execution', 'task'];
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const NAMESPACE = /^[A-Za-z0-9.\-_/#:]{1,255}$/;
 
 function validate(props: MaintenanceWindowMonitorProps): void {
+  if (props.reporting !== undefined && !REPORTING_MODES.includes(props.reporting)) {
+    throw new Error(`reporting: "${props.reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
+  }
   for (const email of props.alertEmails ?? []) {
     if (!EMAIL.test(email)) {
       throw new Error(`alertEmails: "${email}" is not an e-mail address (expected name@domain.tld)`);
@@ -52,9 +71,9 @@ function validate(props: MaintenanceWindowMonitorProps): void {
 }
 
 /**
- * Watches SSM maintenance windows: every task execution that ends is counted per target,
- * published as CloudWatch metrics and, when targets failed or timed out, announced on an
- * encrypted SNS topic that an alarm on the same metrics also notifies.
+ * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
+ * by target, published as CloudWatch metrics and, when targets failed or timed out, announced on
+ * an encrypted SNS topic that an alarm on the same metrics also notifies.
  */
 export class MaintenanceWindowMonitor extends Construct {
   /** The KMS key that encrypts the alert topic. */
@@ -66,11 +85,13 @@ export class MaintenanceWindowMonitor extends Construct {
   /** In ALARM while any target failed or timed out in the last period, fleet-wide. */
   public readonly alarm: cloudwatch.Alarm;
   public readonly metricNamespace: string;
+  public readonly reporting: Reporting;
 
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorProps = {}) {
     super(scope, id);
     validate(props);
     this.metricNamespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;
+    this.reporting = props.reporting ?? 'execution';
     const stack = Stack.of(this);
 
     this.topicKey = new kms.Key(this, 'AlertTopicKey', {
@@ -161,8 +182,18 @@ export class MaintenanceWindowMonitor extends Construct {
 
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['ssm:DescribeMaintenanceWindowExecutionTaskInvocations'],
+        // Listing a window execution's tasks is needed only when reporting whole executions.
+        actions: [
+          ...(this.reporting === 'execution' ? ['ssm:DescribeMaintenanceWindowExecutionTasks'] : []),
+          'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+        ],
         resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetMaintenanceWindow'],
+        resources: [stack.formatArn({ service: 'ssm', resource: 'maintenancewindow', resourceName: '*' })],
       }),
     );
     role.addToPrincipalPolicy(
@@ -183,18 +214,25 @@ export class MaintenanceWindowMonitor extends Construct {
       }),
     );
     Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:maintenancewindow/*]',
+      reason:
+        'ssm:GetMaintenanceWindow (read the name of the window for the alert) is limited to maintenance windows ' +
+        'of this account and region; which windows will run is not known when the stack is deployed.',
+    });
+    Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'ssm:DescribeMaintenanceWindowExecutionTaskInvocations supports no resource type, so it needs "*"; ' +
+        'The SSM DescribeMaintenanceWindowExecution* actions support no resource type, so they need "*"; ' +
         'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition.',
     });
 
+    const perExecution = this.reporting === 'execution';
     this.rule = new events.Rule(this, 'Rule', {
-      description: 'Maintenance window task executions that reached a terminal status',
+      description: `Maintenance window ${perExecution ? '' : 'task '}executions that reached a terminal status`,
       eventPattern: {
         source: ['aws.ssm'],
-        detailType: [TASK_EXECUTION_DETAIL_TYPE],
-        detail: { status: [...TERMINAL_TASK_STATUSES] },
+        detailType: [perExecution ? EXECUTION_DETAIL_TYPE : TASK_EXECUTION_DETAIL_TYPE],
+        detail: { status: [...(perExecution ? TERMINAL_EXECUTION_STATUSES : TERMINAL_TASK_STATUSES)] },
       },
       targets: [new eventsTargets.LambdaFunction(this.function)],
     });

@@ -11,10 +11,24 @@ import {
   invokeBundle,
   resolveEnvironment,
 } from './support/bundle';
-import { FakeAws } from './support/fake-aws';
-import { taskExecution, taskExecutionEvent, windowExecution } from './support/fixtures';
+import {
+  FakeAws,
+  type FakeTaskExecution,
+  type FakeWindowExecution,
+  type RecordedCall,
+} from './support/fake-aws';
+import {
+  executionEvent,
+  taskExecution,
+  taskExecutionEvent,
+  uuid,
+  windowExecution,
+  windowId,
+} from './support/fixtures';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
+const WINDOW_NAME = 'patch-prod-linux';
+const SSM_LIST_INVOCATIONS = 'DescribeMaintenanceWindowExecutionTaskInvocations';
 
 let fake: FakeAws;
 let fn: DeployedFunction;
@@ -22,6 +36,7 @@ let fn: DeployedFunction;
 beforeAll(async () => {
   fake = await FakeAws.start();
   fake.addTopic(TOPIC_ARN);
+  fake.addWindow({ windowId: windowId(), name: WINDOW_NAME });
   const functions = deployedFunctions(inject('assemblyDir'));
   expect(functions).toHaveLength(1);
   fn = functions[0] as DeployedFunction;
@@ -40,15 +55,37 @@ function invoke(event: unknown, overrides: Record<string, string> = {}): Promise
   });
 }
 
-describe('the deployed bundle', () => {
-  it('targets Node 24 and is loaded by Node 24', async () => {
-    // Prepare
-    const task = taskExecution('RUN_COMMAND', { SUCCESS: 3 });
-    const execution = windowExecution([task]);
-    fake.addWindowExecution(execution);
+/** A window execution the local SSM knows, run by the named window unless `window` says otherwise. */
+function seed(tasks: FakeTaskExecution[], window = windowId()): FakeWindowExecution {
+  const execution = windowExecution(tasks, window);
+  fake.addWindowExecution(execution);
+  return execution;
+}
 
+function metricValues(call: RecordedCall | undefined): Record<string, number> {
+  const data = (call?.input.MetricData ?? []) as {
+    MetricName: string;
+    Dimensions: unknown[];
+    Value: number;
+  }[];
+  return Object.fromEntries(
+    data.map((datum) => [`${datum.MetricName}${datum.Dimensions.length ? '/window' : ''}`, datum.Value]),
+  );
+}
+
+function unhealthy(task: FakeTaskExecution) {
+  return task.invocations.filter((i) => i.Status === 'FAILED' || i.Status === 'TIMED_OUT');
+}
+
+function instanceOf(parameters: string | undefined): string {
+  const parsed = JSON.parse(parameters ?? '{}');
+  return parsed.instanceIds?.[0] ?? parsed.parameters?.InstanceId?.[0];
+}
+
+describe('the deployed bundle', () => {
+  it('targets Node 24, is loaded by Node 24, and stays small', async () => {
     // Act
-    const run = await invoke(taskExecutionEvent(execution, task));
+    const run = await invoke(executionEvent(seed([taskExecution('RUN_COMMAND', { SUCCESS: 3 })])));
 
     // Assess
     expect(fn.runtime).toBe('nodejs24.x');
@@ -58,133 +95,287 @@ describe('the deployed bundle', () => {
     expect(bundleBytes(fn.assetDir)).toBeLessThan(600 * 1024);
   });
 
-  it('counts a 250-target task read over three pages and alerts once', async () => {
+  it('counts failures across two tasks of different types exactly and sends one alert', async () => {
     // Prepare
-    const task = taskExecution('RUN_COMMAND', { SUCCESS: 230, FAILED: 15, TIMED_OUT: 5 });
-    const execution = windowExecution([task]);
-    fake.addWindowExecution(execution);
+    const patch = taskExecution('RUN_COMMAND', { SUCCESS: 280, FAILED: 15, TIMED_OUT: 5 });
+    const restart = taskExecution('AUTOMATION', { SUCCESS: 188, FAILED: 7, TIMED_OUT: 3, CANCELLED: 2 });
+    const execution = seed([patch, restart]);
     const endTime = new Date();
 
     // Act
-    const run = await invoke(taskExecutionEvent(execution, task, 'SUCCESS', endTime));
+    const run = await invoke(executionEvent(execution, 'SUCCESS', endTime));
 
     // Assess
     expect(run.error).toBeUndefined();
-    expect(run.result).toMatchObject({ total: 250, failed: 15, timedOut: 5 });
+    expect(run.result).toMatchObject({ total: 500, failed: 22, timedOut: 8, cancelled: 2, tasks: 2 });
 
-    const pages = fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutionTaskInvocations');
-    expect(pages).toHaveLength(3);
-    expect(pages.map((call) => call.input.MaxResults)).toEqual([100, 100, 100]);
-    expect(pages.map((call) => call.input.NextToken === undefined)).toEqual([true, false, false]);
-    expect(pages.every((call) => call.statusCode === 200)).toBe(true);
+    expect(fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutionTasks')).toHaveLength(1);
+    const pages = fake.callsTo('ssm', SSM_LIST_INVOCATIONS);
+    expect(pages.map((call) => [call.input.TaskId, call.input.MaxResults])).toEqual([
+      [patch.taskExecutionId, 100],
+      [patch.taskExecutionId, 100],
+      [patch.taskExecutionId, 100],
+      [restart.taskExecutionId, 100],
+      [restart.taskExecutionId, 100],
+    ]);
 
     const metrics = fake.callsTo('monitoring', 'PutMetricData');
     expect(metrics).toHaveLength(1);
-    const timestamp = endTime.getTime() / 1000;
-    expect(metrics[0]?.input).toEqual({
-      Namespace: 'MaintenanceWindowMonitor',
-      MetricData: [
-        {
-          MetricName: 'FailedInvocations',
-          Dimensions: [{ Name: 'WindowId', Value: execution.windowId }],
-          Timestamp: timestamp,
-          Value: 15,
-          Unit: 'Count',
-        },
-        { MetricName: 'FailedInvocations', Dimensions: [], Timestamp: timestamp, Value: 15, Unit: 'Count' },
-        {
-          MetricName: 'TimedOutInvocations',
-          Dimensions: [{ Name: 'WindowId', Value: execution.windowId }],
-          Timestamp: timestamp,
-          Value: 5,
-          Unit: 'Count',
-        },
-        { MetricName: 'TimedOutInvocations', Dimensions: [], Timestamp: timestamp, Value: 5, Unit: 'Count' },
-      ],
+    expect(metrics[0]?.input.Namespace).toBe('MaintenanceWindowMonitor');
+    expect(metricValues(metrics[0])).toEqual({
+      'FailedInvocations/window': 22,
+      FailedInvocations: 22,
+      'TimedOutInvocations/window': 8,
+      TimedOutInvocations: 8,
+      'CancelledInvocations/window': 2,
+      CancelledInvocations: 2,
+      'Invocations/window': 500,
+      Invocations: 500,
     });
+    const data = metrics[0]?.input.MetricData as { Timestamp: number; Unit: string; Dimensions: unknown[] }[];
+    expect(
+      data.every((datum) => datum.Timestamp === endTime.getTime() / 1000 && datum.Unit === 'Count'),
+    ).toBe(true);
+    expect(data.filter((datum) => datum.Dimensions.length === 1).map((datum) => datum.Dimensions[0])).toEqual(
+      Array(4).fill({ Name: 'WindowId', Value: execution.windowId }),
+    );
 
     expect(fake.published).toHaveLength(1);
     const alert = fake.published[0];
-    expect(alert?.topicArn).toBe(TOPIC_ARN);
     expect(alert?.subject).toBe(
-      `Maintenance window ${execution.windowId}: 15 failed, 5 timed out of 250 targets`,
+      `Maintenance window ${WINDOW_NAME} (${execution.windowId}): 22 failed, 8 timed out of 500 targets`,
     );
     expect(alert?.attributes).toEqual({
       window_id: { DataType: 'String', StringValue: execution.windowId },
       status: { DataType: 'String', StringValue: 'FAILED' },
+      execution_status: { DataType: 'String', StringValue: 'SUCCESS' },
     });
-    const unhealthy = task.invocations.filter((i) => i.Status === 'FAILED' || i.Status === 'TIMED_OUT');
-    for (const invocation of unhealthy) {
-      const instance = JSON.parse(invocation.Parameters ?? '{}').instanceIds[0];
+    expect(alert?.message).toContain(
+      `Task ${patch.taskExecutionId}: AWS-RunPatchBaseline (RUN_COMMAND), status SUCCESS\n  15 of 300 failed, 5 timed out, 0 cancelled\n`,
+    );
+    expect(alert?.message).toContain(
+      `Task ${restart.taskExecutionId}: AWS-RestartEC2Instance (AUTOMATION), status SUCCESS\n  7 of 200 failed, 3 timed out, 2 cancelled\n`,
+    );
+    for (const invocation of [...unhealthy(patch), ...unhealthy(restart)]) {
       expect(alert?.message).toContain(
-        `${invocation.Status.padEnd(9)} ${instance} (execution ${invocation.ExecutionId}`,
+        `${invocation.Status.padEnd(9)} ${instanceOf(invocation.Parameters)} (`,
       );
     }
-    expect(alert?.message).toContain(`Window execution:  ${execution.windowExecutionId}`);
     expect(alert?.message).not.toContain('more not listed');
   });
 
-  it('publishes zeros and sends no alert for a clean run', async () => {
+  it('names every failed target of a 5-failure run with its status details', async () => {
     // Prepare
-    const task = taskExecution('AUTOMATION', { SUCCESS: 40 });
-    const execution = windowExecution([task]);
-    fake.addWindowExecution(execution);
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 95, FAILED: 3, TIMED_OUT: 2 });
+    const execution = seed([task]);
 
     // Act
-    const run = await invoke(taskExecutionEvent(execution, task));
+    await invoke(executionEvent(execution));
 
     // Assess
-    expect(run.result).toEqual({ total: 40, failed: 0, timedOut: 0 });
-    const metrics = fake.callsTo('monitoring', 'PutMetricData');
-    expect(metrics).toHaveLength(1);
-    const data = metrics[0]?.input.MetricData as { Value: number }[];
-    expect(data.map((datum) => datum.Value)).toEqual([0, 0, 0, 0]);
+    const message = fake.published[0]?.message ?? '';
+    const listed = message.split('\n').filter((line) => /^ {4}(FAILED|TIMED_OUT) /.test(line));
+    expect(listed.sort()).toEqual(
+      unhealthy(task)
+        .map(
+          (i) =>
+            `    ${i.Status.padEnd(9)} ${instanceOf(i.Parameters)} (command ${i.ExecutionId}): ${i.StatusDetails}`,
+        )
+        .sort(),
+    );
+  });
+
+  it('publishes zeros and sends no alert for a clean run', async () => {
+    // Act
+    const run = await invoke(
+      executionEvent(
+        seed([taskExecution('STEP_FUNCTIONS', { SUCCESS: 40 }), taskExecution('LAMBDA', { SUCCESS: 2 })]),
+      ),
+    );
+
+    // Assess
+    expect(run.result).toEqual({ total: 42, failed: 0, timedOut: 0, cancelled: 0, tasks: 2 });
+    expect(Object.values(metricValues(fake.callsTo('monitoring', 'PutMetricData')[0]))).toEqual([
+      0, 0, 0, 0, 0, 0, 42, 42,
+    ]);
     expect(fake.callsTo('sns')).toHaveLength(0);
+    expect(fake.callsTo('ssm', 'GetMaintenanceWindow')).toHaveLength(0);
+  });
+
+  it('gives identical results when every third SSM call is throttled', async () => {
+    // Prepare
+    const execution = seed([
+      taskExecution('RUN_COMMAND', { SUCCESS: 230, FAILED: 12, TIMED_OUT: 4 }),
+      taskExecution('LAMBDA', { SUCCESS: 140, FAILED: 9 }),
+    ]);
+    const event = executionEvent(execution);
+    const calm = await invoke(event);
+    const calmMetrics = metricValues(fake.callsTo('monitoring', 'PutMetricData')[0]);
+    const calmAlert = fake.published[0];
+    fake.clearCalls();
+    fake.throttle({ everyNth: 3, service: 'ssm' });
+
+    // Act
+    const throttled = await invoke(event);
+
+    // Assess
+    expect(
+      fake.calls.filter((call) => call.errorCode === 'ThrottlingException').length,
+    ).toBeGreaterThanOrEqual(3);
+    expect(throttled.result).toEqual({
+      ...(calm.result as object),
+      alertMessageId: fake.published[0]?.messageId,
+    });
+    expect(metricValues(fake.callsTo('monitoring', 'PutMetricData')[0])).toEqual(calmMetrics);
+    expect(fake.published).toHaveLength(1);
+    expect(fake.published[0]?.subject).toBe(calmAlert?.subject);
+    expect(fake.published[0]?.message).toBe(calmAlert?.message);
+  });
+
+  it('counts a 10,000-target task exactly with at most 101 invocation-list calls', async () => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 9_000, FAILED: 700, TIMED_OUT: 250, CANCELLED: 50 });
+
+    // Act
+    const run = await invoke(executionEvent(seed([task])));
+
+    // Assess
+    expect(run.result).toMatchObject({ total: 10_000, failed: 700, timedOut: 250, cancelled: 50 });
+    expect(fake.callsTo('ssm', SSM_LIST_INVOCATIONS).length).toBeLessThanOrEqual(101);
+    expect(fake.callsTo('monitoring', 'PutMetricData')).toHaveLength(1);
+    expect(fake.published).toHaveLength(1);
+  });
+
+  it('keeps the alert for a 5,000-failure run under 256 KB', async () => {
+    // Prepare
+    const task = taskExecution('RUN_COMMAND', { FAILED: 4_000, TIMED_OUT: 1_000 });
+
+    // Act
+    const run = await invoke(executionEvent(seed([task])));
+
+    // Assess
+    expect(run.ok).toBe(true);
+    const message = fake.published[0]?.message ?? '';
+    expect(Buffer.byteLength(message)).toBeLessThan(256 * 1024);
+    const listed = message.split('\n').filter((line) => /^ {4}(FAILED|TIMED_OUT) /.test(line)).length;
+    expect(listed).toBeGreaterThan(100);
+    expect(message).toContain(`    +${5_000 - listed} more not listed\n`);
+  });
+
+  it('reports a single task when given a task execution event', async () => {
+    // Prepare: a window whose name SSM does not know
+    const task = taskExecution('AUTOMATION', { SUCCESS: 20, FAILED: 1 }, { status: 'FAILED' });
+    const execution = seed([task, taskExecution('RUN_COMMAND', { FAILED: 5 })], windowId(2));
+
+    // Act
+    const run = await invoke(taskExecutionEvent(execution, task, 'FAILED'));
+
+    // Assess
+    expect(run.result).toMatchObject({ total: 21, failed: 1, tasks: 1 });
+    expect(fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutionTasks')).toHaveLength(0);
+    expect(fake.callsTo('ssm', SSM_LIST_INVOCATIONS).map((call) => call.input.TaskId)).toEqual([
+      task.taskExecutionId,
+    ]);
+    expect(fake.published[0]?.subject).toBe(
+      `Maintenance window ${execution.windowId}: 1 failed, 0 timed out of 21 targets`,
+    );
+    expect(
+      run.logs.some((line) => line.level === 'WARN' && String(line.error).includes('DoesNotExistException')),
+    ).toBe(true);
   });
 
   it('never writes Parameters or OwnerInformation to its logs or alert', async () => {
     // Prepare: every fixture's Parameters and OwnerInformation carry the string "hunter2"
-    const task = taskExecution('AUTOMATION', { FAILED: 12, SUCCESS: 3 });
-    const execution = windowExecution([task]);
-    fake.addWindowExecution(execution);
+    const execution = seed([
+      taskExecution('AUTOMATION', { FAILED: 12, SUCCESS: 3 }),
+      taskExecution('STEP_FUNCTIONS', { FAILED: 2 }),
+      taskExecution('LAMBDA', { TIMED_OUT: 2 }),
+    ]);
 
     // Act
-    const run = await invoke(taskExecutionEvent(execution, task));
+    const run = await invoke(executionEvent(execution));
 
     // Assess
     expect(run.ok).toBe(true);
     expect(run.logs.length).toBeGreaterThan(0);
     expect(run.output).not.toContain('hunter2');
     expect(fake.published[0]?.message).not.toContain('hunter2');
-    // Automation targets are still named by the instance the document ran on.
-    expect(fake.published[0]?.message).toMatch(/FAILED {4}i-[0-9a-f]{17} \(execution /);
   });
 
-  it('rejects a malformed event naming the field, before any AWS call', async () => {
-    // Act
-    const run = await invoke({
-      source: 'aws.ssm',
-      'detail-type': 'Maintenance Window Task Execution State-change Notification',
-      time: '2026-11-28T02:10:00Z',
-    });
+  const validDetail = {
+    'window-id': windowId(),
+    'window-execution-id': uuid(),
+    status: 'SUCCESS',
+    'end-time': '2026-11-28T02:10:00.5Z',
+  };
+  const base = {
+    source: 'aws.ssm',
+    'detail-type': 'Maintenance Window Execution State-change Notification',
+    time: '2026-11-28T02:10:00Z',
+    detail: validDetail,
+  };
+  it.each([
+    ['no detail', { ...base, detail: undefined }, 'detail', 'an object, got nothing'],
+    ['the wrong source', { ...base, source: 'aws.ec2' }, 'source', '"aws.ssm", got "aws.ec2"'],
+    [
+      'an unsupported detail-type',
+      { ...base, 'detail-type': 'Maintenance Window State-change Notification' },
+      'detail-type',
+      '"Maintenance Window Execution State-change Notification" or "Maintenance Window Task Execution State-change Notification", got "Maintenance Window State-change Notification"',
+    ],
+    [
+      "the AWS sample's 18-digit window id",
+      { ...base, detail: { ...validDetail, 'window-id': 'mw-123456789012345678' } },
+      'detail.window-id',
+      '"mw-" followed by 17 lowercase hex digits, got "mw-123456789012345678"',
+    ],
+    [
+      'an EXAMPLE execution id',
+      { ...base, detail: { ...validDetail, 'window-execution-id': '14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE' } },
+      'detail.window-execution-id',
+      'a 36-character UUID, got "14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE"',
+    ],
+    [
+      'a task event without a task id',
+      { ...base, 'detail-type': 'Maintenance Window Task Execution State-change Notification' },
+      'detail.task-execution-id',
+      'a 36-character UUID, got nothing',
+    ],
+    [
+      'a non-terminal status',
+      { ...base, detail: { ...validDetail, status: 'IN_PROGRESS' } },
+      'detail.status',
+      'one of SUCCESS, FAILED, TIMED_OUT, CANCELLED, SKIPPED_OVERLAPPING, got "IN_PROGRESS"',
+    ],
+    [
+      'an unparseable end time',
+      { ...base, detail: { ...validDetail, 'end-time': '28/11/2026 02:10' } },
+      'detail.end-time',
+      'an ISO 8601 timestamp, got "28/11/2026 02:10"',
+    ],
+  ])(
+    'rejects an event with %s, naming the field, before any AWS call',
+    async (_, event, field, expectation) => {
+      // Act
+      const run = await invoke(event);
 
-    // Assess
-    expect(run.ok).toBe(false);
-    expect(run.error).toEqual({
-      name: 'InvalidEventError',
-      message: 'Invalid event: detail must be an object, got nothing',
-    });
-    expect(fake.calls).toHaveLength(0);
-    expect(run.logs.some((line) => line.level === 'ERROR' && line.field === 'detail')).toBe(true);
-  });
+      // Assess
+      expect(run.ok).toBe(false);
+      expect(run.error).toEqual({
+        name: 'InvalidEventError',
+        message: `Invalid event: ${field} must be ${expectation}`,
+      });
+      expect(fake.calls).toHaveLength(0);
+      expect(run.logs.some((line) => line.level === 'ERROR' && line.field === field)).toBe(true);
+    },
+  );
 
   it('fails loudly and publishes nothing when the execution history is gone', async () => {
     // Prepare: a well-formed event for an execution SSM no longer knows
-    const task = taskExecution('RUN_COMMAND', { FAILED: 1 });
-    const execution = windowExecution([task]);
+    const execution = windowExecution([taskExecution('RUN_COMMAND', { FAILED: 1 })]);
 
     // Act
-    const run = await invoke(taskExecutionEvent(execution, task));
+    const run = await invoke(executionEvent(execution));
 
     // Assess
     expect(run.ok).toBe(false);
@@ -194,19 +385,18 @@ describe('the deployed bundle', () => {
     expect(fake.callsTo('sns')).toHaveLength(0);
     const error = run.logs.find((line) => line.level === 'ERROR');
     expect(error).toMatchObject({
+      message: 'SSM no longer has this execution (its history expired or was deleted); nothing was published',
       windowExecutionId: execution.windowExecutionId,
       windowId: execution.windowId,
     });
   });
 
   it('makes only the calls its role allows, and its role allows only the calls it makes', async () => {
-    // Prepare: a run with failures uses every service
-    const task = taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 2 });
-    const execution = windowExecution([task]);
-    fake.addWindowExecution(execution);
+    // Prepare: a run with failures uses every call
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 2 })]);
 
     // Act
-    const run = await invoke(taskExecutionEvent(execution, task));
+    const run = await invoke(executionEvent(execution));
 
     // Assess
     expect(run.ok).toBe(true);
@@ -223,6 +413,8 @@ describe('the deployed bundle', () => {
       'cloudwatch:PutMetricData',
       'sns:Publish',
       'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+      'ssm:DescribeMaintenanceWindowExecutionTasks',
+      'ssm:GetMaintenanceWindow',
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError, parseTaskExecutionEvent } from '../../lambda/event';
+import { InvalidEventError, parseMonitoredEvent } from '../../lambda/event';
 
 const SAMPLES = path.join(__dirname, '..', '..', '..', 'shared', 'aws-events');
 
@@ -25,9 +25,13 @@ function validEvent(detail: Record<string, unknown> = {}, top: Record<string, un
   };
 }
 
+function sample(name: string): unknown {
+  return JSON.parse(readFileSync(path.join(SAMPLES, name), 'utf8'));
+}
+
 function rejection(event: unknown): InvalidEventError {
   try {
-    parseTaskExecutionEvent(event);
+    parseMonitoredEvent(event);
   } catch (error) {
     if (error instanceof InvalidEventError) return error;
     throw error;
@@ -35,9 +39,10 @@ function rejection(event: unknown): InvalidEventError {
   throw new Error('expected the event to be rejected');
 }
 
-describe('parseTaskExecutionEvent', () => {
-  it('reads the IDs, status and timestamps with microsecond fractions', () => {
-    expect(parseTaskExecutionEvent(validEvent())).toEqual({
+describe('parseMonitoredEvent', () => {
+  it('reads a task execution event: IDs, status and timestamps with microsecond fractions', () => {
+    expect(parseMonitoredEvent(validEvent())).toEqual({
+      kind: 'task',
       windowId: 'mw-0ed7251d3fcf6e0c2',
       windowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c81234567',
       taskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
@@ -47,28 +52,57 @@ describe('parseTaskExecutionEvent', () => {
     });
   });
 
-  it.each(['FAILED', 'TIMED_OUT', 'CANCELLED'])('accepts the terminal status %s', (status) => {
-    expect(parseTaskExecutionEvent(validEvent({ status })).status).toBe(status);
+  it('reads the window execution sample from the AWS documentation', () => {
+    expect(parseMonitoredEvent(sample('window-execution-timed-out.json'))).toEqual({
+      kind: 'execution',
+      windowId: 'mw-0ed7251d3fcf6e0c2',
+      windowExecutionId: 'b60fb56e-776c-4e5c-84ee-123456789012',
+      status: 'TIMED_OUT',
+      startTime: new Date('2016-11-16T01:00:56.427Z'),
+      endTime: new Date('2016-11-16T01:00:57.070Z'),
+    });
+  });
+
+  it.each(['FAILED', 'TIMED_OUT', 'CANCELLED'])('accepts the terminal task status %s', (status) => {
+    expect(parseMonitoredEvent(validEvent({ status })).status).toBe(status);
+  });
+
+  it.each(['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SKIPPED_OVERLAPPING'])(
+    'accepts the terminal execution status %s',
+    (status) => {
+      const event = validEvent(
+        { status, 'task-execution-id': undefined },
+        { 'detail-type': 'Maintenance Window Execution State-change Notification' },
+      );
+      expect(parseMonitoredEvent(event)).toMatchObject({ kind: 'execution', status });
+    },
+  );
+
+  it('does not accept SKIPPED_OVERLAPPING for a task execution', () => {
+    expect(rejection(validEvent({ status: 'SKIPPED_OVERLAPPING' })).field).toBe('detail.status');
   });
 
   it('falls back to the event time when end-time is absent', () => {
-    const parsed = parseTaskExecutionEvent(validEvent({ 'end-time': undefined, 'start-time': undefined }));
+    const parsed = parseMonitoredEvent(validEvent({ 'end-time': undefined, 'start-time': undefined }));
     expect(parsed.endTime).toEqual(new Date('2025-06-02T14:52:18Z'));
     expect(parsed.startTime).toBeUndefined();
   });
 
   it('rejects the AWS documentation sample, whose window execution ID is not a UUID', () => {
-    const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'task-execution-success.json'), 'utf8'));
-    const error = rejection(sample);
+    const error = rejection(sample('task-execution-success.json'));
     expect(error.field).toBe('detail.window-execution-id');
     expect(error.message).toBe(
       'Invalid event: detail.window-execution-id must be a 36-character UUID, got "14bea65d-5ccc-462d-a2f3-e99c8EXAMPLE"',
     );
   });
 
-  it('rejects the window-level sample: another detail-type', () => {
-    const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'window-execution-success.json'), 'utf8'));
-    expect(rejection(sample).field).toBe('detail-type');
+  it.each([
+    ['window-state-disabled.json', 'detail-type'],
+    ['target-registration.json', 'detail-type'],
+    ['task-target-invocation-success.json', 'detail-type'],
+    ['window-execution-success.json', 'detail.window-execution-id'],
+  ])('rejects the AWS sample %s at %s', (name, field) => {
+    expect(rejection(sample(name)).field).toBe(field);
   });
 
   it.each([
@@ -79,7 +113,7 @@ describe('parseTaskExecutionEvent', () => {
       'a misspelt detail-type',
       validEvent({}, { 'detail-type': 'Maintenance Window Task Execution State-change' }),
       'detail-type',
-      '"Maintenance Window Task Execution State-change Notification", got "Maintenance Window Task Execution State-change"',
+      '"Maintenance Window Execution State-change Notification" or "Maintenance Window Task Execution State-change Notification", got "Maintenance Window Task Execution State-change"',
     ],
     ['a missing detail', validEvent({}, { detail: undefined }), 'detail', 'an object, got nothing'],
     ['an array detail', validEvent({}, { detail: [] }), 'detail', 'an object, got an array'],

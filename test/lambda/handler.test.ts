@@ -6,7 +6,9 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DescribeMaintenanceWindowExecutionTaskInvocationsCommand,
+  DescribeMaintenanceWindowExecutionTasksCommand,
   DoesNotExistException,
+  GetMaintenanceWindowCommand,
   type MaintenanceWindowExecutionStatus,
   type MaintenanceWindowExecutionTaskInvocationIdentity,
   SSMClient,
@@ -37,6 +39,21 @@ const EVENT = {
     'end-time': '2026-11-28T02:10:00.25Z',
   },
 };
+
+const EXECUTION_EVENT = {
+  source: 'aws.ssm',
+  'detail-type': 'Maintenance Window Execution State-change Notification',
+  time: '2026-11-28T03:00:00Z',
+  detail: {
+    'window-id': WINDOW_ID,
+    'window-execution-id': WINDOW_EXECUTION_ID,
+    status: 'SUCCESS',
+    'start-time': '2026-11-28T02:00:00.5Z',
+    'end-time': '2026-11-28T03:00:00.039273Z',
+  },
+};
+const SUCCESSFUL_TASK_EVENT = { ...EVENT, detail: { ...EVENT.detail, status: 'SUCCESS' } };
+const SECOND_TASK_ID = '7528f919-8046-4e2b-954a-234567890123';
 
 const CONTEXT = {
   functionName: 'monitor',
@@ -110,7 +127,14 @@ describe('handler', () => {
     const report = await handler(EVENT, CONTEXT);
 
     // Assess
-    expect(report).toEqual({ total: 207, failed: 100, timedOut: 7, alertMessageId: 'message-1' });
+    expect(report).toEqual({
+      total: 207,
+      failed: 100,
+      timedOut: 7,
+      cancelled: 0,
+      tasks: 1,
+      alertMessageId: 'message-1',
+    });
     expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 3);
     expect(ssm).toHaveReceivedNthCommandWith(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 1, {
       WindowExecutionId: WINDOW_EXECUTION_ID,
@@ -131,6 +155,7 @@ describe('handler', () => {
       MessageAttributes: {
         window_id: { DataType: 'String', StringValue: WINDOW_ID },
         status: { DataType: 'String', StringValue: 'FAILED' },
+        execution_status: { DataType: 'String', StringValue: 'FAILED' },
       },
     });
     const counted = logs
@@ -146,6 +171,86 @@ describe('handler', () => {
     expect(logs.join('\n')).not.toContain('hunter2');
   });
 
+  it("lists a window execution's tasks, counts each, and names the window in one alert", async () => {
+    // Prepare
+    ssm.on(DescribeMaintenanceWindowExecutionTasksCommand).resolves({
+      WindowExecutionTaskIdentities: [
+        {
+          TaskExecutionId: TASK_ID,
+          TaskType: 'RUN_COMMAND',
+          TaskArn: 'AWS-RunPatchBaseline',
+          Status: 'SUCCESS',
+        },
+        {
+          TaskExecutionId: SECOND_TASK_ID,
+          TaskType: 'AUTOMATION',
+          TaskArn: 'AWS-RestartEC2Instance',
+          Status: 'FAILED',
+        },
+      ],
+    });
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, { TaskId: TASK_ID })
+      .resolves({
+        WindowExecutionTaskInvocationIdentities: [
+          ...invocations('SUCCESS', 30),
+          ...invocations('FAILED', 2, 30),
+        ],
+      })
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, { TaskId: SECOND_TASK_ID })
+      .resolves({ WindowExecutionTaskInvocationIdentities: invocations('TIMED_OUT', 3, 100) });
+    ssm.on(GetMaintenanceWindowCommand).resolves({ WindowId: WINDOW_ID, Name: 'patch-prod' });
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'message-2' });
+    const handler = await loadHandler();
+
+    // Act
+    const report = await handler(EXECUTION_EVENT, CONTEXT);
+
+    // Assess
+    expect(report).toEqual({
+      total: 35,
+      failed: 2,
+      timedOut: 3,
+      cancelled: 0,
+      tasks: 2,
+      alertMessageId: 'message-2',
+    });
+    expect(ssm).toHaveReceivedCommandWith(DescribeMaintenanceWindowExecutionTasksCommand, {
+      WindowExecutionId: WINDOW_EXECUTION_ID,
+      MaxResults: 100,
+    });
+    expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 2);
+    expect(ssm).toHaveReceivedCommandWith(GetMaintenanceWindowCommand, { WindowId: WINDOW_ID });
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: `Maintenance window patch-prod (${WINDOW_ID}): 2 failed, 3 timed out of 35 targets`,
+    });
+  });
+
+  it('still alerts, by window ID, when the window name cannot be read', async () => {
+    // Prepare
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
+      WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1),
+    });
+    ssm.on(GetMaintenanceWindowCommand).rejects(new Error('AccessDenied'));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'message-3' });
+    const handler = await loadHandler();
+
+    // Act
+    const report = await handler(EVENT, CONTEXT);
+
+    // Assess
+    expect(report.alertMessageId).toBe('message-3');
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: `Maintenance window ${WINDOW_ID}: 1 failed, 0 timed out of 1 targets`,
+    });
+    const warning = logs.map((line) => JSON.parse(line)).find((line) => line.level === 'WARN');
+    expect(warning).toMatchObject({ error: 'Error: AccessDenied', windowId: WINDOW_ID });
+  });
+
   it('publishes metrics but no alert for a clean run', async () => {
     // Prepare
     ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
@@ -155,10 +260,10 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const report = await handler(EVENT, CONTEXT);
+    const report = await handler(SUCCESSFUL_TASK_EVENT, CONTEXT);
 
     // Assess
-    expect(report).toEqual({ total: 12, failed: 0, timedOut: 0 });
+    expect(report).toEqual({ total: 12, failed: 0, timedOut: 0, cancelled: 0, tasks: 1 });
     expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
     expect(sns).not.toHaveReceivedAnyCommand();
   });
@@ -190,20 +295,21 @@ describe('handler', () => {
   it('publishes nothing and rethrows when the execution no longer exists', async () => {
     // Prepare
     ssm
-      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .on(DescribeMaintenanceWindowExecutionTasksCommand)
       .rejects(new DoesNotExistException({ message: 'does not exist', $metadata: {} }));
     const handler = await loadHandler();
 
     // Act
-    const call = handler(EVENT, CONTEXT);
+    const call = handler(EXECUTION_EVENT, CONTEXT);
 
     // Assess
     await expect(call).rejects.toBeInstanceOf(DoesNotExistException);
+    expect(ssm).not.toHaveReceivedCommand(DescribeMaintenanceWindowExecutionTaskInvocationsCommand);
     expect(cloudWatch).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
     expect(JSON.parse(logs.at(-1) ?? '{}')).toMatchObject({
       level: 'ERROR',
-      message: 'Failed to report the task execution',
+      message: 'SSM no longer has this execution (its history expired or was deleted); nothing was published',
       windowExecutionId: WINDOW_EXECUTION_ID,
     });
   });
@@ -222,6 +328,10 @@ describe('handler', () => {
     // Assess
     await expect(call).rejects.toThrow('CloudWatch is down');
     expect(sns).not.toHaveReceivedAnyCommand();
+    expect(JSON.parse(logs.at(-1) ?? '{}')).toMatchObject({
+      level: 'ERROR',
+      message: 'Failed to report the execution',
+    });
   });
 
   it("does not carry one execution's log keys into the next invocation", async () => {
@@ -229,7 +339,7 @@ describe('handler', () => {
     ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({});
     cloudWatch.on(PutMetricDataCommand).resolves({});
     const handler = await loadHandler();
-    await handler(EVENT, CONTEXT);
+    await handler(SUCCESSFUL_TASK_EVENT, CONTEXT);
 
     // Act
     await expect(handler({ source: 'aws.ssm' }, CONTEXT)).rejects.toThrow('detail-type');

@@ -1,22 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import type { TaskExecutionEvent } from '../../lambda/event';
+import type { ExecutionEvent, TaskEvent } from '../../lambda/event';
 import {
   buildAlert,
+  ExecutionTally,
   type InvocationRecord,
-  InvocationTally,
   instanceIdOf,
+  MAX_MESSAGE_BYTES,
   metricPayload,
   safeSubject,
+  type TaskRecord,
+  windowConsoleUrl,
 } from '../../lambda/report';
 
-const EVENT: TaskExecutionEvent = {
+const EXECUTION: ExecutionEvent = {
+  kind: 'execution',
   windowId: 'mw-0ed7251d3fcf6e0c2',
   windowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c81234567',
-  taskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
   status: 'SUCCESS',
   startTime: new Date('2026-11-28T02:00:00Z'),
   endTime: new Date('2026-11-28T02:10:00Z'),
 };
+
+const TASK_EVENT: TaskEvent = {
+  ...EXECUTION,
+  kind: 'task',
+  taskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
+  status: 'FAILED',
+};
+
+const CONTEXT = { region: 'eu-west-1', partition: 'aws' };
+
+const PATCH_TASK: TaskRecord = {
+  TaskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
+  TaskType: 'RUN_COMMAND',
+  TaskArn: 'AWS-RunPatchBaseline',
+  Status: 'SUCCESS',
+};
+
+const RESTART_TASK: TaskRecord = {
+  TaskExecutionId: '7528f919-8046-4e2b-954a-234567890123',
+  TaskType: 'AUTOMATION',
+  TaskArn: 'AWS-RestartEC2Instance',
+  Status: 'SUCCESS',
+};
+
+const DETAILS: Record<string, string> = { FAILED: 'Failed', TIMED_OUT: 'Execution Timed Out' };
 
 function record(status: string, n: number, extra: Partial<InvocationRecord> = {}): InvocationRecord {
   const instance = `i-${n.toString(16).padStart(17, '0')}`;
@@ -26,61 +54,64 @@ function record(status: string, n: number, extra: Partial<InvocationRecord> = {}
     TaskType: 'RUN_COMMAND',
     Parameters: JSON.stringify({ instanceIds: [instance], parameters: { token: ['hunter2'] } }),
     Status: status,
-    StatusDetails: { FAILED: 'Failed', TIMED_OUT: 'Execution Timed Out' }[status] ?? 'Success',
+    StatusDetails: DETAILS[status] ?? 'Success',
     WindowTargetId: 'e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6',
     ...extra,
   };
 }
 
-function tallyOf(records: InvocationRecord[], maxListed?: number): InvocationTally {
-  const tally = new InvocationTally(maxListed);
-  tally.add(records);
+function tallyOf(...tasks: [TaskRecord, InvocationRecord[]][]): ExecutionTally {
+  const tally = new ExecutionTally();
+  for (const [task, records] of tasks) tally.addTask(task).add(records);
   return tally;
 }
 
-describe('InvocationTally', () => {
-  it('counts FAILED and TIMED_OUT separately and every record in the total', () => {
+describe('ExecutionTally', () => {
+  it('counts FAILED, TIMED_OUT and CANCELLED separately per task and in total', () => {
     // Act
-    const tally = tallyOf([
-      record('SUCCESS', 1),
-      record('FAILED', 2),
-      record('TIMED_OUT', 3),
-      record('CANCELLED', 4),
-      record('FAILED', 5),
-      {},
+    const tally = tallyOf(
+      [
+        PATCH_TASK,
+        [record('SUCCESS', 1), record('FAILED', 2), record('TIMED_OUT', 3), record('CANCELLED', 4), {}],
+      ],
+      [RESTART_TASK, [record('FAILED', 5, { TaskType: 'AUTOMATION' }), record('CANCELLED', 6)]],
+    );
+
+    // Assess
+    expect(tally.tasks.map((task) => task.counts)).toEqual([
+      { total: 5, failed: 1, timedOut: 1, cancelled: 1 },
+      { total: 2, failed: 1, timedOut: 0, cancelled: 1 },
     ]);
-
-    // Assess
-    expect({ total: tally.total, failed: tally.failed, timedOut: tally.timedOut }).toEqual({
-      total: 6,
-      failed: 2,
-      timedOut: 1,
-    });
-    expect(tally.unhealthy).toBe(3);
-    expect(tally.listed.map((t) => t.status)).toEqual(['FAILED', 'TIMED_OUT', 'FAILED']);
+    expect(tally.counts).toEqual({ total: 7, failed: 2, timedOut: 1, cancelled: 2 });
+    expect(tally.tasks[0]?.listed).toHaveLength(2);
+    expect(tally.needsAlert).toBe(true);
   });
 
-  it('keeps exact counts but lists at most maxListed targets across pages', () => {
+  it('needs no alert when only successes and cancellations happened', () => {
+    expect(tallyOf([PATCH_TASK, [record('SUCCESS', 1), record('CANCELLED', 2)]]).needsAlert).toBe(false);
+  });
+
+  it('needs an alert when a task itself failed, even with no failed invocation', () => {
+    const tally = tallyOf([
+      { ...PATCH_TASK, Status: 'FAILED', StatusDetails: 'No invocations to execute' },
+      [],
+    ]);
+    expect(tally.needsAlert).toBe(true);
+  });
+
+  it('keeps exact counts but stops keeping target lines once they cannot fit a message', () => {
     // Act
-    const tally = new InvocationTally(2);
-    tally.add([record('FAILED', 1), record('FAILED', 2)]);
-    tally.add([record('TIMED_OUT', 3), record('FAILED', 4)]);
+    const tally = new ExecutionTally(1_000);
+    const task = tally.addTask(PATCH_TASK);
+    for (let page = 0; page < 50; page++) {
+      task.add(Array.from({ length: 100 }, (_, i) => record('FAILED', page * 100 + i)));
+    }
 
     // Assess
-    expect(tally.unhealthy).toBe(4);
-    expect(tally.listed).toHaveLength(2);
-  });
-
-  it('keeps only identifying fields of a failed target', () => {
-    const [target] = tallyOf([record('FAILED', 7)]).listed;
-    expect(target).toEqual({
-      status: 'FAILED',
-      instanceId: 'i-00000000000000007',
-      windowTargetId: 'e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6',
-      executionId: '11111111-0000-4000-8000-000000000007',
-      invocationId: '00000000-0000-4000-8000-000000000007',
-      details: 'Failed',
-    });
+    expect(task.counts.failed).toBe(5_000);
+    const kept = task.listed.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+    expect(kept).toBeLessThanOrEqual(1_000);
+    expect(task.listed.length).toBeGreaterThan(3);
   });
 });
 
@@ -105,105 +136,222 @@ describe('instanceIdOf', () => {
 });
 
 describe('metricPayload', () => {
-  it('sends failed and timed-out counts per window and fleet-wide, at the end time', () => {
+  it('sends failed, timed-out, cancelled and total counts per window and fleet-wide, at the end time', () => {
     // Act
-    const payload = metricPayload(
-      EVENT,
-      tallyOf([record('FAILED', 1), record('TIMED_OUT', 2), record('TIMED_OUT', 3)]),
-      'Ops',
-    );
+    const payload = metricPayload(EXECUTION, { total: 9, failed: 1, timedOut: 2, cancelled: 3 }, 'Ops');
 
     // Assess
-    const window = [{ Name: 'WindowId', Value: EVENT.windowId }];
-    const at = EVENT.endTime;
+    const window = [{ Name: 'WindowId', Value: EXECUTION.windowId }];
+    const datum = (MetricName: string, Dimensions: typeof window, Value: number) => ({
+      MetricName,
+      Dimensions,
+      Timestamp: EXECUTION.endTime,
+      Value,
+      Unit: 'Count',
+    });
     expect(payload).toEqual({
       Namespace: 'Ops',
       MetricData: [
-        { MetricName: 'FailedInvocations', Dimensions: window, Timestamp: at, Value: 1, Unit: 'Count' },
-        { MetricName: 'FailedInvocations', Dimensions: [], Timestamp: at, Value: 1, Unit: 'Count' },
-        { MetricName: 'TimedOutInvocations', Dimensions: window, Timestamp: at, Value: 2, Unit: 'Count' },
-        { MetricName: 'TimedOutInvocations', Dimensions: [], Timestamp: at, Value: 2, Unit: 'Count' },
+        datum('FailedInvocations', window, 1),
+        datum('FailedInvocations', [], 1),
+        datum('TimedOutInvocations', window, 2),
+        datum('TimedOutInvocations', [], 2),
+        datum('CancelledInvocations', window, 3),
+        datum('CancelledInvocations', [], 3),
+        datum('Invocations', window, 9),
+        datum('Invocations', [], 9),
       ],
     });
   });
 
   it('sends explicit zeros for a clean run', () => {
-    const payload = metricPayload(EVENT, tallyOf([record('SUCCESS', 1)]), 'Ops');
-    expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0]);
+    const payload = metricPayload(EXECUTION, { total: 0, failed: 0, timedOut: 0, cancelled: 0 }, 'Ops');
+    expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 });
 
 describe('buildAlert', () => {
-  it('sends nothing when every target succeeded', () => {
-    expect(buildAlert(EVENT, tallyOf([record('SUCCESS', 1), record('CANCELLED', 2)]))).toBeUndefined();
-  });
-
-  it('names the window, the counts and each failed target, without Parameters', () => {
+  it('reports a window execution task by task, naming each failed target, without Parameters', () => {
     // Act
     const alert = buildAlert(
-      EVENT,
-      tallyOf([record('SUCCESS', 1), record('FAILED', 2), record('TIMED_OUT', 3)]),
+      EXECUTION,
+      tallyOf(
+        [PATCH_TASK, [record('SUCCESS', 1), record('FAILED', 2), record('TIMED_OUT', 3)]],
+        [
+          RESTART_TASK,
+          [
+            record('FAILED', 4, {
+              TaskType: 'AUTOMATION',
+              Parameters: '{"parameters":{"InstanceId":["i-0000000000000000a"]}}',
+            }),
+            record('CANCELLED', 5),
+          ],
+        ],
+      ),
+      { ...CONTEXT, windowName: 'patch-prod-linux' },
     );
 
     // Assess
-    expect(alert?.subject).toBe(
-      'Maintenance window mw-0ed7251d3fcf6e0c2: 1 failed, 1 timed out of 3 targets',
+    expect(alert.subject).toBe(
+      'Maintenance window patch-prod-linux (mw-0ed7251d3fcf6e0c2): 2 failed, 1 timed out of 5 targets',
     );
-    expect(alert?.attributes).toEqual({ window_id: EVENT.windowId, status: 'FAILED' });
-    expect(alert?.message).toBe(
+    expect(alert.attributes).toEqual({
+      window_id: EXECUTION.windowId,
+      status: 'FAILED',
+      execution_status: 'SUCCESS',
+    });
+    expect(alert.message).toBe(
       [
-        '2 of 3 targets did not succeed (1 failed, 1 timed out).',
+        '3 of 5 targets did not succeed in maintenance window patch-prod-linux (mw-0ed7251d3fcf6e0c2).',
         '',
-        'Window:            mw-0ed7251d3fcf6e0c2',
+        'Window:            patch-prod-linux (mw-0ed7251d3fcf6e0c2)',
         'Window execution:  14bea65d-5ccc-462d-a2f3-e99c81234567',
-        'Task execution:    6417e808-7f35-4d1a-843f-123456789012 (RUN_COMMAND)',
-        'Task status:       SUCCESS',
+        'Status:            SUCCESS',
         'Started:           2026-11-28T02:00:00.000Z',
         'Ended:             2026-11-28T02:10:00.000Z',
+        'Invocations:       5 total, 2 failed, 1 timed out, 1 cancelled',
         '',
-        'Failed and timed-out targets:',
-        '  FAILED    i-00000000000000002 (execution 11111111-0000-4000-8000-000000000002, invocation 00000000-0000-4000-8000-000000000002): Failed',
-        '  TIMED_OUT i-00000000000000003 (execution 11111111-0000-4000-8000-000000000003, invocation 00000000-0000-4000-8000-000000000003): Execution Timed Out',
+        'Task 6417e808-7f35-4d1a-843f-123456789012: AWS-RunPatchBaseline (RUN_COMMAND), status SUCCESS',
+        '  1 of 3 failed, 1 timed out, 0 cancelled',
+        '    FAILED    i-00000000000000002 (command 11111111-0000-4000-8000-000000000002): Failed',
+        '    TIMED_OUT i-00000000000000003 (command 11111111-0000-4000-8000-000000000003): Execution Timed Out',
+        '',
+        'Task 7528f919-8046-4e2b-954a-234567890123: AWS-RestartEC2Instance (AUTOMATION, RUN_COMMAND), status SUCCESS',
+        '  1 of 2 failed, 0 timed out, 1 cancelled',
+        '    FAILED    i-0000000000000000a (automation 11111111-0000-4000-8000-000000000004): Failed',
+        '',
+        'Console:',
+        '  https://eu-west-1.console.aws.amazon.com/systems-manager/maintenance-windows/mw-0ed7251d3fcf6e0c2?region=eu-west-1',
         '',
       ].join('\n'),
     );
-    expect(alert?.message).not.toContain('hunter2');
+    expect(alert.message).not.toContain('hunter2');
   });
 
-  it('reports TIMED_OUT as the status when nothing failed outright', () => {
-    const alert = buildAlert(EVENT, tallyOf([record('TIMED_OUT', 1)]));
-    expect(alert?.attributes.status).toBe('TIMED_OUT');
-    expect(alert?.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: 1 timed out of 1 targets');
+  it('reports one task for a task event, named by ID when the window name is unknown', () => {
+    // Act
+    const alert = buildAlert(
+      TASK_EVENT,
+      tallyOf([{ TaskExecutionId: TASK_EVENT.taskExecutionId, Status: 'FAILED' }, [record('TIMED_OUT', 1)]]),
+      CONTEXT,
+    );
+
+    // Assess
+    expect(alert.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: 0 failed, 1 timed out of 1 targets');
+    expect(alert.message).not.toContain('Status:            ');
+    expect(alert.message).toContain(
+      'Task 6417e808-7f35-4d1a-843f-123456789012: RUN_COMMAND, status FAILED\n',
+    );
+    expect(alert.attributes).toEqual({
+      window_id: TASK_EVENT.windowId,
+      status: 'FAILED',
+      execution_status: 'FAILED',
+    });
+  });
+
+  it('reports TIMED_OUT as the worst status when nothing failed outright', () => {
+    const alert = buildAlert(EXECUTION, tallyOf([PATCH_TASK, [record('TIMED_OUT', 1)]]), CONTEXT);
+    expect(alert.attributes.status).toBe('TIMED_OUT');
+  });
+
+  it('says which task did not complete when no target failed', () => {
+    // Act
+    const alert = buildAlert(
+      { ...EXECUTION, status: 'FAILED', startTime: undefined },
+      tallyOf([
+        {
+          ...PATCH_TASK,
+          Status: 'FAILED',
+          StatusDetails: 'The maintenance window\nrole could not be assumed',
+        },
+        [],
+      ]),
+      CONTEXT,
+    );
+
+    // Assess
+    expect(alert.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: 1 task did not complete');
+    expect(alert.message).toContain(
+      'AWS-RunPatchBaseline (RUN_COMMAND), status FAILED: The maintenance window role could not be assumed\n',
+    );
+    expect(alert.message).toContain('Started:           unknown');
   });
 
   it('names a target by its window target when no instance is known', () => {
     const alert = buildAlert(
-      { ...EVENT, startTime: undefined },
+      EXECUTION,
       tallyOf([
-        { Status: 'FAILED', TaskType: 'LAMBDA', WindowTargetId: 'e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6' },
-        { Status: 'FAILED' },
+        { TaskExecutionId: undefined, TaskType: 'LAMBDA' },
+        [
+          { Status: 'FAILED', TaskType: 'LAMBDA', WindowTargetId: 'e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6' },
+          { Status: 'FAILED' },
+        ],
       ]),
+      CONTEXT,
     );
-    expect(alert?.message).toContain('  FAILED    target e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6\n');
-    expect(alert?.message).toContain('  FAILED    unknown target\n');
-    expect(alert?.message).toContain('Started:           unknown');
+    expect(alert.message).toContain('Task unknown: LAMBDA\n');
+    expect(alert.message).toContain('    FAILED    target e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6\n');
+    expect(alert.message).toContain('    FAILED    unknown target\n');
   });
 
-  it('stays within the byte budget and says how many targets it left out', () => {
+  it('stays within the byte limit across tasks and says how many targets each left out', () => {
     // Prepare
-    const records = Array.from({ length: 5000 }, (_, i) =>
-      record('FAILED', i, { StatusDetails: 'x'.repeat(250) }),
-    );
+    const big = (status: string, from: number) =>
+      Array.from({ length: 2_500 }, (_, i) => record(status, from + i, { StatusDetails: 'x'.repeat(250) }));
+    const tally = tallyOf([PATCH_TASK, big('FAILED', 0)], [RESTART_TASK, big('TIMED_OUT', 10_000)]);
 
     // Act
-    const alert = buildAlert(EVENT, tallyOf(records), 20_000);
+    const alert = buildAlert(EXECUTION, tally, { ...CONTEXT, maxBytes: 20_000 });
 
     // Assess
-    const bytes = Buffer.byteLength(alert?.message ?? '');
-    expect(bytes).toBeLessThanOrEqual(20_000);
-    const listed = alert?.message.split('\n').filter((line) => line.startsWith('  FAILED')).length ?? 0;
+    expect(Buffer.byteLength(alert.message)).toBeLessThanOrEqual(20_000);
+    const listed = alert.message.split('\n').filter((line) => /^ {4}(FAILED|TIMED_OUT)/.test(line)).length;
     expect(listed).toBeGreaterThan(10);
-    expect(alert?.message).toContain(`  +${5000 - listed} more not listed\n`);
+    expect(alert.message).toContain(`    +${2_500 - listed} more not listed\n`);
+    expect(alert.message).toContain('    +2500 more not listed\n');
+  });
+
+  it('fits a 5,000-failure run under the SNS limit by default', () => {
+    const tally = tallyOf([
+      PATCH_TASK,
+      Array.from({ length: 5_000 }, (_, i) => record('FAILED', i, { StatusDetails: 'y'.repeat(250) })),
+    ]);
+    const alert = buildAlert(EXECUTION, tally, CONTEXT);
+    expect(Buffer.byteLength(alert.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(alert.message).toMatch(/ {4}\+\d+ more not listed\n/);
+  });
+
+  it('shortens a long window name but keeps the ID and counts in the subject', () => {
+    const alert = buildAlert(EXECUTION, tallyOf([PATCH_TASK, [record('FAILED', 1)]]), {
+      ...CONTEXT,
+      windowName: 'n'.repeat(200),
+    });
+    expect(alert.subject.length).toBeLessThanOrEqual(99);
+    expect(alert.subject).toMatch(
+      /^Maintenance window n+\.\.\. \(mw-0ed7251d3fcf6e0c2\): 1 failed, 0 timed out of 1 targets$/,
+    );
+  });
+});
+
+describe('windowConsoleUrl', () => {
+  it.each([
+    [
+      'aws',
+      'us-east-1',
+      'https://us-east-1.console.aws.amazon.com/systems-manager/maintenance-windows/mw-1?region=us-east-1',
+    ],
+    [
+      'aws-cn',
+      'cn-north-1',
+      'https://console.amazonaws.cn/systems-manager/maintenance-windows/mw-1?region=cn-north-1',
+    ],
+    [
+      'aws-us-gov',
+      'us-gov-west-1',
+      'https://console.amazonaws-us-gov.com/systems-manager/maintenance-windows/mw-1?region=us-gov-west-1',
+    ],
+  ])('points at the %s console', (partition, region, url) => {
+    expect(windowConsoleUrl(partition, region, 'mw-1')).toBe(url);
   });
 });
 

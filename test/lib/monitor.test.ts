@@ -31,18 +31,32 @@ function logicalId(template: Template, type: string): string {
 }
 
 describe('MaintenanceWindowMonitor', () => {
-  it('listens to terminal task execution events from aws.ssm with the exact detail-type', () => {
+  it('listens to terminal window execution events from aws.ssm by default, with the exact detail-type', () => {
     const template = synth();
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ssm'],
+        'detail-type': ['Maintenance Window Execution State-change Notification'],
+        detail: { status: ['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SKIPPED_OVERLAPPING'] },
+      },
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function'), 'Arn'] } }),
+      ],
+    });
+  });
+
+  it('listens to terminal task execution events with per-task reporting, and lists no tasks', () => {
+    const template = synth({ reporting: 'task' });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ssm'],
         'detail-type': ['Maintenance Window Task Execution State-change Notification'],
         detail: { status: ['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED'] },
       },
-      Targets: [
-        Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function'), 'Arn'] } }),
-      ],
     });
+    const statements = JSON.stringify(policyStatements(template));
+    expect(statements).not.toContain('DescribeMaintenanceWindowExecutionTasks');
+    expect(statements).toContain('ssm:DescribeMaintenanceWindowExecutionTaskInvocations');
   });
 
   it('runs the function on Node 24, arm64, with its settings in the environment', () => {
@@ -75,7 +89,32 @@ describe('MaintenanceWindowMonitor', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup'), 'Arn'] },
       },
-      { Action: 'ssm:DescribeMaintenanceWindowExecutionTaskInvocations', Effect: 'Allow', Resource: '*' },
+      {
+        Action: [
+          'ssm:DescribeMaintenanceWindowExecutionTasks',
+          'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+        ],
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      {
+        Action: 'ssm:GetMaintenanceWindow',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':maintenancewindow/*',
+            ],
+          ],
+        },
+      },
       {
         Action: 'cloudwatch:PutMetricData',
         Condition: { StringEquals: { 'cloudwatch:namespace': DEFAULT_METRIC_NAMESPACE } },
@@ -189,6 +228,7 @@ describe('MaintenanceWindowMonitor', () => {
     [{ metricNamespace: 'AWS/SSM' }, 'metricNamespace: "AWS/SSM" is not a valid custom namespace'],
     [{ metricNamespace: 'has spaces' }, 'metricNamespace: "has spaces" is not a valid custom namespace'],
     [{ metricNamespace: '' }, 'metricNamespace: "" is not a valid custom namespace'],
+    [{ reporting: 'window' as 'task' }, 'reporting: "window" is not one of execution, task'],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
@@ -252,6 +292,7 @@ describe('monitorPropsFromContext', () => {
       'Context alertEmails must be a comma-separated string or an array of strings',
     ],
     [{ metricNamespace: ['a'] }, 'Context metricNamespace must be a string'],
+    [{ reporting: true }, 'Context reporting must be a string'],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => monitorPropsFromContext(reader(context))).toThrow(message);
   });

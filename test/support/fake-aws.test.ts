@@ -6,12 +6,15 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DescribeMaintenanceWindowExecutionTaskInvocationsCommand,
+  DescribeMaintenanceWindowExecutionTasksCommand,
+  GetMaintenanceWindowCommand,
   paginateDescribeMaintenanceWindowExecutionTaskInvocations,
+  paginateDescribeMaintenanceWindowExecutionTasks,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAws } from './fake-aws';
-import { taskExecution, uuid, windowExecution } from './fixtures';
+import { taskExecution, uuid, windowExecution, windowId } from './fixtures';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 let fake: FakeAws;
@@ -177,6 +180,81 @@ describe('SSM DescribeMaintenanceWindowExecutionTaskInvocations', () => {
       'TIMED_OUT',
       'TIMED_OUT',
     ]);
+  });
+});
+
+describe('SSM DescribeMaintenanceWindowExecutionTasks', () => {
+  it('pages through the tasks of an execution with their type, document and status', async () => {
+    // Prepare
+    const tasks = Array.from({ length: 12 }, (_, i) =>
+      taskExecution(
+        i % 2 ? 'AUTOMATION' : 'RUN_COMMAND',
+        { SUCCESS: 1 },
+        i === 3 ? { status: 'FAILED' } : {},
+      ),
+    );
+    const execution = windowExecution(tasks);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const listed = [];
+    for await (const page of paginateDescribeMaintenanceWindowExecutionTasks(
+      { client: ssm, pageSize: 10 },
+      { WindowExecutionId: execution.windowExecutionId },
+    )) {
+      listed.push(...(page.WindowExecutionTaskIdentities ?? []));
+    }
+
+    // Assess
+    expect(fake.calls).toHaveLength(2);
+    expect(listed.map((task) => task.TaskExecutionId)).toEqual(tasks.map((task) => task.taskExecutionId));
+    expect(listed[3]).toMatchObject({
+      TaskType: 'AUTOMATION',
+      TaskArn: 'AWS-RestartEC2Instance',
+      Status: 'FAILED',
+    });
+    expect(listed[0]?.EndTime).toBeInstanceOf(Date);
+  });
+
+  it('filters tasks by STATUS and rejects unknown executions', async () => {
+    // Prepare
+    const execution = windowExecution([
+      taskExecution('RUN_COMMAND', { SUCCESS: 1 }),
+      taskExecution('LAMBDA', { FAILED: 1 }, { status: 'FAILED' }),
+    ]);
+    fake.addWindowExecution(execution);
+
+    // Act
+    const failed = await ssm.send(
+      new DescribeMaintenanceWindowExecutionTasksCommand({
+        WindowExecutionId: execution.windowExecutionId,
+        Filters: [{ Key: 'STATUS', Values: ['FAILED'] }],
+      }),
+    );
+    const unknown = ssm.send(
+      new DescribeMaintenanceWindowExecutionTasksCommand({ WindowExecutionId: uuid() }),
+    );
+
+    // Assess
+    expect(failed.WindowExecutionTaskIdentities?.map((task) => task.TaskType)).toEqual(['LAMBDA']);
+    await expect(unknown).rejects.toMatchObject({ name: 'DoesNotExistException' });
+  });
+});
+
+describe('SSM GetMaintenanceWindow', () => {
+  it('returns the name of a known window and DoesNotExist for others', async () => {
+    // Prepare
+    fake.addWindow({ windowId: windowId(7), name: 'patch-prod' });
+
+    // Act
+    const known = await ssm.send(new GetMaintenanceWindowCommand({ WindowId: windowId(7) }));
+    const unknown = ssm.send(new GetMaintenanceWindowCommand({ WindowId: windowId(8) }));
+    const invalid = ssm.send(new GetMaintenanceWindowCommand({ WindowId: 'mw-123' }));
+
+    // Assess
+    expect(known).toMatchObject({ WindowId: windowId(7), Name: 'patch-prod' });
+    await expect(unknown).rejects.toMatchObject({ name: 'DoesNotExistException' });
+    await expect(invalid).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });
 

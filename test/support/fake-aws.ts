@@ -5,9 +5,11 @@
  *
  * Point any SDK client (or the deployed bundle) at it with `AWS_ENDPOINT_URL=<endpoint>` and any
  * credentials. It behaves like the services where the monitor depends on it:
- * - SSM `DescribeMaintenanceWindowExecutionTaskInvocations`: NextToken pagination, MaxResults
- *   outside 10-100 rejected with ValidationException (default page size 10), ID patterns checked,
+ * - SSM `DescribeMaintenanceWindowExecutionTasks` and
+ *   `DescribeMaintenanceWindowExecutionTaskInvocations`: NextToken pagination, MaxResults outside
+ *   10-100 rejected with ValidationException (default page size 10), ID patterns checked,
  *   `DoesNotExistException` for unknown executions and tasks, STATUS filters.
+ * - SSM `GetMaintenanceWindow`: the window's name, `DoesNotExistException` for unknown windows.
  * - CloudWatch `PutMetricData`: gzip request bodies (the SDK compresses large ones), the
  *   namespace, 1,000-metric, 30-dimension and two-week timestamp limits.
  * - SNS `Publish`: known topics only, the 256 KB message limit and the e-mail subject rules.
@@ -50,6 +52,12 @@ export interface FakeInvocation {
 export interface FakeTaskExecution {
   readonly taskExecutionId: string;
   readonly taskType: TaskType;
+  /** Document name, function or state machine ARN. */
+  readonly taskArn?: string;
+  readonly status?: InvocationStatus;
+  readonly statusDetails?: string;
+  readonly startTime?: Date;
+  readonly endTime?: Date;
   readonly invocations: readonly FakeInvocation[];
 }
 
@@ -57,6 +65,11 @@ export interface FakeWindowExecution {
   readonly windowId: string;
   readonly windowExecutionId: string;
   readonly tasks: readonly FakeTaskExecution[];
+}
+
+export interface FakeWindow {
+  readonly windowId: string;
+  readonly name: string;
 }
 
 /** Service names as they appear in the SigV4 credential scope. */
@@ -166,6 +179,7 @@ export class FakeAws {
   latencyMs = 0;
 
   private readonly executions = new Map<string, FakeWindowExecution>();
+  private readonly windows = new Map<string, FakeWindow>();
   private readonly topics = new Set<string>();
   private throttleRule: ThrottleRule | undefined;
   private throttleCounter = 0;
@@ -215,6 +229,13 @@ export class FakeAws {
       throw new Error(`addWindowExecution: ${execution.windowId} / ${ids.join(', ')} are not valid SSM IDs`);
     }
     this.executions.set(execution.windowExecutionId, execution);
+  }
+
+  /** A window `GetMaintenanceWindow` knows; any other is DoesNotExist. */
+  addWindow(window: FakeWindow): void {
+    if (!WINDOW_ID.test(window.windowId))
+      throw new Error(`addWindow: ${window.windowId} is not a valid window ID`);
+    this.windows.set(window.windowId, window);
   }
 
   /** Makes `Publish` to this ARN succeed; any other topic is NotFound. */
@@ -306,7 +327,9 @@ export class FakeAws {
     input: Record<string, unknown>,
   ): Record<string, unknown> {
     const handlers: Record<string, (input: Record<string, unknown>) => Record<string, unknown>> = {
+      'ssm:DescribeMaintenanceWindowExecutionTasks': (i) => this.describeExecutionTasks(i),
       'ssm:DescribeMaintenanceWindowExecutionTaskInvocations': (i) => this.describeTaskInvocations(i),
+      'ssm:GetMaintenanceWindow': (i) => this.getWindow(i),
       'monitoring:PutMetricData': (i) => this.putMetricData(i),
       'sns:Publish': (i) => this.publish(i),
     };
@@ -320,17 +343,43 @@ export class FakeAws {
     return handler(input);
   }
 
+  private describeExecutionTasks(input: Record<string, unknown>): Record<string, unknown> {
+    const windowExecutionId = requiredString(input, 'WindowExecutionId', UUID);
+    const pageSize = pageSizeOf(input);
+    const statuses = statusFilter(input.Filters);
+    const execution = this.executions.get(windowExecutionId);
+    if (!execution) {
+      throw new ServiceError(
+        'DoesNotExistException',
+        `Maintenance window execution ${windowExecutionId} does not exist`,
+      );
+    }
+    const matching = statuses
+      ? execution.tasks.filter((t) => statuses.has(t.status ?? 'SUCCESS'))
+      : execution.tasks;
+    return page(
+      matching,
+      input.NextToken,
+      `${windowExecutionId}/tasks`,
+      pageSize,
+      'WindowExecutionTaskIdentities',
+      (task) => ({
+        WindowExecutionId: windowExecutionId,
+        TaskExecutionId: task.taskExecutionId,
+        TaskType: task.taskType,
+        Status: task.status ?? 'SUCCESS',
+        ...(task.statusDetails ? { StatusDetails: task.statusDetails } : {}),
+        ...(task.taskArn ? { TaskArn: task.taskArn } : {}),
+        ...(task.startTime ? { StartTime: epochSeconds(task.startTime) } : {}),
+        ...(task.endTime ? { EndTime: epochSeconds(task.endTime) } : {}),
+      }),
+    );
+  }
+
   private describeTaskInvocations(input: Record<string, unknown>): Record<string, unknown> {
     const windowExecutionId = requiredString(input, 'WindowExecutionId', UUID);
     const taskId = requiredString(input, 'TaskId', UUID);
-    const pageSize = input.MaxResults ?? DEFAULT_PAGE_SIZE;
-    if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 10 || pageSize > 100) {
-      throw new ServiceError(
-        'ValidationException',
-        `1 validation error detected: Value '${String(pageSize)}' at 'maxResults' failed to satisfy constraint: ` +
-          'Member must have value between 10 and 100',
-      );
-    }
+    const pageSize = pageSizeOf(input);
     const statuses = statusFilter(input.Filters);
 
     const execution = this.executions.get(windowExecutionId);
@@ -342,19 +391,35 @@ export class FakeAws {
       );
     }
 
-    const offset = decodeToken(input.NextToken, windowExecutionId, taskId);
     const matching = statuses ? task.invocations.filter((i) => statuses.has(i.Status)) : task.invocations;
-    const page = matching.slice(offset, offset + pageSize);
-    const next = offset + pageSize;
-    return {
-      WindowExecutionTaskInvocationIdentities: page.map((invocation) => ({
+    return page(
+      matching,
+      input.NextToken,
+      `${windowExecutionId}/${taskId}`,
+      pageSize,
+      'WindowExecutionTaskInvocationIdentities',
+      (invocation) => ({
         WindowExecutionId: windowExecutionId,
         TaskExecutionId: taskId,
         ...invocation,
-        ...(invocation.StartTime ? { StartTime: invocation.StartTime.getTime() / 1000 } : {}),
-        ...(invocation.EndTime ? { EndTime: invocation.EndTime.getTime() / 1000 } : {}),
-      })),
-      ...(next < matching.length ? { NextToken: encodeToken(windowExecutionId, taskId, next) } : {}),
+        ...(invocation.StartTime ? { StartTime: epochSeconds(invocation.StartTime) } : {}),
+        ...(invocation.EndTime ? { EndTime: epochSeconds(invocation.EndTime) } : {}),
+      }),
+    );
+  }
+
+  private getWindow(input: Record<string, unknown>): Record<string, unknown> {
+    const windowId = requiredString(input, 'WindowId', WINDOW_ID);
+    const window = this.windows.get(windowId);
+    if (!window)
+      throw new ServiceError('DoesNotExistException', `Maintenance window ${windowId} does not exist`);
+    return {
+      WindowId: windowId,
+      Name: window.name,
+      Enabled: true,
+      Duration: 4,
+      Cutoff: 1,
+      Schedule: 'cron(0 2 ? * SUN *)',
     };
   }
 
@@ -575,21 +640,51 @@ function statusFilter(filters: unknown): Set<string> | undefined {
   return statuses;
 }
 
-function encodeToken(windowExecutionId: string, taskId: string, offset: number): string {
-  return Buffer.from(JSON.stringify({ w: windowExecutionId, t: taskId, o: offset })).toString('base64url');
+function pageSizeOf(input: Record<string, unknown>): number {
+  const pageSize = input.MaxResults ?? DEFAULT_PAGE_SIZE;
+  if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 10 || pageSize > 100) {
+    throw new ServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(pageSize)}' at 'maxResults' failed to satisfy constraint: ` +
+        'Member must have value between 10 and 100',
+    );
+  }
+  return pageSize;
 }
 
-function decodeToken(token: unknown, windowExecutionId: string, taskId: string): number {
+function epochSeconds(date: Date): number {
+  return date.getTime() / 1000;
+}
+
+/** One page of `items` from the offset in `token`; tokens are bound to the listing (`scope`). */
+function page<T>(
+  items: readonly T[],
+  token: unknown,
+  scope: string,
+  pageSize: number,
+  field: string,
+  render: (item: T) => Record<string, unknown>,
+): Record<string, unknown> {
+  const offset = decodeToken(token, scope);
+  const next = offset + pageSize;
+  return {
+    [field]: items.slice(offset, next).map(render),
+    ...(next < items.length ? { NextToken: encodeToken(scope, next) } : {}),
+  };
+}
+
+function encodeToken(scope: string, offset: number): string {
+  return Buffer.from(JSON.stringify({ s: scope, o: offset })).toString('base64url');
+}
+
+function decodeToken(token: unknown, scope: string): number {
   if (token === undefined || token === '') return 0;
   try {
     const decoded = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as {
-      w?: unknown;
-      t?: unknown;
+      s?: unknown;
       o?: unknown;
     };
-    if (decoded.w === windowExecutionId && decoded.t === taskId && Number.isInteger(decoded.o)) {
-      return decoded.o as number;
-    }
+    if (decoded.s === scope && Number.isInteger(decoded.o)) return decoded.o as number;
   } catch {
     // fall through: the token is not one of ours
   }

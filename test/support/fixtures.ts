@@ -28,15 +28,16 @@ function instanceId(n: number): string {
   return `i-${n.toString(16).padStart(17, '0')}`;
 }
 
-const STATUS_DETAILS: Record<InvocationStatus, string> = {
-  PENDING: 'Pending',
-  IN_PROGRESS: 'InProgress',
-  SUCCESS: 'Success',
-  FAILED: 'Failed',
-  TIMED_OUT: 'Execution Timed Out',
-  CANCELLING: 'Cancelling',
-  CANCELLED: 'Cancelled',
-  SKIPPED_OVERLAPPING: 'Skipped',
+/** Status details as Run Command and Automation report them; several per status, used in turn. */
+const STATUS_DETAILS: Record<InvocationStatus, readonly string[]> = {
+  PENDING: ['Pending'],
+  IN_PROGRESS: ['InProgress'],
+  SUCCESS: ['Success'],
+  FAILED: ['Failed', 'Undeliverable', 'Failed', 'InvalidPlatform'],
+  TIMED_OUT: ['ExecutionTimedOut', 'DeliveryTimedOut'],
+  CANCELLING: ['Cancelling'],
+  CANCELLED: ['Cancelled'],
+  SKIPPED_OVERLAPPING: ['Skipped'],
 };
 
 /** `Parameters` as SSM records it for each task type; it includes a secret the monitor must never show. */
@@ -74,11 +75,28 @@ function parameters(taskType: TaskType, instance: string): string {
 
 export type StatusCounts = Partial<Record<InvocationStatus, number>>;
 
+const TASK_ARNS: Record<TaskType, string> = {
+  RUN_COMMAND: 'AWS-RunPatchBaseline',
+  AUTOMATION: 'AWS-RestartEC2Instance',
+  STEP_FUNCTIONS: 'arn:aws:states:us-east-1:123456789012:stateMachine:patch-fleet',
+  LAMBDA: 'arn:aws:lambda:us-east-1:123456789012:function:patch-fleet',
+};
+
+export interface TaskOptions {
+  /** The task's own status; SSM reports SUCCESS when failures stayed under the error threshold. */
+  readonly status?: InvocationStatus;
+  readonly statusDetails?: string;
+}
+
 /**
  * A task execution with `counts` invocations of each status, interleaved so that failures spread
  * across pages as they would in a real fleet.
  */
-export function taskExecution(taskType: TaskType, counts: StatusCounts): FakeTaskExecution {
+export function taskExecution(
+  taskType: TaskType,
+  counts: StatusCounts,
+  options: TaskOptions = {},
+): FakeTaskExecution {
   const statuses = Object.entries(counts).flatMap(([status, n]) =>
     Array.from({ length: n ?? 0 }, () => status as InvocationStatus),
   );
@@ -95,14 +113,23 @@ export function taskExecution(taskType: TaskType, counts: StatusCounts): FakeTas
       TaskType: taskType,
       Parameters: parameters(taskType, instance),
       Status: status,
-      StatusDetails: STATUS_DETAILS[status],
+      StatusDetails: STATUS_DETAILS[status][i % STATUS_DETAILS[status].length],
       StartTime: new Date(started + i * 1000),
       EndTime: new Date(started + i * 1000 + 90_000),
       OwnerInformation: 'team=payments;oncall=hunter2',
       WindowTargetId: windowTargetId,
     };
   });
-  return { taskExecutionId: uuid(), taskType, invocations };
+  return {
+    taskExecutionId: uuid(),
+    taskType,
+    taskArn: TASK_ARNS[taskType],
+    status: options.status ?? 'SUCCESS',
+    ...(options.statusDetails ? { statusDetails: options.statusDetails } : {}),
+    startTime: new Date(started),
+    endTime: new Date(started + invocations.length * 1000 + 90_000),
+    invocations,
+  };
 }
 
 function coprimeStep(n: number): number {
@@ -114,6 +141,35 @@ function coprimeStep(n: number): number {
 
 export function windowExecution(tasks: FakeTaskExecution[], window = windowId()): FakeWindowExecution {
   return { windowId: window, windowExecutionId: uuid(), tasks };
+}
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** The EventBridge event SSM sends when a window execution ends. */
+export function executionEvent(
+  execution: FakeWindowExecution,
+  status = 'SUCCESS',
+  endTime = new Date(),
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: uuid(),
+    'detail-type': 'Maintenance Window Execution State-change Notification',
+    source: 'aws.ssm',
+    account: '123456789012',
+    time: isoSeconds(endTime),
+    region: 'us-east-1',
+    resources: [`arn:aws:ssm:us-east-1:123456789012:maintenancewindow/${execution.windowId}`],
+    detail: {
+      'start-time': new Date(endTime.getTime() - 3_600_000).toISOString(),
+      'end-time': endTime.toISOString().replace('Z', '183Z'),
+      'window-id': execution.windowId,
+      'window-execution-id': execution.windowExecutionId,
+      status,
+    },
+  };
 }
 
 /** The EventBridge event SSM sends when `task` of `execution` ends. */
@@ -129,7 +185,7 @@ export function taskExecutionEvent(
     'detail-type': 'Maintenance Window Task Execution State-change Notification',
     source: 'aws.ssm',
     account: '123456789012',
-    time: endTime.toISOString().replace(/\.\d+Z$/, 'Z'),
+    time: isoSeconds(endTime),
     region: 'us-east-1',
     resources: [`arn:aws:ssm:us-east-1:123456789012:maintenancewindow/${execution.windowId}`],
     detail: {

@@ -1,0 +1,22 @@
+import { describe, expect, inject, it } from 'vitest';
+import { runDemo } from '../scripts/demo';
+
+describe('npm run demo', () => {
+  it('prints the metrics and the alert e-mail of a 500-target run, from the synthesized bundle', async () => {
+    // Act
+    const output = await runDemo(inject('assemblyDir'));
+
+    // Assess
+    expect(output).toMatch(/on Node v24\.\d+\.\d+ \(module init \d+ ms\)/);
+    expect(output).toContain('    5  ssm:DescribeMaintenanceWindowExecutionTaskInvocations');
+    expect(output).toMatch(/FailedInvocations +\(fleet-wide\) +16 Count/);
+    expect(output).toMatch(/Invocations +WindowId=mw-000000000000a11ce +500 Count/);
+    expect(output).toContain(
+      'Subject: Maintenance window patch-prod-linux (mw-000000000000a11ce): 16 failed, 7 timed out of 500 targets',
+    );
+    expect(output).toContain('  12 of 300 failed, 5 timed out, 0 cancelled');
+    expect(output).toContain('  4 of 200 failed, 2 timed out, 1 cancelled');
+    expect(output.match(/^ {4}(FAILED|TIMED_OUT) +i-[0-9a-f]{17} /gm)).toHaveLength(23);
+    expect(output).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,27 @@
+/**
+ * `cdk synth` the way a user runs it: the project's CLI and `cdk.json`, no context, and no AWS
+ * configuration at all (so nothing can reach AWS, not even the instance metadata service).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+function credentialFreeEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+  return { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' };
+}
+
+/** Synthesizes the app into a new temporary directory and returns its path. */
+export async function synthesize(): Promise<string> {
+  const outdir = await mkdtemp(path.join(tmpdir(), 'mwm-assembly-'));
+  await promisify(execFile)(
+    path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
+    ['synth', '--quiet', '--no-notices', '--output', outdir],
+    { cwd: PROJECT_ROOT, env: credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 },
+  );
+  return outdir;
+}
