@@ -1,4 +1,6 @@
-import type { MaintenanceWindowMonitorProps, Reporting } from './maintenance-window-monitor';
+import { Duration } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { LogLevel, MaintenanceWindowMonitorProps, Reporting } from './props';
 
 /** Reads one context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
@@ -6,13 +8,33 @@ export type ContextReader = (key: string) => unknown;
 /** Context keys `bin/app.ts` accepts (`cdk.json` or `cdk deploy -c key=value`). */
 export const ContextKey = {
   AlertEmails: 'alertEmails',
+  AlertTopicArn: 'alertTopicArn',
+  AlertTopicKeyArn: 'alertTopicKeyArn',
   MetricNamespace: 'metricNamespace',
+  WindowIds: 'windowIds',
   Reporting: 'reporting',
+  AlarmThreshold: 'alarmThreshold',
+  AlarmPeriodMinutes: 'alarmPeriodMinutes',
+  AlarmEvaluationPeriods: 'alarmEvaluationPeriods',
+  LogLevel: 'logLevel',
+  LogRetentionDays: 'logRetentionDays',
+  ReservedConcurrency: 'reservedConcurrency',
 } as const;
 
+/** Monitor props from context, plus the existing topic to import, which needs a scope to become one. */
+export interface ContextSettings {
+  readonly monitor: Omit<MaintenanceWindowMonitorProps, 'alertTopic'>;
+  readonly alertTopicArn?: string;
+  readonly alertTopicKeyArn?: string;
+}
+
+function absent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
 function stringList(key: string, value: unknown): string[] | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  // `-c alertEmails=a@x.com,b@y.com` arrives as one string; cdk.json can hold a JSON array.
+  if (absent(value)) return undefined;
+  // `-c windowIds=mw-1,mw-2` arrives as one string; cdk.json can hold a JSON array.
   const items = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
     throw new Error(`Context ${key} must be a comma-separated string or an array of strings`);
@@ -22,19 +44,60 @@ function stringList(key: string, value: unknown): string[] | undefined {
 }
 
 function optionalString(key: string, value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
+  if (absent(value)) return undefined;
   if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
   return value;
 }
 
-/** Maps CDK context onto construct props; the construct validates the values themselves. */
-export function monitorPropsFromContext(read: ContextReader): MaintenanceWindowMonitorProps {
+function optionalNumber(key: string, value: unknown): number | undefined {
+  if (absent(value)) return undefined;
+  // `-c alarmThreshold=3` arrives as a string; cdk.json can hold a number.
+  const number = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number))
+    throw new Error(`Context ${key} must be a number`);
+  return number;
+}
+
+/** Maps CDK context onto settings; the construct validates the values themselves. */
+export function settingsFromContext(read: ContextReader): ContextSettings {
   const alertEmails = stringList(ContextKey.AlertEmails, read(ContextKey.AlertEmails));
+  const windowIds = stringList(ContextKey.WindowIds, read(ContextKey.WindowIds));
   const metricNamespace = optionalString(ContextKey.MetricNamespace, read(ContextKey.MetricNamespace));
   const reporting = optionalString(ContextKey.Reporting, read(ContextKey.Reporting));
+  const alarmThreshold = optionalNumber(ContextKey.AlarmThreshold, read(ContextKey.AlarmThreshold));
+  const alarmPeriodMinutes = optionalNumber(
+    ContextKey.AlarmPeriodMinutes,
+    read(ContextKey.AlarmPeriodMinutes),
+  );
+  const alarmEvaluationPeriods = optionalNumber(
+    ContextKey.AlarmEvaluationPeriods,
+    read(ContextKey.AlarmEvaluationPeriods),
+  );
+  const logLevel = optionalString(ContextKey.LogLevel, read(ContextKey.LogLevel));
+  const logRetentionDays = optionalNumber(ContextKey.LogRetentionDays, read(ContextKey.LogRetentionDays));
+  const concurrency = read(ContextKey.ReservedConcurrency);
+  const reservedConcurrency =
+    concurrency === 'none' ? 'none' : optionalNumber(ContextKey.ReservedConcurrency, concurrency);
+  const alertTopicArn = optionalString(ContextKey.AlertTopicArn, read(ContextKey.AlertTopicArn));
+  const alertTopicKeyArn = optionalString(ContextKey.AlertTopicKeyArn, read(ContextKey.AlertTopicKeyArn));
+  if (alertTopicKeyArn && !alertTopicArn) {
+    throw new Error(`Context ${ContextKey.AlertTopicKeyArn} needs ${ContextKey.AlertTopicArn}`);
+  }
+
   return {
-    ...(alertEmails ? { alertEmails } : {}),
-    ...(metricNamespace ? { metricNamespace } : {}),
-    ...(reporting ? { reporting: reporting as Reporting } : {}),
+    monitor: {
+      ...(alertEmails ? { alertEmails } : {}),
+      ...(metricNamespace ? { metricNamespace } : {}),
+      ...(windowIds ? { windowIds } : {}),
+      ...(reporting ? { reporting: reporting as Reporting } : {}),
+      ...(alarmThreshold !== undefined ? { alarmThreshold } : {}),
+      ...(alarmPeriodMinutes !== undefined ? { alarmPeriod: Duration.minutes(alarmPeriodMinutes) } : {}),
+      ...(alarmEvaluationPeriods !== undefined ? { alarmEvaluationPeriods } : {}),
+      ...(logLevel ? { logLevel: logLevel as LogLevel } : {}),
+      ...(logRetentionDays !== undefined ? { logRetention: logRetentionDays as logs.RetentionDays } : {}),
+      ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+    },
+    ...(alertTopicArn ? { alertTopicArn } : {}),
+    ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),
   };
 }

@@ -1,9 +1,20 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { MaintenanceWindowMonitor, type MaintenanceWindowMonitorProps } from './maintenance-window-monitor';
 
 export interface MaintenanceWindowMonitorStackProps extends StackProps {
   readonly monitor?: MaintenanceWindowMonitorProps;
+  /**
+   * ARN of an existing topic to alert on, imported as the monitor's `alertTopic`.
+   * @default - the monitor creates an encrypted topic
+   */
+  readonly alertTopicArn?: string;
+  /**
+   * ARN of the KMS key that encrypts `alertTopicArn`, so the function may publish to it.
+   * @default - the existing topic is not encrypted with a customer-managed key
+   */
+  readonly alertTopicKeyArn?: string;
 }
 
 /** The deployable unit: one monitor and the outputs an operator needs after `cdk deploy`. */
@@ -12,13 +23,44 @@ export class MaintenanceWindowMonitorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorStackProps = {}) {
     super(scope, id, props);
-    this.monitor = new MaintenanceWindowMonitor(this, 'Monitor', props.monitor);
+    const alertTopic = props.alertTopicArn
+      ? sns.Topic.fromTopicAttributes(this, 'ExistingAlertTopic', {
+          topicArn: props.alertTopicArn,
+          ...(props.alertTopicKeyArn ? { keyArn: props.alertTopicKeyArn } : {}),
+        })
+      : undefined;
+    const monitor = new MaintenanceWindowMonitor(this, 'Monitor', {
+      ...props.monitor,
+      ...(alertTopic ? { alertTopic } : {}),
+    });
+    this.monitor = monitor;
 
     new CfnOutput(this, 'AlertTopicArn', {
-      value: this.monitor.topic.topicArn,
-      description: 'Subscribe here to receive maintenance window alerts',
+      value: monitor.topic.topicArn,
+      description: 'Alerts and alarm notifications; subscribe here',
     });
-    new CfnOutput(this, 'FunctionName', { value: this.monitor.function.functionName });
-    new CfnOutput(this, 'AlarmName', { value: this.monitor.alarm.alarmName });
+    new CfnOutput(this, 'FunctionName', { value: monitor.function.functionName });
+    new CfnOutput(this, 'FailureAlarmNames', {
+      value: Fn.join(
+        ', ',
+        [monitor.alarm, ...Object.values(monitor.windowAlarms)].map((alarm) => alarm.alarmName),
+      ),
+      description: 'Alarms on failed and timed-out targets (fleet-wide, then per listed window)',
+    });
+    new CfnOutput(this, 'HealthAlarmNames', {
+      value: Fn.join(
+        ', ',
+        monitor.healthAlarms.map((alarm) => alarm.alarmName),
+      ),
+      description: 'Alarms on the monitor itself',
+    });
+    new CfnOutput(this, 'FailureQueueUrl', {
+      value: monitor.failureQueue.queueUrl,
+      description: 'Events the function failed on after retries',
+    });
+    new CfnOutput(this, 'RuleDeadLetterQueueUrl', {
+      value: monitor.ruleDeadLetterQueue.queueUrl,
+      description: 'Events EventBridge could not deliver',
+    });
   }
 }

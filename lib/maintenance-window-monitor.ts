@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,10 +7,12 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   EXECUTION_DETAIL_TYPE,
@@ -18,83 +20,82 @@ import {
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
 } from '../lambda/event';
-import { DEFAULT_METRIC_NAMESPACE, EnvVar, MetricName } from '../lambda/metric-names';
+import { DEFAULT_METRIC_NAMESPACE, DimensionName, EnvVar, MetricName } from '../lambda/metric-names';
+import { DEFAULTS, type MaintenanceWindowMonitorProps, type Reporting, validateProps } from './props';
+
+export type { MaintenanceWindowMonitorProps, Reporting } from './props';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
-
-export interface MaintenanceWindowMonitorProps {
-  /**
-   * E-mail addresses subscribed to the alert topic. Each recipient must confirm the subscription
-   * (SNS deletes unconfirmed ones after 48 hours).
-   * @default - no subscriptions; subscribe to the `topic` yourself
-   */
-  readonly alertEmails?: readonly string[];
-
-  /**
-   * CloudWatch namespace of the published metrics.
-   * @default 'MaintenanceWindowMonitor'
-   */
-  readonly metricNamespace?: string;
-
-  /**
-   * What one report covers. `execution`: one report and at most one alert per maintenance window
-   * run, covering all its tasks. `task`: one per task execution, as each task ends.
-   * @default 'execution'
-   */
-  readonly reporting?: Reporting;
-}
-
-/** The unit of reporting: a whole window execution, or each of its task executions. */
-export type Reporting = 'execution' | 'task';
-export const REPORTING_MODES: readonly Reporting[] = ['execution', 'task'];
-
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-const NAMESPACE = /^[A-Za-z0-9.\-_/#:]{1,255}$/;
-
-function validate(props: MaintenanceWindowMonitorProps): void {
-  if (props.reporting !== undefined && !REPORTING_MODES.includes(props.reporting)) {
-    throw new Error(`reporting: "${props.reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
-  }
-  for (const email of props.alertEmails ?? []) {
-    if (!EMAIL.test(email)) {
-      throw new Error(`alertEmails: "${email}" is not an e-mail address (expected name@domain.tld)`);
-    }
-  }
-  const namespace = props.metricNamespace;
-  if (namespace !== undefined && !Token.isUnresolved(namespace)) {
-    if (!NAMESPACE.test(namespace) || namespace.startsWith('AWS/')) {
-      throw new Error(
-        `metricNamespace: "${namespace}" is not a valid custom namespace (1-255 of A-Z a-z 0-9 . - _ / # :, not starting with "AWS/")`,
-      );
-    }
-  }
-}
 
 /**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
  * by target, published as CloudWatch metrics and, when targets failed or timed out, announced on
- * an encrypted SNS topic that an alarm on the same metrics also notifies.
+ * an SNS topic that the failure alarms, and the alarms on the monitor's own health, also notify.
  */
 export class MaintenanceWindowMonitor extends Construct {
-  /** The KMS key that encrypts the alert topic. */
-  public readonly topicKey: kms.Key;
-  /** Receives one message per task execution with failures, and the alarm's state changes. */
-  public readonly topic: sns.Topic;
+  /** Receives one message per run with failures, and every alarm's state changes. */
+  public readonly topic: sns.ITopic;
+  /** The key of the topic the construct created; undefined when `alertTopic` was given. */
+  public readonly topicKey?: kms.Key;
   public readonly function: nodejs.NodejsFunction;
   public readonly rule: events.Rule;
-  /** In ALARM while any target failed or timed out in the last period, fleet-wide. */
+  /** Events EventBridge could not deliver to the function. */
+  public readonly ruleDeadLetterQueue: sqs.Queue;
+  /** Events the function failed on after Lambda's retries. */
+  public readonly failureQueue: sqs.Queue;
+  /** In ALARM while targets fail or time out, fleet-wide. */
   public readonly alarm: cloudwatch.Alarm;
+  /** One failure alarm per window in `windowIds`, by window ID. */
+  public readonly windowAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** Alarms on the monitor itself: errors, throttles, undelivered and failed events. */
+  public readonly healthAlarms: readonly cloudwatch.Alarm[];
   public readonly metricNamespace: string;
   public readonly reporting: Reporting;
 
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorProps = {}) {
     super(scope, id);
-    validate(props);
+    validateProps(props);
     this.metricNamespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;
-    this.reporting = props.reporting ?? 'execution';
-    const stack = Stack.of(this);
+    this.reporting = props.reporting ?? DEFAULTS.reporting;
 
-    this.topicKey = new kms.Key(this, 'AlertTopicKey', {
+    if (props.alertTopic) {
+      this.topic = props.alertTopic;
+    } else {
+      this.topicKey = this.createTopicKey();
+      this.topic = this.createTopic(this.topicKey);
+    }
+    for (const email of props.alertEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    this.failureQueue = this.deadLetterQueue('FailureQueue');
+    this.ruleDeadLetterQueue = this.deadLetterQueue('RuleDeadLetterQueue');
+    this.function = this.createFunction(props);
+    this.rule = this.createRule(props.windowIds);
+
+    const period = props.alarmPeriod ?? DEFAULTS.alarmPeriod;
+    const failureAlarm = {
+      threshold: props.alarmThreshold ?? DEFAULTS.alarmThreshold,
+      evaluationPeriods: props.alarmEvaluationPeriods ?? DEFAULTS.alarmEvaluationPeriods,
+      period,
+    };
+    this.alarm = this.failureAlarm('FailedInvocationsAlarm', 'the fleet', {}, failureAlarm);
+    this.windowAlarms = Object.fromEntries(
+      (props.windowIds ?? []).map((windowId) => [
+        windowId,
+        this.failureAlarm(
+          `FailedInvocationsAlarm-${windowId}`,
+          `window ${windowId}`,
+          { [DimensionName.WindowId]: windowId },
+          failureAlarm,
+        ),
+      ]),
+    );
+    this.healthAlarms = this.createHealthAlarms();
+  }
+
+  private createTopicKey(): kms.Key {
+    const key = new kms.Key(this, 'AlertTopicKey', {
       description: 'Encrypts the maintenance window monitor alert topic',
       enableKeyRotation: true,
       // The topic stores no messages, so nothing needs the key once the stack is gone.
@@ -102,26 +103,30 @@ export class MaintenanceWindowMonitor extends Construct {
       pendingWindow: Duration.days(7),
     });
     // CloudWatch alarms publish to an encrypted topic only if the key lets them use it.
-    this.topicKey.addToResourcePolicy(
+    key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
+    return key;
+  }
 
-    this.topic = new sns.Topic(this, 'AlertTopic', {
+  private createTopic(key: kms.IKey): sns.Topic {
+    const stack = Stack.of(this);
+    const topic = new sns.Topic(this, 'AlertTopic', {
       displayName: 'Maintenance window monitor',
-      masterKey: this.topicKey,
+      masterKey: key,
       enforceSSL: true,
     });
-    this.topic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarms',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           ArnLike: {
             'aws:SourceArn': stack.formatArn({
@@ -135,22 +140,39 @@ export class MaintenanceWindowMonitor extends Construct {
         },
       }),
     );
-    for (const email of props.alertEmails ?? []) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
+    return topic;
+  }
 
+  /** An encrypted, TLS-only queue that keeps undeliverable events for the 14 days SQS allows. */
+  private deadLetterQueue(id: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue (an EventBridge target DLQ or a Lambda on-failure destination).',
+    });
+    return queue;
+  }
+
+  private createFunction(props: MaintenanceWindowMonitorProps): nodejs.NodejsFunction {
+    const stack = Stack.of(this);
     const logGroup = new logs.LogGroup(this, 'FunctionLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
+      retention: props.logRetention ?? DEFAULTS.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
     const role = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Reads maintenance window task invocations, publishes their metrics and alerts',
+      description: 'Reads maintenance window executions, publishes their metrics and alerts',
     });
     logGroup.grantWrite(role);
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const concurrency = props.reservedConcurrency ?? DEFAULTS.reservedConcurrency;
+    const fn = new nodejs.NodejsFunction(this, 'Function', {
       description: 'Counts failed and timed-out maintenance window task invocations',
       entry: path.join(PROJECT_ROOT, 'lambda', 'handler.ts'),
       handler: 'handler',
@@ -162,11 +184,16 @@ export class MaintenanceWindowMonitor extends Construct {
       timeout: Duration.minutes(2),
       role,
       logGroup,
+      ...(concurrency === 'none' ? {} : { reservedConcurrentExecutions: concurrency }),
+      // Lambda retries a failed event twice, then hands it to the failure queue.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.failureQueue),
       environment: {
         [EnvVar.AlertTopicArn]: this.topic.topicArn,
         [EnvVar.MetricNamespace]: this.metricNamespace,
         POWERTOOLS_SERVICE_NAME: 'maintenance-window-monitor',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULTS.logLevel,
       },
       bundling: {
         // Bundle the pinned SDK rather than use the runtime's copy: what is tested is what runs.
@@ -190,10 +217,12 @@ export class MaintenanceWindowMonitor extends Construct {
         resources: ['*'],
       }),
     );
+    const windowArn = (windowId: string) =>
+      stack.formatArn({ service: 'ssm', resource: 'maintenancewindow', resourceName: windowId });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetMaintenanceWindow'],
-        resources: [stack.formatArn({ service: 'ssm', resource: 'maintenancewindow', resourceName: '*' })],
+        resources: props.windowIds ? props.windowIds.map(windowArn) : [windowArn('*')],
       }),
     );
     role.addToPrincipalPolicy(
@@ -207,62 +236,149 @@ export class MaintenanceWindowMonitor extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [this.topicKey.keyArn],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:maintenancewindow/*]',
-      reason:
-        'ssm:GetMaintenanceWindow (read the name of the window for the alert) is limited to maintenance windows ' +
-        'of this account and region; which windows will run is not known when the stack is deployed.',
-    });
+    if (this.topic.masterKey) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [this.topic.masterKey.keyArn],
+        }),
+      );
+    }
+
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The SSM DescribeMaintenanceWindowExecution* actions support no resource type, so they need "*"; ' +
         'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition.',
     });
+    if (!props.windowIds) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:maintenancewindow/*]',
+        reason:
+          'ssm:GetMaintenanceWindow (read the name of the window for the alert) is limited to maintenance windows ' +
+          'of this account and region; with no windowIds, which windows will run is not known at deploy time.',
+      });
+    }
+    return fn;
+  }
 
+  private createRule(windowIds: readonly string[] | undefined): events.Rule {
     const perExecution = this.reporting === 'execution';
-    this.rule = new events.Rule(this, 'Rule', {
+    return new events.Rule(this, 'Rule', {
       description: `Maintenance window ${perExecution ? '' : 'task '}executions that reached a terminal status`,
       eventPattern: {
         source: ['aws.ssm'],
         detailType: [perExecution ? EXECUTION_DETAIL_TYPE : TASK_EXECUTION_DETAIL_TYPE],
-        detail: { status: [...(perExecution ? TERMINAL_EXECUTION_STATUSES : TERMINAL_TASK_STATUSES)] },
+        detail: {
+          ...(windowIds ? { 'window-id': [...windowIds] } : {}),
+          status: [...(perExecution ? TERMINAL_EXECUTION_STATUSES : TERMINAL_TASK_STATUSES)],
+        },
       },
-      targets: [new eventsTargets.LambdaFunction(this.function)],
+      targets: [
+        new eventsTargets.LambdaFunction(this.function, {
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.ruleDeadLetterQueue,
+        }),
+      ],
     });
-
-    const period = Duration.minutes(5);
-    const unhealthy = new cloudwatch.MathExpression({
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
-      usingMetrics: {
-        failed: this.failureMetric(MetricName.FailedInvocations, period),
-        timedOut: this.failureMetric(MetricName.TimedOutInvocations, period),
-      },
-      label: 'Failed and timed-out invocations',
-      period,
-    });
-    this.alarm = new cloudwatch.Alarm(this, 'FailedInvocationsAlarm', {
-      alarmDescription:
-        'Maintenance window targets failed or timed out in the last 5 minutes. ' +
-        'Read the alert message on the same topic for the targets and their status details.',
-      metric: unhealthy,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
-    this.alarm.addOkAction(new cloudwatchActions.SnsAction(this.topic));
   }
 
-  /** A fleet-wide series the function publishes (the one without the `WindowId` dimension). */
-  private failureMetric(metricName: MetricName, period: Duration): cloudwatch.Metric {
-    return new cloudwatch.Metric({ namespace: this.metricNamespace, metricName, statistic: 'Sum', period });
+  private notify(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
+    const action = new cloudwatchActions.SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+
+  private failureAlarm(
+    id: string,
+    scope: string,
+    dimensionsMap: Record<string, string>,
+    options: { threshold: number; evaluationPeriods: number; period: Duration },
+  ): cloudwatch.Alarm {
+    const metric = (metricName: MetricName) =>
+      new cloudwatch.Metric({ namespace: this.metricNamespace, metricName, dimensionsMap, statistic: 'Sum' });
+    const minutes = options.period.toMinutes();
+    return this.notify(
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription:
+          `Maintenance window targets failed or timed out in ${scope} (at least ${options.threshold} in ` +
+          `${options.evaluationPeriods} period(s) of ${minutes} minutes). The alert message on the same topic names ` +
+          'the window, the tasks and each failed target with its status details; fix or re-run them from the console link.',
+        metric: new cloudwatch.MathExpression({
+          expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+          usingMetrics: {
+            failed: metric(MetricName.FailedInvocations),
+            timedOut: metric(MetricName.TimedOutInvocations),
+          },
+          label: 'Failed and timed-out invocations',
+          period: options.period,
+        }),
+        threshold: options.threshold,
+        evaluationPeriods: options.evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  /** Alarms that say the monitor itself is not doing its job, and what to do about it. */
+  private createHealthAlarms(): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const alarm = (id: string, metric: cloudwatch.IMetric, description: string) =>
+      this.notify(
+        new cloudwatch.Alarm(this, id, {
+          alarmDescription: description,
+          metric,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    const functionName = this.function.functionName;
+    return [
+      alarm(
+        'FunctionErrorsAlarm',
+        this.function.metricErrors({ period, statistic: 'Sum' }),
+        `The maintenance window monitor function failed. Search its log group for level ERROR: the message says ` +
+          'whether the event was malformed, the execution history was gone, or an AWS call failed. Lambda retries ' +
+          'twice; events that still fail land in the failure queue.',
+      ),
+      alarm(
+        'FunctionThrottlesAlarm',
+        this.function.metricThrottles({ period, statistic: 'Sum' }),
+        'The maintenance window monitor function was throttled: more window executions ended at once than its ' +
+          'reserved concurrency. Lambda keeps retrying for up to 6 hours; if this repeats, raise reservedConcurrency.',
+      ),
+      alarm(
+        'RuleFailedInvocationsAlarm',
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: this.rule.ruleName },
+          statistic: 'Sum',
+          period,
+        }),
+        `EventBridge could not deliver maintenance window events to the monitor function (${functionName}). ` +
+          'Check that the function exists and its resource policy allows events.amazonaws.com; undelivered events ' +
+          'are kept in the rule dead-letter queue.',
+      ),
+      alarm(
+        'RuleDeadLetterQueueAlarm',
+        this.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        'Maintenance window events that EventBridge could not deliver are waiting in the rule dead-letter queue. ' +
+          'Each message is the original event: fix the cause, then invoke the function with it (or purge the queue). ' +
+          'Messages are kept for 14 days.',
+      ),
+      alarm(
+        'FailureQueueAlarm',
+        this.failureQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        'Maintenance window events the monitor function failed on, after retries, are waiting in the failure queue; ' +
+          'those runs were not reported. Each message holds the event and the error: fix the cause, then invoke ' +
+          'the function with the event. Messages are kept for 14 days.',
+      ),
+    ];
   }
 }

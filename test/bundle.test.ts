@@ -2,7 +2,10 @@
  * The synthesized bundle, run as Lambda runs it: the asset `cdk synth` produced, loaded in a
  * fresh Node 24 process with the template's environment, calling the local AWS endpoint.
  */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { MaintenanceWindowMonitorStack } from '../lib/maintenance-window-monitor-stack';
 import {
   bundleBytes,
   type DeployedFunction,
@@ -10,6 +13,7 @@ import {
   type Invocation,
   invokeBundle,
   resolveEnvironment,
+  stackTemplates,
 } from './support/bundle';
 import {
   FakeAws,
@@ -404,9 +408,10 @@ describe('the deployed bundle', () => {
     const called = [
       ...new Set(fake.calls.map((call) => `${iamPrefix[call.service]}:${call.operation}`)),
     ].sort();
-    // Writing logs and using the topic's key are done on the function's behalf, not by its code.
+    // Logs, the topic's key and the failure queue are used on the function's behalf, not by its code.
+    const onBehalf = ['logs:', 'kms:', 'sqs:'];
     const granted = fn.allowedActions.filter(
-      (action) => !action.startsWith('logs:') && !action.startsWith('kms:'),
+      (action) => !onBehalf.some((prefix) => action.startsWith(prefix)),
     );
     expect(called).toEqual(granted);
     expect(called).toEqual([
@@ -416,6 +421,57 @@ describe('the deployed bundle', () => {
       'ssm:DescribeMaintenanceWindowExecutionTasks',
       'ssm:GetMaintenanceWindow',
     ]);
+  });
+
+  it('publishes exactly the namespace, metric names and dimensions the failure alarms watch', async () => {
+    // Prepare: the deployed template, and one that also lists this window (per-window alarms)
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 10, FAILED: 1 })]);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const withWindow = new MaintenanceWindowMonitorStack(app, 'Listed', {
+      monitor: { windowIds: [execution.windowId] },
+    });
+    const templates = [...stackTemplates(inject('assemblyDir')), Template.fromStack(withWindow).toJSON()];
+
+    // Act
+    await invoke(executionEvent(execution));
+
+    // Assess
+    type Dimension = { Name: string; Value: string };
+    const key = (namespace: unknown, name: string, dimensions: Dimension[] = []) =>
+      JSON.stringify([namespace, name, dimensions.map((d) => `${d.Name}=${d.Value}`).sort()]);
+    const [call] = fake.callsTo('monitoring', 'PutMetricData');
+    const data = (call?.input.MetricData ?? []) as { MetricName: string; Dimensions: Dimension[] }[];
+    const published = new Set(
+      data.map((datum) => key(call?.input.Namespace, datum.MetricName, datum.Dimensions)),
+    );
+    const watched = templates.flatMap((template) =>
+      Object.values(
+        template.Resources as Record<string, { Type: string; Properties: { Metrics?: unknown[] } }>,
+      )
+        .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+        .flatMap(
+          (alarm) =>
+            (alarm.Properties.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> } }[],
+        )
+        .flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []))
+        .filter((metric) => metric.Namespace === call?.input.Namespace)
+        .map((metric) =>
+          key(metric.Namespace, metric.MetricName as string, metric.Dimensions as Dimension[]),
+        ),
+    );
+    expect(new Set(watched)).toEqual(
+      new Set([
+        key('MaintenanceWindowMonitor', 'FailedInvocations'),
+        key('MaintenanceWindowMonitor', 'TimedOutInvocations'),
+        key('MaintenanceWindowMonitor', 'FailedInvocations', [
+          { Name: 'WindowId', Value: execution.windowId },
+        ]),
+        key('MaintenanceWindowMonitor', 'TimedOutInvocations', [
+          { Name: 'WindowId', Value: execution.windowId },
+        ]),
+      ]),
+    );
+    for (const metric of watched) expect(published).toContain(metric);
   });
 
   it('fails at init when the topic variable is missing', async () => {

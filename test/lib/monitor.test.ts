@@ -1,20 +1,47 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../lambda/metric-names';
-import { monitorPropsFromContext } from '../../lib/context';
 import type { MaintenanceWindowMonitorProps } from '../../lib/maintenance-window-monitor';
-import { MaintenanceWindowMonitorStack } from '../../lib/maintenance-window-monitor-stack';
+import {
+  MaintenanceWindowMonitorStack,
+  type MaintenanceWindowMonitorStackProps,
+} from '../../lib/maintenance-window-monitor-stack';
+
+const WINDOW_A = 'mw-0123456789abcdef0';
+const WINDOW_B = 'mw-0123456789abcdef1';
+const EXISTING_TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops-alerts';
+const EXISTING_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /** A stack without bundling the function: these tests read the template, not the code. */
-function synth(props?: MaintenanceWindowMonitorProps): Template {
+function synth(
+  props?: MaintenanceWindowMonitorProps,
+  stackProps: MaintenanceWindowMonitorStackProps = {},
+): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new MaintenanceWindowMonitorStack(app, 'Test', { monitor: props }));
+  return Template.fromStack(
+    new MaintenanceWindowMonitorStack(app, 'Test', { ...stackProps, monitor: props }),
+  );
+}
+
+function alarmsWithDescription(
+  template: Template,
+  text: string,
+): Record<string, { Properties: Record<string, unknown> }> {
+  return Object.fromEntries(
+    Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([, alarm]) =>
+      // A description with a token in it is an Fn::Join; its literal parts still read as text.
+      JSON.stringify(
+        (alarm as { Properties: { AlarmDescription?: unknown } }).Properties.AlarmDescription,
+      ).includes(text),
+    ),
+  ) as Record<string, { Properties: Record<string, unknown> }>;
 }
 
 function policyStatements(template: Template): unknown[] {
@@ -83,11 +110,20 @@ describe('MaintenanceWindowMonitor', () => {
   it('grants exactly the calls the function makes, and no managed policy', () => {
     const template = synth();
     const topic = { Ref: logicalId(template, 'AWS::SNS::Topic') };
+    const failureQueue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+      id.includes('FailureQueue'),
+    );
     expect(policyStatements(template)).toEqual([
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup'), 'Arn'] },
+      },
+      {
+        // Granted by the on-failure destination: Lambda sends failed events with the function's role.
+        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [failureQueue, 'Arn'] },
       },
       {
         Action: [
@@ -222,13 +258,219 @@ describe('MaintenanceWindowMonitor', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain(`"${DEFAULT_METRIC_NAMESPACE}"`);
   });
 
-  it.each([
+  it('watches only the listed windows: rule, name lookup and one failure alarm each', () => {
+    // Act
+    const template = synth({ windowIds: [WINDOW_A, WINDOW_B] });
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { 'window-id': [WINDOW_A, WINDOW_B], status: Match.anyValue() } },
+    });
+    const getWindow = policyStatements(template).find((st) =>
+      JSON.stringify(st).includes('ssm:GetMaintenanceWindow'),
+    );
+    expect(JSON.stringify(getWindow)).toContain(`:maintenancewindow/${WINDOW_A}`);
+    expect(JSON.stringify(getWindow)).toContain(`:maintenancewindow/${WINDOW_B}`);
+    expect(JSON.stringify(getWindow)).not.toContain('maintenancewindow/*');
+    for (const windowId of [WINDOW_A, WINDOW_B]) {
+      const alarms = Object.values(alarmsWithDescription(template, `in window ${windowId}`));
+      expect(alarms).toHaveLength(1);
+      const metrics = alarms[0]?.Properties.Metrics as { MetricStat?: { Metric: unknown } }[];
+      expect(metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []))).toEqual([
+        {
+          MetricName: 'FailedInvocations',
+          Namespace: DEFAULT_METRIC_NAMESPACE,
+          Dimensions: [{ Name: 'WindowId', Value: windowId }],
+        },
+        {
+          MetricName: 'TimedOutInvocations',
+          Namespace: DEFAULT_METRIC_NAMESPACE,
+          Dimensions: [{ Name: 'WindowId', Value: windowId }],
+        },
+      ]);
+    }
+  });
+
+  it("takes the failure alarms' threshold, period and evaluation periods from props", () => {
+    const template = synth({
+      alarmThreshold: 3,
+      alarmPeriod: Duration.minutes(15),
+      alarmEvaluationPeriods: 2,
+    });
+    const [alarm] = Object.values(alarmsWithDescription(template, 'in the fleet'));
+    expect(alarm?.Properties).toMatchObject({ Threshold: 3, EvaluationPeriods: 2 });
+    const metrics = (alarm?.Properties.Metrics ?? []) as { MetricStat?: { Period: number } }[];
+    const periods = metrics.flatMap((m) => (m.MetricStat ? [m.MetricStat.Period] : []));
+    expect(periods).toEqual([900, 900]);
+  });
+
+  it('delivers every event or keeps it: rule retries and dead-letter queue, function retries and failure queue', () => {
+    const template = synth();
+    const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+    const ruleQueue = queues.find((id) => id.includes('RuleDeadLetterQueue'));
+    const failureQueue = queues.find((id) => id.includes('FailureQueue'));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [ruleQueue, 'Arn'] } },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21_600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueue, 'Arn'] } } },
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::Queue',
+      { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+      2,
+    );
+    template.resourcePropertiesCountIs(
+      'AWS::SQS::QueuePolicy',
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
+      2,
+    );
+  });
+
+  it('alarms on the monitor itself, each notifying the topic on ALARM and OK and saying what to do', () => {
+    const template = synth();
+    const topic = { Ref: logicalId(template, 'AWS::SNS::Topic') };
+    const expectations: [string, Record<string, unknown>][] = [
+      ['function failed. Search its log group', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
+      ['was throttled', { Namespace: 'AWS/Lambda', MetricName: 'Throttles' }],
+      [
+        'could not deliver maintenance window events to the monitor function',
+        { Namespace: 'AWS/Events', MetricName: 'FailedInvocations' },
+      ],
+      [
+        'are waiting in the rule dead-letter queue',
+        { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' },
+      ],
+      [
+        'waiting in the failure queue',
+        { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' },
+      ],
+    ];
+    for (const [text, metric] of expectations) {
+      const alarms = Object.values(alarmsWithDescription(template, text));
+      expect(alarms, text).toHaveLength(1);
+      expect(alarms[0]?.Properties, text).toMatchObject({
+        ...metric,
+        Threshold: 1,
+        AlarmActions: [topic],
+        OKActions: [topic],
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  });
+
+  it('reserves 5 concurrent executions by default, a given number, or none', () => {
+    synth().hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
+    synth({ reservedConcurrency: 20 }).hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 20,
+    });
+    synth({ reservedConcurrency: 'none' }).hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: Match.absent(),
+    });
+  });
+
+  it('sets the log level and retention from props', () => {
+    const template = synth({ logLevel: 'DEBUG', logRetention: logs.RetentionDays.ONE_YEAR });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('alerts on an existing topic, granting its key, and creates neither topic nor key', () => {
+    // Act
+    const template = synth({}, { alertTopicArn: EXISTING_TOPIC, alertTopicKeyArn: EXISTING_KEY });
+
+    // Assess
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALERT_TOPIC_ARN: EXISTING_TOPIC }) },
+    });
+    const statements = policyStatements(template);
+    expect(statements).toContainEqual({ Action: 'sns:Publish', Effect: 'Allow', Resource: EXISTING_TOPIC });
+    expect(statements).toContainEqual({
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Effect: 'Allow',
+      Resource: EXISTING_KEY,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [EXISTING_TOPIC] });
+  });
+
+  it('grants no key use for an existing topic imported without a key', () => {
+    const template = synth({}, { alertTopicArn: EXISTING_TOPIC });
+    expect(JSON.stringify(policyStatements(template))).not.toContain('kms:');
+  });
+
+  it('outputs the topic, the function, the alarm names and the queues', () => {
+    const outputs = synth({ windowIds: [WINDOW_A] }).toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlertTopicArn',
+      'FailureAlarmNames',
+      'FailureQueueUrl',
+      'FunctionName',
+      'HealthAlarmNames',
+      'RuleDeadLetterQueueUrl',
+    ]);
+    const failureAlarms = JSON.stringify(outputs.FailureAlarmNames?.Value);
+    expect(failureAlarms.match(/"Ref":"\w*FailedInvocationsAlarm\w*"/g)).toHaveLength(2);
+    expect(JSON.stringify(outputs.HealthAlarmNames?.Value).match(/"Ref":/g)).toHaveLength(5);
+  });
+
+  it.each<[MaintenanceWindowMonitorProps, string]>([
     [{ alertEmails: ['ops'] }, 'alertEmails: "ops" is not an e-mail address'],
     [{ alertEmails: ['a@b.com,c@d.com'] }, 'alertEmails: "a@b.com,c@d.com" is not an e-mail address'],
     [{ metricNamespace: 'AWS/SSM' }, 'metricNamespace: "AWS/SSM" is not a valid custom namespace'],
     [{ metricNamespace: 'has spaces' }, 'metricNamespace: "has spaces" is not a valid custom namespace'],
     [{ metricNamespace: '' }, 'metricNamespace: "" is not a valid custom namespace'],
+    [{ windowIds: [] }, 'windowIds: must list at least one window'],
+    [{ windowIds: ['mw-123'] }, 'windowIds: "mw-123" is not a window ID'],
+    [{ windowIds: [WINDOW_A, WINDOW_A] }, 'windowIds: lists a window twice'],
     [{ reporting: 'window' as 'task' }, 'reporting: "window" is not one of execution, task'],
+    [{ alarmThreshold: 0 }, 'alarmThreshold: must be a number of invocations of at least 1, got 0'],
+    [
+      { alarmThreshold: Number.NaN },
+      'alarmThreshold: must be a number of invocations of at least 1, got NaN',
+    ],
+    [
+      { alarmPeriod: Duration.seconds(90) },
+      'alarmPeriod: must be whole minutes from 1 minute to 1 day, got 1 minute 30 seconds',
+    ],
+    [
+      { alarmPeriod: Duration.days(2) },
+      'alarmPeriod: must be whole minutes from 1 minute to 1 day, got 2 days',
+    ],
+    [
+      { alarmEvaluationPeriods: 1.5 },
+      'alarmEvaluationPeriods: must be a whole number of at least 1, got 1.5',
+    ],
+    [
+      { alarmPeriod: Duration.hours(6), alarmEvaluationPeriods: 5 },
+      'alarmEvaluationPeriods: times alarmPeriod must not exceed one day',
+    ],
+    [{ logLevel: 'TRACE' as 'DEBUG' }, 'logLevel: "TRACE" is not one of DEBUG, INFO, WARN, ERROR'],
+    [
+      { logRetention: 42 as logs.RetentionDays },
+      'logRetention: 42 is not a retention CloudWatch Logs offers',
+    ],
+    [
+      { reservedConcurrency: 0 },
+      "reservedConcurrency: must be a whole number of at least 1, or 'none', got 0",
+    ],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
@@ -245,8 +487,18 @@ describe('cdk-nag AwsSolutions', () => {
     return () => app.synth();
   }
 
-  it('finds nothing unacknowledged in the stack', () => {
+  it('finds nothing unacknowledged in the default stack', () => {
     expect(synthWithNag()).not.toThrow();
+  });
+
+  it('finds nothing unacknowledged with listed windows and an existing topic', () => {
+    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'mwm-nag-')) });
+    new MaintenanceWindowMonitorStack(app, 'NagWindows', {
+      alertTopicArn: EXISTING_TOPIC,
+      monitor: { windowIds: [WINDOW_A], reporting: 'task', reservedConcurrency: 'none' },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
   });
 
   it('does fail synthesis on a finding (the check can fail)', () => {
@@ -259,41 +511,5 @@ describe('cdk-nag AwsSolutions', () => {
     const report = readFileSync(path.join(outdir, 'validation-report.json'), 'utf8');
     expect(report).toContain('AwsSolutions-SNS3');
     expect(report).toContain('Nag/PlainTopic/Resource');
-  });
-});
-
-describe('monitorPropsFromContext', () => {
-  const reader = (context: Record<string, unknown>) => (key: string) => context[key];
-
-  it('gives empty props with no context', () => {
-    expect(monitorPropsFromContext(reader({}))).toEqual({});
-  });
-
-  it('splits a comma-separated alertEmails string from -c', () => {
-    expect(
-      monitorPropsFromContext(reader({ alertEmails: ' ops@example.com, oncall@example.org ,' })),
-    ).toEqual({
-      alertEmails: ['ops@example.com', 'oncall@example.org'],
-    });
-  });
-
-  it('takes arrays and strings from cdk.json', () => {
-    expect(
-      monitorPropsFromContext(
-        reader({ alertEmails: ['ops@example.com'], metricNamespace: 'Platform/Patching' }),
-      ),
-    ).toEqual({ alertEmails: ['ops@example.com'], metricNamespace: 'Platform/Patching' });
-  });
-
-  it.each([
-    [{ alertEmails: 42 }, 'Context alertEmails must be a comma-separated string or an array of strings'],
-    [
-      { alertEmails: ['ops@example.com', 7] },
-      'Context alertEmails must be a comma-separated string or an array of strings',
-    ],
-    [{ metricNamespace: ['a'] }, 'Context metricNamespace must be a string'],
-    [{ reporting: true }, 'Context reporting must be a string'],
-  ])('rejects %j naming the key', (context, message) => {
-    expect(() => monitorPropsFromContext(reader(context))).toThrow(message);
   });
 });

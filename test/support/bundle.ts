@@ -57,6 +57,17 @@ function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
+/** The CloudFormation templates of every stack in the assembly. */
+export function stackTemplates(assemblyDir: string): Record<string, unknown>[] {
+  const manifest = readJson<Manifest>(path.join(assemblyDir, 'manifest.json'));
+  return Object.values(manifest.artifacts).flatMap((artifact) => {
+    const templateFile = artifact.properties?.templateFile;
+    return artifact.type === 'aws:cloudformation:stack' && templateFile
+      ? [readJson<Record<string, unknown>>(path.join(assemblyDir, templateFile))]
+      : [];
+  });
+}
+
 /** Every `AWS::Lambda::Function` of every stack in the assembly, with its asset directory. */
 export function deployedFunctions(assemblyDir: string): DeployedFunction[] {
   const manifest = readJson<Manifest>(path.join(assemblyDir, 'manifest.json'));

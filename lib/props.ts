@@ -1,0 +1,199 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+
+/** The unit of reporting: a whole window execution, or each of its task executions. */
+export type Reporting = 'execution' | 'task';
+export const REPORTING_MODES: readonly Reporting[] = ['execution', 'task'];
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export interface MaintenanceWindowMonitorProps {
+  /**
+   * E-mail addresses subscribed to the alert topic. Each recipient must confirm the subscription
+   * (SNS deletes unconfirmed ones after 48 hours).
+   * @default - no subscriptions; subscribe to the topic yourself
+   */
+  readonly alertEmails?: readonly string[];
+
+  /**
+   * An existing topic to send alerts and alarm notifications to, instead of creating one. If it is
+   * encrypted, import it with its key (`Topic.fromTopicAttributes` with `keyArn`) so the function
+   * may use the key, and let `cloudwatch.amazonaws.com` use the key and publish to the topic.
+   * @default - a new topic encrypted with a new customer-managed KMS key
+   */
+  readonly alertTopic?: sns.ITopic;
+
+  /**
+   * CloudWatch namespace of the published metrics.
+   * @default 'MaintenanceWindowMonitor'
+   */
+  readonly metricNamespace?: string;
+
+  /**
+   * Maintenance windows to watch. The rule matches only their events, the function may read only
+   * their names, and each gets a failure alarm of its own.
+   * @default - every maintenance window in the account and region
+   */
+  readonly windowIds?: readonly string[];
+
+  /**
+   * What one report covers. `execution`: one report and at most one alert per maintenance window
+   * run, covering all its tasks. `task`: one per task execution, as each task ends.
+   * @default 'execution'
+   */
+  readonly reporting?: Reporting;
+
+  /**
+   * Failed plus timed-out invocations within one period that put a failure alarm in ALARM.
+   * @default 1
+   */
+  readonly alarmThreshold?: number;
+
+  /**
+   * Length of the failure alarms' period: whole minutes, from 1 minute to 1 day.
+   * @default Duration.minutes(5)
+   */
+  readonly alarmPeriod?: Duration;
+
+  /**
+   * Consecutive breaching periods before a failure alarm goes to ALARM. Periods times this must
+   * not exceed one day.
+   * @default 1
+   */
+  readonly alarmEvaluationPeriods?: number;
+
+  /**
+   * The function's log level (`POWERTOOLS_LOG_LEVEL`).
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Concurrent executions reserved for (and capping) the function, so that a burst of window
+   * executions neither takes the account's concurrency nor floods SSM with calls; events beyond
+   * it wait in Lambda's asynchronous queue. `'none'` leaves the function unreserved, which an
+   * account with a concurrency quota of 10 (new accounts) needs.
+   * @default 5
+   */
+  readonly reservedConcurrency?: number | 'none';
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+const NAMESPACE = /^[A-Za-z0-9.\-_/#:]{1,255}$/;
+const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
+const RETENTION_DAYS = new Set(
+  Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'),
+);
+
+class PropError extends Error {
+  override readonly name = 'ValidationError';
+
+  constructor(prop: keyof MaintenanceWindowMonitorProps, problem: string) {
+    super(`${prop}: ${problem}`);
+  }
+}
+
+function isPositiveInteger(value: number): boolean {
+  return Number.isInteger(value) && value >= 1;
+}
+
+/** Checks every prop; throws one error naming the first that is wrong and what it expects. */
+export function validateProps(props: MaintenanceWindowMonitorProps): void {
+  for (const email of props.alertEmails ?? []) {
+    if (!EMAIL.test(email))
+      throw new PropError('alertEmails', `"${email}" is not an e-mail address (expected name@domain.tld)`);
+  }
+
+  const namespace = props.metricNamespace;
+  if (namespace !== undefined && !Token.isUnresolved(namespace)) {
+    if (!NAMESPACE.test(namespace) || namespace.startsWith('AWS/')) {
+      throw new PropError(
+        'metricNamespace',
+        `"${namespace}" is not a valid custom namespace (1-255 of A-Z a-z 0-9 . - _ / # :, not starting with "AWS/")`,
+      );
+    }
+  }
+
+  if (props.windowIds !== undefined) {
+    if (props.windowIds.length === 0)
+      throw new PropError('windowIds', 'must list at least one window, or be left out to watch all');
+    for (const windowId of props.windowIds) {
+      if (!WINDOW_ID.test(windowId))
+        throw new PropError('windowIds', `"${windowId}" is not a window ID (expected mw- and 17 hex digits)`);
+    }
+    if (new Set(props.windowIds).size !== props.windowIds.length)
+      throw new PropError('windowIds', 'lists a window twice');
+  }
+
+  if (props.reporting !== undefined && !REPORTING_MODES.includes(props.reporting)) {
+    throw new PropError('reporting', `"${props.reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
+  }
+
+  const threshold = props.alarmThreshold;
+  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 1)) {
+    throw new PropError('alarmThreshold', `must be a number of invocations of at least 1, got ${threshold}`);
+  }
+
+  const period = props.alarmPeriod;
+  const periodSeconds = period && !period.isUnresolved() ? period.toSeconds() : undefined;
+  if (
+    periodSeconds !== undefined &&
+    !(periodSeconds % 60 === 0 && periodSeconds >= 60 && periodSeconds <= 86_400)
+  ) {
+    throw new PropError(
+      'alarmPeriod',
+      `must be whole minutes from 1 minute to 1 day, got ${period?.toHumanString()}`,
+    );
+  }
+
+  const evaluationPeriods = props.alarmEvaluationPeriods;
+  if (evaluationPeriods !== undefined && !isPositiveInteger(evaluationPeriods)) {
+    throw new PropError(
+      'alarmEvaluationPeriods',
+      `must be a whole number of at least 1, got ${evaluationPeriods}`,
+    );
+  }
+  if ((periodSeconds ?? 300) * (evaluationPeriods ?? 1) > 86_400) {
+    throw new PropError(
+      'alarmEvaluationPeriods',
+      'times alarmPeriod must not exceed one day (a CloudWatch limit)',
+    );
+  }
+
+  if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel)) {
+    throw new PropError('logLevel', `"${props.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  if (props.logRetention !== undefined && !RETENTION_DAYS.has(props.logRetention)) {
+    throw new PropError(
+      'logRetention',
+      `${props.logRetention} is not a retention CloudWatch Logs offers (logs.RetentionDays)`,
+    );
+  }
+
+  const concurrency = props.reservedConcurrency;
+  if (concurrency !== undefined && concurrency !== 'none' && !isPositiveInteger(concurrency)) {
+    throw new PropError(
+      'reservedConcurrency',
+      `must be a whole number of at least 1, or 'none', got ${concurrency}`,
+    );
+  }
+}
+
+export const DEFAULTS = {
+  reporting: 'execution' as Reporting,
+  alarmThreshold: 1,
+  alarmPeriod: Duration.minutes(5),
+  alarmEvaluationPeriods: 1,
+  logLevel: 'INFO' as LogLevel,
+  logRetention: logs.RetentionDays.THREE_MONTHS,
+  reservedConcurrency: 5,
+};

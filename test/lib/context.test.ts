@@ -1,0 +1,77 @@
+import { Duration } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { settingsFromContext } from '../../lib/context';
+
+const reader = (context: Record<string, unknown>) => (key: string) => context[key];
+
+describe('settingsFromContext', () => {
+  it('gives empty props with no context', () => {
+    expect(settingsFromContext(reader({}))).toEqual({ monitor: {} });
+  });
+
+  it('reads strings as -c passes them: lists split on commas, numbers parsed', () => {
+    // Act
+    const settings = settingsFromContext(
+      reader({
+        alertEmails: ' ops@example.com, oncall@example.org ,',
+        windowIds: 'mw-0123456789abcdef0,mw-0123456789abcdef1',
+        alarmThreshold: '3',
+        alarmPeriodMinutes: '15',
+        alarmEvaluationPeriods: '2',
+        logRetentionDays: '365',
+        reservedConcurrency: '10',
+        reporting: 'task',
+        logLevel: 'DEBUG',
+        metricNamespace: 'Platform/Patching',
+        alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+        alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+      }),
+    );
+
+    // Assess
+    expect(settings).toEqual({
+      monitor: {
+        alertEmails: ['ops@example.com', 'oncall@example.org'],
+        windowIds: ['mw-0123456789abcdef0', 'mw-0123456789abcdef1'],
+        alarmThreshold: 3,
+        alarmPeriod: Duration.minutes(15),
+        alarmEvaluationPeriods: 2,
+        logRetention: 365,
+        reservedConcurrency: 10,
+        reporting: 'task',
+        logLevel: 'DEBUG',
+        metricNamespace: 'Platform/Patching',
+      },
+      alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+      alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+    });
+  });
+
+  it('takes arrays and numbers from cdk.json, and reservedConcurrency none', () => {
+    expect(
+      settingsFromContext(
+        reader({ alertEmails: ['ops@example.com'], alarmThreshold: 2, reservedConcurrency: 'none' }),
+      ),
+    ).toEqual({
+      monitor: { alertEmails: ['ops@example.com'], alarmThreshold: 2, reservedConcurrency: 'none' },
+    });
+  });
+
+  it.each([
+    [{ alertEmails: 42 }, 'Context alertEmails must be a comma-separated string or an array of strings'],
+    [
+      { windowIds: ['mw-0123456789abcdef0', 7] },
+      'Context windowIds must be a comma-separated string or an array of strings',
+    ],
+    [{ metricNamespace: ['a'] }, 'Context metricNamespace must be a string'],
+    [{ reporting: true }, 'Context reporting must be a string'],
+    [{ alarmThreshold: 'three' }, 'Context alarmThreshold must be a number'],
+    [{ reservedConcurrency: 'lots' }, 'Context reservedConcurrency must be a number'],
+    [
+      { alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' },
+      'Context alertTopicKeyArn needs alertTopicArn',
+    ],
+  ])('rejects %j naming the key', (context, message) => {
+    expect(() => settingsFromContext(reader(context))).toThrow(message);
+  });
+});
