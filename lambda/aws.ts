@@ -5,8 +5,11 @@ import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-clo
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   GetMaintenanceWindowCommand,
+  type MaintenanceWindowExecution,
+  paginateDescribeMaintenanceWindowExecutions,
   paginateDescribeMaintenanceWindowExecutionTaskInvocations,
   paginateDescribeMaintenanceWindowExecutionTasks,
+  paginateDescribeMaintenanceWindows,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { Alert, InvocationRecord, MetricPayload, TaskRecord } from './report';
@@ -38,6 +41,30 @@ export async function executionTasks(ssm: SSMClient, windowExecutionId: string):
   );
   for await (const page of pages) tasks.push(...(page.WindowExecutionTaskIdentities ?? []));
   return tasks;
+}
+
+/** The IDs of every maintenance window in the account and region. */
+export async function listWindowIds(ssm: SSMClient): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of paginateDescribeMaintenanceWindows({ client: ssm, pageSize: PAGE_SIZE }, {})) {
+    for (const window of page.WindowIdentities ?? []) if (window.WindowId) ids.push(window.WindowId);
+  }
+  return ids;
+}
+
+/** The executions of one window that started after `after`. */
+export async function windowExecutionsSince(
+  ssm: SSMClient,
+  windowId: string,
+  after: Date,
+): Promise<MaintenanceWindowExecution[]> {
+  const executions: MaintenanceWindowExecution[] = [];
+  const pages = paginateDescribeMaintenanceWindowExecutions(
+    { client: ssm, pageSize: PAGE_SIZE },
+    { WindowId: windowId, Filters: [{ Key: 'ExecutedAfter', Values: [after.toISOString()] }] },
+  );
+  for await (const page of pages) executions.push(...(page.WindowExecutions ?? []));
+  return executions;
 }
 
 /** The window's name, or `undefined` when it has none. */

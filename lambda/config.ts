@@ -7,6 +7,17 @@ export interface Config {
   readonly region: string;
   /** The partition of the alert topic (`aws`, `aws-cn`, `aws-us-gov`), for console links. */
   readonly partition: string;
+  /** The DynamoDB table that records which executions were reported. */
+  readonly ledgerTableName: string;
+  /** How long a ledger record is kept (its TTL), in seconds. */
+  readonly ledgerRetentionSeconds: number;
+  readonly sweep: {
+    readonly lookbackMinutes: number;
+    readonly graceMinutes: number;
+    /** Windows the sweep lists; all of the account's when undefined. */
+    readonly windowIds?: readonly string[];
+    readonly reporting: 'execution' | 'task';
+  };
 }
 
 export class ConfigError extends Error {
@@ -14,26 +25,54 @@ export class ConfigError extends Error {
 }
 
 const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+const DEPLOY_HINT = 'the stack sets it on deploy';
 
-function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
+function required(env: NodeJS.ProcessEnv, name: string, hint = DEPLOY_HINT): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`Environment variable ${name} is not set; ${hint}`);
   return value;
 }
 
+function positiveInteger(env: NodeJS.ProcessEnv, name: string): number {
+  const text = required(env, name);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`Environment variable ${name} must be a whole number of at least 1, got "${text}"`);
+  }
+  return value;
+}
+
 /** Reads the function's settings once, at cold start; a missing value fails the init loudly. */
 export function readConfig(env: NodeJS.ProcessEnv): Config {
-  const alertTopicArn = required(env, EnvVar.AlertTopicArn, 'the stack sets it on deploy');
+  const alertTopicArn = required(env, EnvVar.AlertTopicArn);
   const arn = TOPIC_ARN.exec(alertTopicArn);
   if (!arn) {
     throw new ConfigError(
       `Environment variable ${EnvVar.AlertTopicArn} must be an SNS topic ARN, got "${alertTopicArn}"`,
     );
   }
+  const reporting = required(env, EnvVar.Reporting);
+  if (reporting !== 'execution' && reporting !== 'task') {
+    throw new ConfigError(
+      `Environment variable ${EnvVar.Reporting} must be execution or task, got "${reporting}"`,
+    );
+  }
+  const windowIds = env[EnvVar.WindowIds]
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   return {
     alertTopicArn,
-    metricNamespace: required(env, EnvVar.MetricNamespace, 'the stack sets it on deploy'),
+    metricNamespace: required(env, EnvVar.MetricNamespace),
     region: required(env, 'AWS_REGION', 'the Lambda runtime sets it'),
     partition: arn[1] as string,
+    ledgerTableName: required(env, EnvVar.LedgerTableName),
+    ledgerRetentionSeconds: positiveInteger(env, EnvVar.LedgerRetentionDays) * 86_400,
+    sweep: {
+      lookbackMinutes: positiveInteger(env, EnvVar.SweepLookbackMinutes),
+      graceMinutes: positiveInteger(env, EnvVar.SweepGraceMinutes),
+      ...(windowIds?.length ? { windowIds } : {}),
+      reporting,
+    },
   };
 }

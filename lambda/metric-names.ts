@@ -27,4 +27,10 @@ export const DimensionName = {
 export const EnvVar = {
   AlertTopicArn: 'ALERT_TOPIC_ARN',
   MetricNamespace: 'METRIC_NAMESPACE',
+  LedgerTableName: 'LEDGER_TABLE_NAME',
+  LedgerRetentionDays: 'LEDGER_RETENTION_DAYS',
+  Reporting: 'REPORTING',
+  WindowIds: 'WINDOW_IDS',
+  SweepLookbackMinutes: 'SWEEP_LOOKBACK_MINUTES',
+  SweepGraceMinutes: 'SWEEP_GRACE_MINUTES',
 } as const;

@@ -7,7 +7,15 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { executionTasks, publishAlert, putMetrics, taskInvocationPages, windowName } from './aws';
 import type { Config } from './config';
 import type { MonitoredEvent } from './event';
-import { buildAlert, type Counts, ExecutionTally, metricPayload, type TaskRecord } from './report';
+import { type Ledger, ledgerKey } from './ledger';
+import {
+  buildAlert,
+  type Counts,
+  ExecutionTally,
+  metricPayload,
+  needsAlert,
+  type TaskRecord,
+} from './report';
 
 export interface Clients {
   readonly ssm: SSMClient;
@@ -21,22 +29,37 @@ export interface MonitorLogger {
   warn(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-export interface Report extends Counts {
-  readonly tasks: number;
-  readonly alertMessageId?: string;
+export interface MonitorDeps {
+  readonly clients: Clients;
+  readonly config: Config;
+  readonly logger: MonitorLogger;
+  readonly ledger: Ledger;
+  /** Who is delivering (the Lambda request ID) and for how long it may hold the lease. */
+  readonly delivery: { readonly owner: string; readonly leaseMs: number };
 }
 
+export type Report =
+  | (Counts & { readonly tasks: number; readonly alertMessageId?: string })
+  | { readonly duplicate: true };
+
 /**
- * Counts the invocations of every task the event covers, publishes one set of metrics, then
- * alerts when targets failed or timed out. Nothing is published until every page has been read,
- * so an SSM error leaves no partial metrics behind; the alert goes out only after the metrics.
+ * Reports one execution (or task) exactly once: takes its lease in the ledger, counts every
+ * task's invocations, publishes one set of metrics, then alerts when targets failed. Each step is
+ * recorded as it happens, so a duplicate delivery does nothing and a retry after a crash skips
+ * the steps already done. Nothing is published until every page has been read.
  */
-export async function reportEvent(
-  event: MonitoredEvent,
-  clients: Clients,
-  config: Config,
-  logger: MonitorLogger,
-): Promise<Report> {
+export async function reportEvent(event: MonitoredEvent, deps: MonitorDeps): Promise<Report> {
+  const { clients, config, logger, ledger, delivery } = deps;
+  const key = ledgerKey(event.windowExecutionId, event.kind === 'task' ? event.taskExecutionId : undefined);
+  const claim = await ledger.claim(key, delivery.owner, delivery.leaseMs, {
+    windowId: event.windowId,
+    status: event.status,
+  });
+  if (claim === 'completed') {
+    logger.info('Already reported by an earlier delivery; nothing to do');
+    return { duplicate: true };
+  }
+
   const tasks: TaskRecord[] =
     event.kind === 'task'
       ? [{ TaskExecutionId: event.taskExecutionId, Status: event.status }]
@@ -59,18 +82,30 @@ export async function reportEvent(
   const counts = tally.counts;
   logger.info('Counted task invocations', { ...counts, tasks: tasks.length, pages });
 
-  await putMetrics(clients.cloudWatch, metricPayload(event, counts, config.metricNamespace));
+  if (claim.metricsPublished) {
+    logger.info('Metrics were published by an earlier attempt; not publishing them again');
+  } else {
+    await putMetrics(clients.cloudWatch, metricPayload(event, counts, config.metricNamespace));
+    await ledger.mark(key, delivery.owner, 'metricsPublishedAt');
+  }
 
-  const report = { ...counts, tasks: tasks.length };
-  if (!tally.needsAlert) return report;
-  const alert = buildAlert(event, tally, {
-    windowName: await lookUpWindowName(clients.ssm, event.windowId, logger),
-    region: config.region,
-    partition: config.partition,
-  });
-  const alertMessageId = await publishAlert(clients.sns, config.alertTopicArn, alert);
-  logger.info('Published alert', { alertMessageId, subject: alert.subject });
-  return { ...report, ...(alertMessageId ? { alertMessageId } : {}) };
+  let alertMessageId: string | undefined;
+  const alerting = needsAlert(event, tally);
+  if (alerting && claim.alertSent) {
+    logger.info('The alert was sent by an earlier attempt; not sending it again');
+  } else if (alerting) {
+    const alert = buildAlert(event, tally, {
+      windowName: await lookUpWindowName(clients.ssm, event.windowId, logger),
+      region: config.region,
+      partition: config.partition,
+    });
+    alertMessageId = await publishAlert(clients.sns, config.alertTopicArn, alert);
+    await ledger.mark(key, delivery.owner, 'alertSentAt', alertMessageId ? { alertMessageId } : {});
+    logger.info('Published alert', { alertMessageId, subject: alert.subject });
+  }
+
+  await ledger.complete(key, delivery.owner);
+  return { ...counts, tasks: tasks.length, ...(alertMessageId ? { alertMessageId } : {}) };
 }
 
 /** The name makes the alert readable, but its absence must not stop the alert. */

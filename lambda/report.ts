@@ -161,10 +161,18 @@ export class ExecutionTally {
     return sum;
   }
 
-  /** Targets failed or timed out, or a task itself failed: operators need to hear about it. */
-  get needsAlert(): boolean {
+  /** Targets failed or timed out, or a task itself failed. */
+  get unhealthy(): boolean {
     return this.tasks.some((task) => task.unhealthy > 0 || task.taskFailed);
   }
+}
+
+/**
+ * Whether operators need to hear about this event: targets failed or timed out, a task itself
+ * failed, or the whole execution ended FAILED or TIMED_OUT (even with no failed task listed).
+ */
+export function needsAlert(event: MonitoredEvent, tally: ExecutionTally): boolean {
+  return tally.unhealthy || UNHEALTHY_TASK_STATUSES.has(event.status);
 }
 
 /** The subset of CloudWatch's `PutMetricDataInput` the monitor sends. */
@@ -181,10 +189,21 @@ export interface MetricPayload {
 
 /**
  * One `PutMetricData` request: failed, timed-out, cancelled and total invocations, per window and
- * fleet-wide, stamped with the execution's end time. Zeros are sent too, so alarms and graphs
- * always have data.
+ * fleet-wide, stamped with the execution's end time (or the oldest time CloudWatch accepts, for
+ * a run replayed more than two weeks later). Zeros are sent too, so alarms and graphs always have
+ * data.
  */
-export function metricPayload(event: MonitoredEvent, counts: Counts, namespace: string): MetricPayload {
+/** CloudWatch rejects data points more than two weeks old; stay an hour inside that. */
+const OLDEST_TIMESTAMP_MS = 14 * 24 * 3_600_000 - 3_600_000;
+
+export function metricPayload(
+  event: MonitoredEvent,
+  counts: Counts,
+  namespace: string,
+  now: number = Date.now(),
+): MetricPayload {
+  // A run replayed from a queue long after it ended is stamped as late as CloudWatch accepts.
+  const timestamp = new Date(Math.max(event.endTime.getTime(), now - OLDEST_TIMESTAMP_MS));
   const values: [MetricName, number][] = [
     [MetricName.FailedInvocations, counts.failed],
     [MetricName.TimedOutInvocations, counts.timedOut],
@@ -198,7 +217,7 @@ export function metricPayload(event: MonitoredEvent, counts: Counts, namespace: 
       [perWindow, []].map((dimensions) => ({
         MetricName: name,
         Dimensions: dimensions,
-        Timestamp: event.endTime,
+        Timestamp: timestamp,
         Value: value,
         Unit: 'Count' as const,
       })),
@@ -258,13 +277,16 @@ function subjectOf(event: MonitoredEvent, tally: ExecutionTally, name: string | 
   const what =
     counts.failed + counts.timedOut > 0
       ? `${countParts(counts, false)} of ${counts.total} targets`
-      : `${failedTasks} task${failedTasks === 1 ? '' : 's'} did not complete`;
+      : failedTasks > 0
+        ? `${failedTasks} task${failedTasks === 1 ? '' : 's'} did not complete`
+        : `${event.kind === 'task' ? 'task' : 'execution'} ended ${event.status}`;
   const suffix = `: ${what}`;
   const prefix = 'Maintenance window ';
   if (!name) return safeSubject(`${prefix}${event.windowId}${suffix}`);
-  // Shorten the name, never the counts or the ID.
+  // Shorten the name, never the counts or the ID; leave it out when even a stub does not fit.
   const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length - event.windowId.length - 3;
-  const shown = name.length > room ? `${name.slice(0, Math.max(room - 3, 1))}...` : name;
+  if (room < 4) return safeSubject(`${prefix}${event.windowId}${suffix}`);
+  const shown = name.length > room ? `${name.slice(0, room - 3)}...` : name;
   return safeSubject(`${prefix}${shown} (${event.windowId})${suffix}`);
 }
 
@@ -285,8 +307,8 @@ function moreLine(hidden: number): string {
 }
 
 /**
- * The alert for an event whose targets failed or timed out, or whose task failed (send it only
- * when `tally.needsAlert`). The body is plain text for e-mail and never exceeds the byte limit:
+ * The alert for an event whose targets failed or timed out, or whose task or execution failed
+ * (send it only when `needsAlert`). The body is plain text for e-mail and never exceeds the byte limit:
  * targets that do not fit are counted in a "+N more" line under their task.
  */
 export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context: AlertContext): Alert {
@@ -330,7 +352,11 @@ export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context
   });
 
   const worst =
-    counts.failed > 0 || tally.tasks.some((task) => task.task.Status === 'FAILED') ? 'FAILED' : 'TIMED_OUT';
+    counts.failed > 0 ||
+    event.status === 'FAILED' ||
+    tally.tasks.some((task) => task.task.Status === 'FAILED')
+      ? 'FAILED'
+      : 'TIMED_OUT';
   return {
     subject: subjectOf(event, tally, name),
     message: `${[...head, ...sections, ...tail].join('\n')}\n`,

@@ -19,6 +19,8 @@ export const ContextKey = {
   LogLevel: 'logLevel',
   LogRetentionDays: 'logRetentionDays',
   ReservedConcurrency: 'reservedConcurrency',
+  ReconcileIntervalMinutes: 'reconcileIntervalMinutes',
+  ReconcileLookbackHours: 'reconcileLookbackHours',
 } as const;
 
 /** Monitor props from context, plus the existing topic to import, which needs a scope to become one. */
@@ -78,6 +80,14 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
   const concurrency = read(ContextKey.ReservedConcurrency);
   const reservedConcurrency =
     concurrency === 'none' ? 'none' : optionalNumber(ContextKey.ReservedConcurrency, concurrency);
+  const intervalMinutes = optionalNumber(
+    ContextKey.ReconcileIntervalMinutes,
+    read(ContextKey.ReconcileIntervalMinutes),
+  );
+  const lookbackHours = optionalNumber(
+    ContextKey.ReconcileLookbackHours,
+    read(ContextKey.ReconcileLookbackHours),
+  );
   const alertTopicArn = optionalString(ContextKey.AlertTopicArn, read(ContextKey.AlertTopicArn));
   const alertTopicKeyArn = optionalString(ContextKey.AlertTopicKeyArn, read(ContextKey.AlertTopicKeyArn));
   if (alertTopicKeyArn && !alertTopicArn) {
@@ -96,6 +106,8 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
       ...(logLevel ? { logLevel: logLevel as LogLevel } : {}),
       ...(logRetentionDays !== undefined ? { logRetention: logRetentionDays as logs.RetentionDays } : {}),
       ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
+      ...(intervalMinutes !== undefined ? { reconcileInterval: Duration.minutes(intervalMinutes) } : {}),
+      ...(lookbackHours !== undefined ? { reconcileLookback: Duration.hours(lookbackHours) } : {}),
     },
     ...(alertTopicArn ? { alertTopicArn } : {}),
     ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),

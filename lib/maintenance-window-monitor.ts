@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,6 +27,8 @@ import { DEFAULTS, type MaintenanceWindowMonitorProps, type Reporting, validateP
 export type { MaintenanceWindowMonitorProps, Reporting } from './props';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
+/** The sweep leaves executions that ended this recently to their own event. */
+const SWEEP_GRACE = Duration.minutes(15);
 
 /**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
@@ -38,6 +41,10 @@ export class MaintenanceWindowMonitor extends Construct {
   /** The key of the topic the construct created; undefined when `alertTopic` was given. */
   public readonly topicKey?: kms.Key;
   public readonly function: nodejs.NodejsFunction;
+  /** Runs on a schedule and reports executions whose event never arrived. */
+  public readonly sweepFunction: nodejs.NodejsFunction;
+  /** Records which executions were reported, and how far each got. */
+  public readonly ledgerTable: dynamodb.Table;
   public readonly rule: events.Rule;
   /** Events EventBridge could not deliver to the function. */
   public readonly ruleDeadLetterQueue: sqs.Queue;
@@ -70,7 +77,9 @@ export class MaintenanceWindowMonitor extends Construct {
 
     this.failureQueue = this.deadLetterQueue('FailureQueue');
     this.ruleDeadLetterQueue = this.deadLetterQueue('RuleDeadLetterQueue');
+    this.ledgerTable = this.createLedgerTable();
     this.function = this.createFunction(props);
+    this.sweepFunction = this.createSweep(props);
     this.rule = this.createRule(props.windowIds);
 
     const period = props.alarmPeriod ?? DEFAULTS.alarmPeriod;
@@ -158,40 +167,49 @@ export class MaintenanceWindowMonitor extends Construct {
     return queue;
   }
 
-  private createFunction(props: MaintenanceWindowMonitorProps): nodejs.NodejsFunction {
-    const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'FunctionLogs', {
+  /** A role for one of the monitor's functions: logs to its own log group only. */
+  private functionRole(id: string, description: string, logGroup: logs.LogGroup): iam.Role {
+    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
+    const role = new iam.Role(this, id, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description,
+    });
+    logGroup.grantWrite(role);
+    return role;
+  }
+
+  private logGroup(id: string, props: MaintenanceWindowMonitorProps): logs.LogGroup {
+    return new logs.LogGroup(this, id, {
       retention: props.logRetention ?? DEFAULTS.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // An explicit role instead of AWSLambdaBasicExecutionRole: logs go to this log group only.
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Reads maintenance window executions, publishes their metrics and alerts',
-    });
-    logGroup.grantWrite(role);
+  }
 
-    const concurrency = props.reservedConcurrency ?? DEFAULTS.reservedConcurrency;
-    const fn = new nodejs.NodejsFunction(this, 'Function', {
-      description: 'Counts failed and timed-out maintenance window task invocations',
+  /** One of the monitor's functions; both run the same bundle, entered through different exports. */
+  private monitorFunction(
+    id: string,
+    props: MaintenanceWindowMonitorProps,
+    options: Pick<nodejs.NodejsFunctionProps, 'description' | 'handler' | 'timeout' | 'role' | 'logGroup'> &
+      Partial<nodejs.NodejsFunctionProps>,
+  ): nodejs.NodejsFunction {
+    const lookback = props.reconcileLookback ?? DEFAULTS.reconcileLookback;
+    return new nodejs.NodejsFunction(this, id, {
       entry: path.join(PROJECT_ROOT, 'lambda', 'handler.ts'),
-      handler: 'handler',
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.minutes(2),
-      role,
-      logGroup,
-      ...(concurrency === 'none' ? {} : { reservedConcurrentExecutions: concurrency }),
-      // Lambda retries a failed event twice, then hands it to the failure queue.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new destinations.SqsDestination(this.failureQueue),
       environment: {
         [EnvVar.AlertTopicArn]: this.topic.topicArn,
         [EnvVar.MetricNamespace]: this.metricNamespace,
+        [EnvVar.LedgerTableName]: this.ledgerTable.tableName,
+        // Records must outlive the look-back, or the sweep would report an execution again.
+        [EnvVar.LedgerRetentionDays]: String(Math.ceil(lookback.toDays({ integral: false })) + 7),
+        [EnvVar.Reporting]: this.reporting,
+        ...(props.windowIds ? { [EnvVar.WindowIds]: props.windowIds.join(',') } : {}),
+        [EnvVar.SweepLookbackMinutes]: String(lookback.toMinutes()),
+        [EnvVar.SweepGraceMinutes]: String(SWEEP_GRACE.toMinutes()),
         POWERTOOLS_SERVICE_NAME: 'maintenance-window-monitor',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULTS.logLevel,
       },
@@ -205,13 +223,80 @@ export class MaintenanceWindowMonitor extends Construct {
         sourceMap: false,
         forceDockerBundling: false,
       },
+      ...options,
     });
+  }
 
+  private createFunction(props: MaintenanceWindowMonitorProps): nodejs.NodejsFunction {
+    const logGroup = this.logGroup('FunctionLogs', props);
+    const role = this.functionRole(
+      'FunctionRole',
+      'Reads maintenance window executions, publishes their metrics and alerts',
+      logGroup,
+    );
+    const concurrency = props.reservedConcurrency ?? DEFAULTS.reservedConcurrency;
+    const fn = this.monitorFunction('Function', props, {
+      description: 'Counts failed and timed-out maintenance window task invocations',
+      handler: 'handler',
+      timeout: Duration.minutes(2),
+      role,
+      logGroup,
+      ...(concurrency === 'none' ? {} : { reservedConcurrentExecutions: concurrency }),
+      // Lambda retries a failed event twice, then hands it to the failure queue.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.failureQueue),
+    });
+    this.grantReporting(role, props, this.reporting === 'execution');
+    return fn;
+  }
+
+  private createSweep(props: MaintenanceWindowMonitorProps): nodejs.NodejsFunction {
+    const logGroup = this.logGroup('SweepFunctionLogs', props);
+    const role = this.functionRole(
+      'SweepFunctionRole',
+      'Finds maintenance window executions that were never reported, and reports them',
+      logGroup,
+    );
+    const fn = this.monitorFunction('SweepFunction', props, {
+      description: 'Reports maintenance window executions whose event never arrived',
+      handler: 'sweep',
+      timeout: Duration.minutes(10),
+      role,
+      logGroup,
+      // The next scheduled sweep is the retry.
+      retryAttempts: 0,
+    });
+    // The sweep lists tasks in either reporting mode (per-task keys need them).
+    this.grantReporting(role, props, true);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:DescribeMaintenanceWindows', 'ssm:DescribeMaintenanceWindowExecutions'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable'],
+        resources: [this.ledgerTable.tableArn],
+      }),
+    );
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'Reconciles maintenance window executions whose event never arrived',
+      schedule: events.Schedule.rate(props.reconcileInterval ?? DEFAULTS.reconcileInterval),
+      targets: [new eventsTargets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
+    return fn;
+  }
+
+  /** What reporting one execution needs: the calls the event handler and the sweep share. */
+  private grantReporting(role: iam.Role, props: MaintenanceWindowMonitorProps, listTasks: boolean): void {
+    const stack = Stack.of(this);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         // Listing a window execution's tasks is needed only when reporting whole executions.
         actions: [
-          ...(this.reporting === 'execution' ? ['ssm:DescribeMaintenanceWindowExecutionTasks'] : []),
+          ...(listTasks ? ['ssm:DescribeMaintenanceWindowExecutionTasks'] : []),
           'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
         ],
         resources: ['*'],
@@ -244,11 +329,18 @@ export class MaintenanceWindowMonitor extends Construct {
         }),
       );
     }
+    // Conditional updates, and a read when one is refused (completed, or leased to another delivery).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        resources: [this.ledgerTable.tableArn],
+      }),
+    );
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'The SSM DescribeMaintenanceWindowExecution* actions support no resource type, so they need "*"; ' +
+        'The SSM DescribeMaintenanceWindow* actions support no resource type, so they need "*"; ' +
         'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition.',
     });
     if (!props.windowIds) {
@@ -259,7 +351,19 @@ export class MaintenanceWindowMonitor extends Construct {
           'of this account and region; with no windowIds, which windows will run is not known at deploy time.',
       });
     }
-    return fn;
+  }
+
+  /** One item per reported execution: exactly-once reporting across duplicate deliveries. */
+  private createLedgerTable(): dynamodb.Table {
+    return new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      // Losing the ledger costs at most one re-report per execution in the look-back window.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   }
 
   private createRule(windowIds: readonly string[] | undefined): events.Rule {
@@ -345,6 +449,13 @@ export class MaintenanceWindowMonitor extends Construct {
         `The maintenance window monitor function failed. Search its log group for level ERROR: the message says ` +
           'whether the event was malformed, the execution history was gone, or an AWS call failed. Lambda retries ' +
           'twice; events that still fail land in the failure queue.',
+      ),
+      alarm(
+        'SweepErrorsAlarm',
+        this.sweepFunction.metricErrors({ period, statistic: 'Sum' }),
+        'The reconciliation sweep did not finish: some windows or executions could not be reached (SSM or ' +
+          'DynamoDB errors). Its log entry "Sweep finished" or the error lists them; the next sweep tries again. ' +
+          'If it repeats, check the sweep function role and the SSM service health.',
       ),
       alarm(
         'FunctionThrottlesAlarm',

@@ -84,6 +84,21 @@ export interface MaintenanceWindowMonitorProps {
    * @default 5
    */
   readonly reservedConcurrency?: number | 'none';
+
+  /**
+   * How often the reconciliation sweep looks for executions whose event never arrived: whole
+   * minutes, from 5 minutes to 1 day.
+   * @default Duration.hours(1)
+   */
+  readonly reconcileInterval?: Duration;
+
+  /**
+   * How far back the sweep looks, at least the interval and at most 14 days (CloudWatch accepts
+   * metric data up to two weeks old). Executions that ended before the monitor was deployed are
+   * never reconciled.
+   * @default Duration.days(1)
+   */
+  readonly reconcileLookback?: Duration;
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -179,6 +194,30 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
     );
   }
 
+  const interval = props.reconcileInterval;
+  const intervalMinutes = interval && !interval.isUnresolved() ? interval.toMinutes({ integral: false }) : 60;
+  if (!(Number.isInteger(intervalMinutes) && intervalMinutes >= 5 && intervalMinutes <= 1_440)) {
+    throw new PropError(
+      'reconcileInterval',
+      `must be whole minutes from 5 minutes to 1 day, got ${interval?.toHumanString()}`,
+    );
+  }
+  const lookback = props.reconcileLookback;
+  const lookbackMinutes =
+    lookback && !lookback.isUnresolved() ? lookback.toMinutes({ integral: false }) : 1_440;
+  if (
+    !(
+      Number.isInteger(lookbackMinutes) &&
+      lookbackMinutes >= intervalMinutes &&
+      lookbackMinutes <= 14 * 1_440
+    )
+  ) {
+    throw new PropError(
+      'reconcileLookback',
+      `must be whole minutes, at least reconcileInterval and at most 14 days, got ${lookback?.toHumanString() ?? '1 day'}`,
+    );
+  }
+
   const concurrency = props.reservedConcurrency;
   if (concurrency !== undefined && concurrency !== 'none' && !isPositiveInteger(concurrency)) {
     throw new PropError(
@@ -196,4 +235,6 @@ export const DEFAULTS = {
   logLevel: 'INFO' as LogLevel,
   logRetention: logs.RetentionDays.THREE_MONTHS,
   reservedConcurrency: 5,
+  reconcileInterval: Duration.hours(1),
+  reconcileLookback: Duration.days(1),
 };

@@ -11,13 +11,14 @@ import { executionEvent, taskExecution, windowExecution, windowId } from '../tes
 import { synthesize } from '../test/support/synth';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
-const ENDED = new Date('2026-11-29T03:42:17.250Z');
+/** The replayed run ended a few minutes ago: CloudWatch takes data points up to two weeks old. */
+const ENDED = new Date(Date.now() - 4 * 60_000);
 
 /** Runs the demo against an existing cloud assembly and returns what it prints. */
 export async function runDemo(assemblyDir: string): Promise<string> {
   const [fn] = deployedFunctions(assemblyDir);
   if (!fn) throw new Error(`No Lambda function in the cloud assembly at ${assemblyDir}`);
-  const fake = await FakeAws.start({ now: () => ENDED.getTime() + 60_000 });
+  const fake = await FakeAws.start();
   try {
     fake.addTopic(TOPIC_ARN);
     fake.addWindow({ windowId: windowId(0xa11ce), name: 'patch-prod-linux' });

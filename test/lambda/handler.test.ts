@@ -15,7 +15,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type LocalDynamo, startDynamo } from '../support/dynamo';
 
 const ssm = mockClient(SSMClient);
 const cloudWatch = mockClient(CloudWatchClient);
@@ -55,12 +56,18 @@ const EXECUTION_EVENT = {
 const SUCCESSFUL_TASK_EVENT = { ...EVENT, detail: { ...EVENT.detail, status: 'SUCCESS' } };
 const SECOND_TASK_ID = '7528f919-8046-4e2b-954a-234567890123';
 
-const CONTEXT = {
-  functionName: 'monitor',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:monitor',
-  memoryLimitInMB: '256',
-} as Context;
+let requests = 0;
+
+/** A fresh Lambda context: each invocation is a separate delivery unless told otherwise. */
+function context(awsRequestId = `request-${++requests}`): Context {
+  return {
+    functionName: 'monitor',
+    awsRequestId,
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:monitor',
+    memoryLimitInMB: '256',
+    getRemainingTimeInMillis: () => 120_000,
+  } as Context;
+}
 
 function invocations(
   status: MaintenanceWindowExecutionStatus,
@@ -85,8 +92,21 @@ async function loadHandler() {
 }
 
 let logs: string[];
+let dynamo: LocalDynamo;
 
-beforeEach(() => {
+beforeAll(async () => {
+  dynamo = await startDynamo();
+});
+afterAll(() => dynamo.stop());
+
+beforeEach(async () => {
+  // The ledger is a real DynamoDB engine (dynalite); only SSM, CloudWatch and SNS are mocked.
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+  vi.stubEnv('LEDGER_TABLE_NAME', await dynamo.createLedgerTable());
+  vi.stubEnv('LEDGER_RETENTION_DAYS', '8');
+  vi.stubEnv('REPORTING', 'execution');
+  vi.stubEnv('SWEEP_LOOKBACK_MINUTES', '1440');
+  vi.stubEnv('SWEEP_GRACE_MINUTES', '15');
   ssm.reset();
   cloudWatch.reset();
   sns.reset();
@@ -124,7 +144,7 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const report = await handler(EVENT, CONTEXT);
+    const report = await handler(EVENT, context());
 
     // Assess
     expect(report).toEqual({
@@ -205,7 +225,7 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const report = await handler(EXECUTION_EVENT, CONTEXT);
+    const report = await handler(EXECUTION_EVENT, context());
 
     // Assess
     expect(report).toEqual({
@@ -240,10 +260,10 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const report = await handler(EVENT, CONTEXT);
+    const report = await handler(EVENT, context());
 
     // Assess
-    expect(report.alertMessageId).toBe('message-3');
+    expect(report).toMatchObject({ alertMessageId: 'message-3' });
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {
       Subject: `Maintenance window ${WINDOW_ID}: 1 failed, 0 timed out of 1 targets`,
     });
@@ -260,7 +280,7 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const report = await handler(SUCCESSFUL_TASK_EVENT, CONTEXT);
+    const report = await handler(SUCCESSFUL_TASK_EVENT, context());
 
     // Assess
     expect(report).toEqual({ total: 12, failed: 0, timedOut: 0, cancelled: 0, tasks: 1 });
@@ -275,7 +295,7 @@ describe('handler', () => {
     // Act
     const call = handler(
       { ...EVENT, detail: { ...EVENT.detail, 'task-execution-id': 'c9b05aba-197f-4d8d-be34-e73fbEXAMPLE' } },
-      CONTEXT,
+      context(),
     );
 
     // Assess
@@ -300,7 +320,7 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const call = handler(EXECUTION_EVENT, CONTEXT);
+    const call = handler(EXECUTION_EVENT, context());
 
     // Assess
     await expect(call).rejects.toBeInstanceOf(DoesNotExistException);
@@ -323,7 +343,7 @@ describe('handler', () => {
     const handler = await loadHandler();
 
     // Act
-    const call = handler(EVENT, CONTEXT);
+    const call = handler(EVENT, context());
 
     // Assess
     await expect(call).rejects.toThrow('CloudWatch is down');
@@ -339,13 +359,97 @@ describe('handler', () => {
     ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({});
     cloudWatch.on(PutMetricDataCommand).resolves({});
     const handler = await loadHandler();
-    await handler(SUCCESSFUL_TASK_EVENT, CONTEXT);
+    await handler(SUCCESSFUL_TASK_EVENT, context());
 
     // Act
-    await expect(handler({ source: 'aws.ssm' }, CONTEXT)).rejects.toThrow('detail-type');
+    await expect(handler({ source: 'aws.ssm' }, context())).rejects.toThrow('detail-type');
 
     // Assess
     expect(JSON.parse(logs.at(-1) ?? '{}').windowId).toBeUndefined();
+  });
+});
+
+describe('exactly once', () => {
+  function failingRun() {
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
+      WindowExecutionTaskInvocationIdentities: [
+        ...invocations('SUCCESS', 20),
+        ...invocations('FAILED', 3, 20),
+      ],
+    });
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+  }
+
+  it('does nothing for a second delivery of an execution already reported', async () => {
+    // Prepare
+    failingRun();
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    const handler = await loadHandler();
+    await handler(EVENT, context());
+
+    // Act
+    const second = await handler(EVENT, context());
+
+    // Assess
+    expect(second).toEqual({ duplicate: true });
+    expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 1);
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('lets only one of two simultaneous deliveries report; the other fails to be retried', async () => {
+    // Prepare
+    failingRun();
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    const handler = await loadHandler();
+
+    // Act
+    const [first, second] = await Promise.allSettled([handler(EVENT, context()), handler(EVENT, context())]);
+
+    // Assess
+    const outcomes = [first, second].map((outcome) =>
+      outcome.status === 'fulfilled' ? 'reported' : (outcome.reason as Error).name,
+    );
+    expect(outcomes.sort()).toEqual(['ExecutionInProgressError', 'reported']);
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const warnings = logs.map((line) => JSON.parse(line)).filter((line) => line.level === 'WARN');
+    expect(warnings.map((line) => line.message)).toContain(
+      'Another delivery of this execution is being processed; Lambda will retry this one',
+    );
+  });
+
+  it('resumes after a crash between the metrics and the alert without publishing the metrics again', async () => {
+    // Prepare: SNS fails the first attempt, after the metrics went out
+    failingRun();
+    sns.on(PublishCommand).rejectsOnce(new Error('SNS is down')).resolves({ MessageId: 'message-2' });
+    const handler = await loadHandler();
+    await expect(handler(EVENT, context('retried-request'))).rejects.toThrow('SNS is down');
+
+    // Act: Lambda retries the same event with the same request ID
+    const retry = await handler(EVENT, context('retried-request'));
+
+    // Assess
+    expect(retry).toMatchObject({ failed: 3, alertMessageId: 'message-2' });
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    const resumed = logs.map((line) => JSON.parse(line)).map((line) => line.message);
+    expect(resumed).toContain('Metrics were published by an earlier attempt; not publishing them again');
+  });
+
+  it('fails loudly, before any AWS call, when the ledger cannot be written', async () => {
+    // Prepare
+    vi.stubEnv('LEDGER_TABLE_NAME', 'no-such-table');
+    const handler = await loadHandler();
+
+    // Act
+    const call = handler(EVENT, context());
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(ssm).not.toHaveReceivedAnyCommand();
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
   });
 });
 

@@ -7,6 +7,7 @@ import {
   instanceIdOf,
   MAX_MESSAGE_BYTES,
   metricPayload,
+  needsAlert,
   safeSubject,
   type TaskRecord,
   windowConsoleUrl,
@@ -20,6 +21,9 @@ const EXECUTION: ExecutionEvent = {
   startTime: new Date('2026-11-28T02:00:00Z'),
   endTime: new Date('2026-11-28T02:10:00Z'),
 };
+
+/** Reporting right as the run ends. */
+const AT_END = EXECUTION.endTime.getTime();
 
 const TASK_EVENT: TaskEvent = {
   ...EXECUTION,
@@ -84,11 +88,20 @@ describe('ExecutionTally', () => {
     ]);
     expect(tally.counts).toEqual({ total: 7, failed: 2, timedOut: 1, cancelled: 2 });
     expect(tally.tasks[0]?.listed).toHaveLength(2);
-    expect(tally.needsAlert).toBe(true);
+    expect(needsAlert(EXECUTION, tally)).toBe(true);
   });
 
   it('needs no alert when only successes and cancellations happened', () => {
-    expect(tallyOf([PATCH_TASK, [record('SUCCESS', 1), record('CANCELLED', 2)]]).needsAlert).toBe(false);
+    expect(needsAlert(EXECUTION, tallyOf([PATCH_TASK, [record('SUCCESS', 1), record('CANCELLED', 2)]]))).toBe(
+      false,
+    );
+  });
+
+  it('needs an alert when the execution itself ended FAILED or TIMED_OUT, whatever its tasks say', () => {
+    const cancelled = tallyOf([{ ...PATCH_TASK, Status: 'CANCELLED' }, [record('CANCELLED', 1)]]);
+    expect(needsAlert({ ...EXECUTION, status: 'TIMED_OUT' }, cancelled)).toBe(true);
+    expect(needsAlert({ ...EXECUTION, status: 'FAILED' }, new ExecutionTally())).toBe(true);
+    expect(needsAlert({ ...EXECUTION, status: 'CANCELLED' }, cancelled)).toBe(false);
   });
 
   it('needs an alert when a task itself failed, even with no failed invocation', () => {
@@ -96,7 +109,7 @@ describe('ExecutionTally', () => {
       { ...PATCH_TASK, Status: 'FAILED', StatusDetails: 'No invocations to execute' },
       [],
     ]);
-    expect(tally.needsAlert).toBe(true);
+    expect(needsAlert(EXECUTION, tally)).toBe(true);
   });
 
   it('keeps exact counts but stops keeping target lines once they cannot fit a message', () => {
@@ -138,7 +151,12 @@ describe('instanceIdOf', () => {
 describe('metricPayload', () => {
   it('sends failed, timed-out, cancelled and total counts per window and fleet-wide, at the end time', () => {
     // Act
-    const payload = metricPayload(EXECUTION, { total: 9, failed: 1, timedOut: 2, cancelled: 3 }, 'Ops');
+    const payload = metricPayload(
+      EXECUTION,
+      { total: 9, failed: 1, timedOut: 2, cancelled: 3 },
+      'Ops',
+      AT_END,
+    );
 
     // Assess
     const window = [{ Name: 'WindowId', Value: EXECUTION.windowId }];
@@ -164,8 +182,19 @@ describe('metricPayload', () => {
     });
   });
 
+  it('stamps a run replayed more than two weeks later with the oldest time CloudWatch accepts', () => {
+    const now = EXECUTION.endTime.getTime() + 20 * 86_400_000;
+    const payload = metricPayload(EXECUTION, { total: 1, failed: 1, timedOut: 0, cancelled: 0 }, 'Ops', now);
+    expect(payload.MetricData[0]?.Timestamp).toEqual(new Date(now - 14 * 86_400_000 + 3_600_000));
+  });
+
   it('sends explicit zeros for a clean run', () => {
-    const payload = metricPayload(EXECUTION, { total: 0, failed: 0, timedOut: 0, cancelled: 0 }, 'Ops');
+    const payload = metricPayload(
+      EXECUTION,
+      { total: 0, failed: 0, timedOut: 0, cancelled: 0 },
+      'Ops',
+      AT_END,
+    );
     expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 });
@@ -247,6 +276,13 @@ describe('buildAlert', () => {
       status: 'FAILED',
       execution_status: 'FAILED',
     });
+  });
+
+  it('says the execution ended TIMED_OUT when no task or target is to blame', () => {
+    const alert = buildAlert({ ...EXECUTION, status: 'TIMED_OUT' }, new ExecutionTally(), CONTEXT);
+    expect(alert.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: execution ended TIMED_OUT');
+    expect(alert.attributes.status).toBe('TIMED_OUT');
+    expect(alert.message).toContain('Status:            TIMED_OUT');
   });
 
   it('reports TIMED_OUT as the worst status when nothing failed outright', () => {

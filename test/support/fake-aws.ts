@@ -10,11 +10,14 @@
  *   10-100 rejected with ValidationException (default page size 10), ID patterns checked,
  *   `DoesNotExistException` for unknown executions and tasks, STATUS filters.
  * - SSM `GetMaintenanceWindow`: the window's name, `DoesNotExistException` for unknown windows.
+ * - SSM `DescribeMaintenanceWindows` and `DescribeMaintenanceWindowExecutions` (with the
+ *   `ExecutedAfter` and `ExecutedBefore` filters), paginated, for the reconciliation sweep.
  * - CloudWatch `PutMetricData`: gzip request bodies (the SDK compresses large ones), the
  *   namespace, 1,000-metric, 30-dimension and two-week timestamp limits.
  * - SNS `Publish`: known topics only, the 256 KB message limit and the e-mail subject rules.
- * - Faults on demand: `ThrottlingException` (or each service's throttling error) every Nth call,
- *   and latency on every response.
+ * - Faults on demand: `ThrottlingException` (or each service's throttling error, or any error)
+ *   every Nth call, throttling above a request rate (a token bucket), and latency on every
+ *   response.
  *
  * The server routes by the SigV4 credential scope (`ssm`, `monitoring`, `sns`), as the real
  * endpoints are separated by host; an unsigned request is refused.
@@ -64,6 +67,10 @@ export interface FakeTaskExecution {
 export interface FakeWindowExecution {
   readonly windowId: string;
   readonly windowExecutionId: string;
+  /** @default 'SUCCESS' */
+  readonly status?: InvocationStatus;
+  readonly startTime?: Date;
+  readonly endTime?: Date;
   readonly tasks: readonly FakeTaskExecution[];
 }
 
@@ -89,6 +96,8 @@ export interface RecordedCall {
 export interface ThrottleRule {
   /** Throttle every Nth matching call (1 = every call). */
   readonly everyNth: number;
+  /** The error to answer with. @default the service's throttling error */
+  readonly error?: { readonly code: string; readonly statusCode: number };
   /** Only calls to this service count; all services when omitted. */
   readonly service?: ServiceName;
   /** Only calls to this operation count. */
@@ -183,6 +192,7 @@ export class FakeAws {
   private readonly topics = new Set<string>();
   private throttleRule: ThrottleRule | undefined;
   private throttleCounter = 0;
+  private bucket: { service: ServiceName; perSecond: number; tokens: number; refilledAt: number } | undefined;
   private readonly now: () => number;
 
   private constructor(
@@ -252,6 +262,14 @@ export class FakeAws {
     this.throttleCounter = 0;
   }
 
+  /**
+   * Throttles calls to `service` above `perSecond` requests a second (a token bucket holding one
+   * second's worth), as a service protecting itself does; `undefined` turns it off.
+   */
+  rateLimit(limit: { service: ServiceName; perSecond: number } | undefined): void {
+    this.bucket = limit && { ...limit, tokens: limit.perSecond, refilledAt: performance.now() };
+  }
+
   /** The recorded calls to one service, optionally one operation, that succeeded or failed. */
   callsTo(service: ServiceName, operation?: string): RecordedCall[] {
     return this.calls.filter(
@@ -264,6 +282,7 @@ export class FakeAws {
     this.calls.length = 0;
     this.published.length = 0;
     this.throttle(undefined);
+    this.rateLimit(undefined);
     this.latencyMs = 0;
   }
 
@@ -310,14 +329,28 @@ export class FakeAws {
   }
 
   private maybeThrottle(service: ServiceName, operation: string): void {
+    const bucket = this.bucket;
+    if (bucket && bucket.service === service) {
+      const now = performance.now();
+      bucket.tokens = Math.min(
+        bucket.perSecond,
+        bucket.tokens + ((now - bucket.refilledAt) / 1000) * bucket.perSecond,
+      );
+      bucket.refilledAt = now;
+      if (bucket.tokens < 1) {
+        const { code, statusCode } = THROTTLING[service];
+        throw new ServiceError(code, 'Rate exceeded', statusCode);
+      }
+      bucket.tokens -= 1;
+    }
     const rule = this.throttleRule;
     if (!rule) return;
     if (rule.service && rule.service !== service) return;
     if (rule.operation && rule.operation !== operation) return;
     this.throttleCounter++;
     if (this.throttleCounter % rule.everyNth === 0) {
-      const { code, statusCode } = THROTTLING[service];
-      throw new ServiceError(code, 'Rate exceeded', statusCode);
+      const { code, statusCode } = rule.error ?? THROTTLING[service];
+      throw new ServiceError(code, rule.error ? `Injected ${code}` : 'Rate exceeded', statusCode);
     }
   }
 
@@ -330,6 +363,8 @@ export class FakeAws {
       'ssm:DescribeMaintenanceWindowExecutionTasks': (i) => this.describeExecutionTasks(i),
       'ssm:DescribeMaintenanceWindowExecutionTaskInvocations': (i) => this.describeTaskInvocations(i),
       'ssm:GetMaintenanceWindow': (i) => this.getWindow(i),
+      'ssm:DescribeMaintenanceWindows': (i) => this.describeWindows(i),
+      'ssm:DescribeMaintenanceWindowExecutions': (i) => this.describeWindowExecutions(i),
       'monitoring:PutMetricData': (i) => this.putMetricData(i),
       'sns:Publish': (i) => this.publish(i),
     };
@@ -404,6 +439,54 @@ export class FakeAws {
         ...invocation,
         ...(invocation.StartTime ? { StartTime: epochSeconds(invocation.StartTime) } : {}),
         ...(invocation.EndTime ? { EndTime: epochSeconds(invocation.EndTime) } : {}),
+      }),
+    );
+  }
+
+  private describeWindows(input: Record<string, unknown>): Record<string, unknown> {
+    const pageSize = pageSizeOf(input);
+    const ids = [
+      ...new Set([...this.windows.keys(), ...[...this.executions.values()].map((e) => e.windowId)]),
+    ].sort();
+    return page(ids, input.NextToken, 'windows', pageSize, 'WindowIdentities', (windowId) => ({
+      WindowId: windowId,
+      Name: this.windows.get(windowId)?.name ?? windowId,
+      Enabled: true,
+    }));
+  }
+
+  private describeWindowExecutions(input: Record<string, unknown>): Record<string, unknown> {
+    const windowId = requiredString(input, 'WindowId', WINDOW_ID);
+    const pageSize = pageSizeOf(input);
+    let after = Number.NEGATIVE_INFINITY;
+    let before = Number.POSITIVE_INFINITY;
+    for (const filter of (input.Filters ?? []) as { Key?: string; Values?: string[] }[]) {
+      const at = Date.parse(filter.Values?.[0] ?? '');
+      if (Number.isNaN(at) || (filter.Key !== 'ExecutedAfter' && filter.Key !== 'ExecutedBefore')) {
+        throw new ServiceError(
+          'ValidationException',
+          `Filter ${String(filter.Key)} must be ExecutedAfter or ExecutedBefore with a timestamp`,
+        );
+      }
+      if (filter.Key === 'ExecutedAfter') after = at;
+      else before = at;
+    }
+    const executions = [...this.executions.values()].filter((execution) => {
+      const started = (execution.startTime ?? execution.endTime ?? new Date(this.now())).getTime();
+      return execution.windowId === windowId && started >= after && started <= before;
+    });
+    return page(
+      executions,
+      input.NextToken,
+      `${windowId}/executions`,
+      pageSize,
+      'WindowExecutions',
+      (execution) => ({
+        WindowId: windowId,
+        WindowExecutionId: execution.windowExecutionId,
+        Status: execution.status ?? 'SUCCESS',
+        ...(execution.startTime ? { StartTime: epochSeconds(execution.startTime) } : {}),
+        ...(execution.endTime ? { EndTime: epochSeconds(execution.endTime) } : {}),
       }),
     );
   }

@@ -139,8 +139,12 @@ function coprimeStep(n: number): number {
   return step;
 }
 
-export function windowExecution(tasks: FakeTaskExecution[], window = windowId()): FakeWindowExecution {
-  return { windowId: window, windowExecutionId: uuid(), tasks };
+export function windowExecution(
+  tasks: FakeTaskExecution[],
+  window = windowId(),
+  timing: Pick<FakeWindowExecution, 'status' | 'startTime' | 'endTime'> = {},
+): FakeWindowExecution {
+  return { windowId: window, windowExecutionId: uuid(), tasks, ...timing };
 }
 
 function isoSeconds(date: Date): string {

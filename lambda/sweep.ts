@@ -1,0 +1,140 @@
+/**
+ * The reconciliation backstop. SSM sends maintenance window events best-effort, so once in a
+ * while a run ends without one. The sweep lists the recent executions of every watched window and
+ * reports each terminal one the ledger has not recorded as reported, through the same code path
+ * as the event handler (and so with the same exactly-once guarantees).
+ */
+import { executionTasks, listWindowIds, windowExecutionsSince } from './aws';
+import {
+  type ExecutionStatus,
+  type MonitoredEvent,
+  type TaskStatus,
+  TERMINAL_EXECUTION_STATUSES,
+  TERMINAL_TASK_STATUSES,
+} from './event';
+import { ExecutionInProgressError, ledgerKey } from './ledger';
+import { type MonitorDeps, reportEvent } from './monitor';
+
+export interface SweepOptions {
+  /** How far back to look for executions. */
+  readonly lookbackMs: number;
+  /** Executions that ended less than this long ago are left to their event, which is likely on its way. */
+  readonly graceMs: number;
+  /** Windows to sweep; every window of the account and region when undefined. */
+  readonly windowIds?: readonly string[];
+  readonly reporting: 'execution' | 'task';
+  /** Stop starting new reports once less than this much time is left (ms since epoch). */
+  readonly deadline: number;
+  readonly now: number;
+}
+
+export interface Unreached {
+  readonly what: string;
+  readonly error: string;
+}
+
+export interface SweepReport {
+  readonly windows: number;
+  /** Terminal executions (or tasks) found in the look-back window. */
+  readonly candidates: number;
+  readonly alreadyReported: number;
+  readonly reported: string[];
+  /** Being reported by a delivery of their event right now. */
+  readonly inProgress: string[];
+  /** Left for the next sweep because this one ran out of time. */
+  readonly deferred: string[];
+  readonly unreached: Unreached[];
+}
+
+/** Some windows or executions could not be reached; the next sweep tries them again. */
+export class SweepIncompleteError extends Error {
+  override readonly name = 'SweepIncompleteError';
+}
+
+const TERMINAL_EXECUTION = new Set<string>(TERMINAL_EXECUTION_STATUSES);
+const TERMINAL_TASK = new Set<string>(TERMINAL_TASK_STATUSES);
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<SweepReport> {
+  const { clients, ledger, logger } = deps;
+  const unreached: Unreached[] = [];
+  const notBefore = new Date(
+    Math.max(options.now - options.lookbackMs, (await ledger.createdAt()).getTime()),
+  );
+  const endedBy = options.now - options.graceMs;
+
+  let windowIds: readonly string[] = options.windowIds ?? [];
+  if (!options.windowIds) {
+    try {
+      windowIds = await listWindowIds(clients.ssm);
+    } catch (error: unknown) {
+      unreached.push({ what: 'the list of maintenance windows', error: describeError(error) });
+    }
+  }
+
+  // Events to report, keyed as the ledger keys them.
+  const events = new Map<string, MonitoredEvent>();
+  for (const windowId of windowIds) {
+    try {
+      for (const execution of await windowExecutionsSince(clients.ssm, windowId, notBefore)) {
+        const { WindowExecutionId: id, Status: status, StartTime: startTime, EndTime: endTime } = execution;
+        if (!id || !status || !TERMINAL_EXECUTION.has(status) || !endTime || endTime.getTime() > endedBy)
+          continue;
+        if (endTime.getTime() < notBefore.getTime()) continue;
+        const base = { windowId, windowExecutionId: id, endTime, ...(startTime ? { startTime } : {}) };
+        if (options.reporting === 'execution') {
+          events.set(ledgerKey(id), { kind: 'execution', ...base, status: status as ExecutionStatus });
+          continue;
+        }
+        for (const task of await executionTasks(clients.ssm, id)) {
+          if (!task.TaskExecutionId || !TERMINAL_TASK.has(task.Status ?? '')) continue;
+          events.set(ledgerKey(id, task.TaskExecutionId), {
+            kind: 'task',
+            ...base,
+            taskExecutionId: task.TaskExecutionId,
+            status: task.Status as TaskStatus,
+          });
+        }
+      }
+    } catch (error: unknown) {
+      unreached.push({ what: `window ${windowId}`, error: describeError(error) });
+    }
+  }
+
+  const done = await ledger.completed([...events.keys()]);
+  const report = {
+    windows: windowIds.length,
+    candidates: events.size,
+    alreadyReported: done.size,
+    reported: [] as string[],
+    inProgress: [] as string[],
+    deferred: [] as string[],
+    unreached,
+  };
+  for (const [key, event] of events) {
+    if (done.has(key)) continue;
+    if (Date.now() > options.deadline) {
+      report.deferred.push(key);
+      continue;
+    }
+    try {
+      logger.info('Reporting an execution that has no completed record', { key, windowId: event.windowId });
+      const result = await reportEvent(event, deps);
+      if (!('duplicate' in result)) report.reported.push(key);
+    } catch (error: unknown) {
+      if (error instanceof ExecutionInProgressError) report.inProgress.push(key);
+      else unreached.push({ what: key, error: describeError(error) });
+    }
+  }
+
+  logger.info('Sweep finished', { ...report, notBefore: notBefore.toISOString() });
+  if (unreached.length > 0) {
+    throw new SweepIncompleteError(
+      `The sweep could not reach ${unreached.map((u) => u.what).join(', ')}; the next sweep tries again`,
+    );
+  }
+  return report;
+}

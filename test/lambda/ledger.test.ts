@@ -1,0 +1,140 @@
+/**
+ * The ledger against a real DynamoDB engine (dynalite): the conditional writes are the guarantee,
+ * so they are exercised for real, never mocked.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ExecutionInProgressError, LeaseLostError, Ledger, ledgerKey } from '../../lambda/ledger';
+import { type LocalDynamo, startDynamo } from '../support/dynamo';
+
+let dynamo: LocalDynamo;
+let table: string;
+let clock: number;
+let ledger: Ledger;
+
+const KEY = ledgerKey('14bea65d-5ccc-462d-a2f3-e99c81234567');
+const ATTRIBUTES = { windowId: 'mw-0ed7251d3fcf6e0c2', status: 'SUCCESS' };
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+});
+afterAll(() => dynamo.stop());
+
+beforeEach(async () => {
+  table = await dynamo.createLedgerTable();
+  clock = Date.parse('2026-11-28T03:00:00Z');
+  ledger = new Ledger(dynamo.client, table, 8 * 86_400, () => clock);
+});
+
+async function item(key = KEY) {
+  return (
+    await dynamo.client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: key } }, ConsistentRead: true }),
+    )
+  ).Item;
+}
+
+describe('Ledger', () => {
+  it('claims a new execution, records each step, completes it, and then reports it completed', async () => {
+    // Act
+    const claim = await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+    await ledger.mark(KEY, 'request-1', 'metricsPublishedAt');
+    await ledger.mark(KEY, 'request-1', 'alertSentAt', { alertMessageId: 'message-1' });
+    await ledger.complete(KEY, 'request-1');
+
+    // Assess
+    expect(claim).toEqual({ metricsPublished: false, alertSent: false });
+    expect(await item()).toMatchObject({
+      windowId: { S: ATTRIBUTES.windowId },
+      metricsPublishedAt: { N: String(clock) },
+      alertSentAt: { N: String(clock) },
+      alertMessageId: { S: 'message-1' },
+      completedAt: { N: String(clock) },
+      expiresAt: { N: String(clock / 1000 + 8 * 86_400) },
+    });
+    expect((await item())?.leaseUntil).toBeUndefined();
+    expect(await ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES)).toBe('completed');
+    expect(await ledger.completed([KEY, ledgerKey('0000aaaa-0000-4000-8000-000000000000')])).toEqual(
+      new Set([KEY]),
+    );
+  });
+
+  it('refuses a second delivery while the first holds the lease', async () => {
+    await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+    await expect(ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES)).rejects.toBeInstanceOf(
+      ExecutionInProgressError,
+    );
+  });
+
+  it('lets exactly one of many concurrent deliveries take the lease', async () => {
+    const claims = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => ledger.claim(KEY, `request-${i}`, 60_000, ATTRIBUTES)),
+    );
+    expect(claims.filter((claim) => claim.status === 'fulfilled')).toHaveLength(1);
+    const refused = claims.filter((claim) => claim.status === 'rejected');
+    expect(refused.every((claim) => claim.reason instanceof ExecutionInProgressError)).toBe(true);
+  });
+
+  it('lets a retry of the same delivery resume at once, with what it already did', async () => {
+    // Prepare: the first attempt published metrics, then crashed
+    await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+    await ledger.mark(KEY, 'request-1', 'metricsPublishedAt');
+
+    // Act
+    const resumed = await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+
+    // Assess
+    expect(resumed).toEqual({ metricsPublished: true, alertSent: false });
+  });
+
+  it('hands an expired lease to another delivery, and the old holder can no longer record steps', async () => {
+    // Prepare
+    await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+    clock += 61_000;
+
+    // Act
+    const takeover = await ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES);
+
+    // Assess
+    expect(takeover).toEqual({ metricsPublished: false, alertSent: false });
+    await expect(ledger.mark(KEY, 'request-1', 'metricsPublishedAt')).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(ledger.complete(KEY, 'request-1')).rejects.toBeInstanceOf(LeaseLostError);
+    await ledger.complete(KEY, 'request-2');
+    expect(await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES)).toBe('completed');
+  });
+
+  it('looks up completion for more keys than one batch holds', async () => {
+    // Prepare
+    const keys = Array.from({ length: 130 }, (_, i) =>
+      ledgerKey(`0000aaaa-0000-4000-8000-${String(i).padStart(12, '0')}`),
+    );
+    for (const key of keys.filter((_, i) => i % 3 === 0)) {
+      await ledger.claim(key, 'r', 60_000, ATTRIBUTES);
+      await ledger.complete(key, 'r');
+    }
+
+    // Act
+    const done = await ledger.completed(keys);
+
+    // Assess
+    expect(done.size).toBe(44);
+    expect([...done].every((key) => keys.indexOf(key) % 3 === 0)).toBe(true);
+  });
+
+  it('reads when the table was created', async () => {
+    const created = await ledger.createdAt();
+    expect(Math.abs(created.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('fails loudly when DynamoDB cannot be reached', async () => {
+    const unreachable = new Ledger(dynamo.client, 'no-such-table', 86_400, () => clock);
+    await expect(unreachable.claim(KEY, 'request-1', 60_000, ATTRIBUTES)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+
+  it('keys executions and tasks apart', () => {
+    expect(ledgerKey('a')).toBe('execution#a');
+    expect(ledgerKey('a', 'b')).toBe('task#a#b');
+  });
+});
