@@ -33,11 +33,11 @@ function required(env: NodeJS.ProcessEnv, name: string, hint = DEPLOY_HINT): str
   return value;
 }
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string): number {
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, least = 1): number {
   const text = required(env, name);
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`Environment variable ${name} must be a whole number of at least 1, got "${text}"`);
+  if (!Number.isInteger(value) || value < least) {
+    throw new ConfigError(`Environment variable ${name} must be a whole number of at least ${least}, got "${text}"`);
   }
   return value;
 }
@@ -67,10 +67,10 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     region: required(env, 'AWS_REGION', 'the Lambda runtime sets it'),
     partition: arn[1] as string,
     ledgerTableName: required(env, EnvVar.LedgerTableName),
-    ledgerRetentionSeconds: positiveInteger(env, EnvVar.LedgerRetentionDays) * 86_400,
+    ledgerRetentionSeconds: wholeNumber(env, EnvVar.LedgerRetentionDays) * 86_400,
     sweep: {
-      lookbackMinutes: positiveInteger(env, EnvVar.SweepLookbackMinutes),
-      graceMinutes: positiveInteger(env, EnvVar.SweepGraceMinutes),
+      lookbackMinutes: wholeNumber(env, EnvVar.SweepLookbackMinutes),
+      graceMinutes: wholeNumber(env, EnvVar.SweepGraceMinutes, 0),
       ...(windowIds?.length ? { windowIds } : {}),
       reporting,
     },

@@ -40,6 +40,14 @@ export class MaintenanceWindowMonitorStack extends Stack {
       description: 'Alerts and alarm notifications; subscribe here',
     });
     new CfnOutput(this, 'FunctionName', { value: monitor.function.functionName });
+    new CfnOutput(this, 'SweepFunctionName', {
+      value: monitor.sweepFunction.functionName,
+      description: 'Reports executions whose event never arrived; invoke it to reconcile now',
+    });
+    new CfnOutput(this, 'LedgerTableName', {
+      value: monitor.ledgerTable.tableName,
+      description: 'One item per reported execution',
+    });
     new CfnOutput(this, 'FailureAlarmNames', {
       value: Fn.join(
         ', ',

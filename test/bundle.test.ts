@@ -15,6 +15,7 @@ import {
   resolveEnvironment,
   stackTemplates,
 } from './support/bundle';
+import { type LocalDynamo, startDynamo } from './support/dynamo';
 import {
   FakeAws,
   type FakeTaskExecution,
@@ -35,27 +36,47 @@ const WINDOW_NAME = 'patch-prod-linux';
 const SSM_LIST_INVOCATIONS = 'DescribeMaintenanceWindowExecutionTaskInvocations';
 
 let fake: FakeAws;
+let dynamo: LocalDynamo;
 let fn: DeployedFunction;
+let sweepFn: DeployedFunction;
+let ledgerTable: string;
 
 beforeAll(async () => {
   fake = await FakeAws.start();
   fake.addTopic(TOPIC_ARN);
   fake.addWindow({ windowId: windowId(), name: WINDOW_NAME });
+  dynamo = await startDynamo();
+  fake.forwardDynamoDb(dynamo.endpoint);
   const functions = deployedFunctions(inject('assemblyDir'));
-  expect(functions).toHaveLength(1);
-  fn = functions[0] as DeployedFunction;
+  expect(functions.map((f) => f.handler).sort()).toEqual(['index.handler', 'index.sweep']);
+  fn = functions.find((f) => f.handler === 'index.handler') as DeployedFunction;
+  sweepFn = functions.find((f) => f.handler === 'index.sweep') as DeployedFunction;
 });
 
-afterAll(() => fake.stop());
+afterAll(async () => {
+  await fake.stop();
+  await dynamo.stop();
+});
 
-beforeEach(() => fake.clearCalls());
+beforeEach(async () => {
+  fake.clearCalls();
+  ledgerTable = await dynamo.createLedgerTable();
+});
 
-function invoke(event: unknown, overrides: Record<string, string> = {}): Promise<Invocation> {
+function invoke(
+  event: unknown,
+  overrides: Record<string, string> = {},
+  target: DeployedFunction = fn,
+): Promise<Invocation> {
   return invokeBundle({
-    fn,
+    fn: target,
     event,
     endpoint: fake.endpoint,
-    environment: resolveEnvironment(fn, { ALERT_TOPIC_ARN: TOPIC_ARN, ...overrides }),
+    environment: resolveEnvironment(target, {
+      ALERT_TOPIC_ARN: TOPIC_ARN,
+      LEDGER_TABLE_NAME: ledgerTable,
+      ...overrides,
+    }),
   });
 }
 
@@ -217,6 +238,7 @@ describe('the deployed bundle', () => {
     const calmMetrics = metricValues(fake.callsTo('monitoring', 'PutMetricData')[0]);
     const calmAlert = fake.published[0];
     fake.clearCalls();
+    ledgerTable = await dynamo.createLedgerTable(); // a first delivery again, not a duplicate
     fake.throttle({ everyNth: 3, service: 'ssm' });
 
     // Act
@@ -396,15 +418,16 @@ describe('the deployed bundle', () => {
   });
 
   it('makes only the calls its role allows, and its role allows only the calls it makes', async () => {
-    // Prepare: a run with failures uses every call
+    // Prepare: a run with failures, delivered twice, uses every call
     const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 2 })]);
 
     // Act
     const run = await invoke(executionEvent(execution));
+    await invoke(executionEvent(execution));
 
     // Assess
     expect(run.ok).toBe(true);
-    const iamPrefix = { ssm: 'ssm', monitoring: 'cloudwatch', sns: 'sns' } as const;
+    const iamPrefix = { ssm: 'ssm', monitoring: 'cloudwatch', sns: 'sns', dynamodb: 'dynamodb' } as const;
     const called = [
       ...new Set(fake.calls.map((call) => `${iamPrefix[call.service]}:${call.operation}`)),
     ].sort();
@@ -416,6 +439,8 @@ describe('the deployed bundle', () => {
     expect(called).toEqual(granted);
     expect(called).toEqual([
       'cloudwatch:PutMetricData',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
       'sns:Publish',
       'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
       'ssm:DescribeMaintenanceWindowExecutionTasks',
@@ -472,6 +497,100 @@ describe('the deployed bundle', () => {
       ]),
     );
     for (const metric of watched) expect(published).toContain(metric);
+  });
+
+  it('reports an execution once, however often its event is delivered', async () => {
+    // Prepare
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 4 })]);
+    const event = executionEvent(execution);
+    await invoke(event);
+    fake.clearCalls();
+
+    // Act
+    const again = await invoke(event);
+
+    // Assess
+    expect(again.result).toEqual({ duplicate: true });
+    expect(fake.calls.map((call) => `${call.service}:${call.operation}:${call.errorCode ?? 'ok'}`)).toEqual([
+      'dynamodb:UpdateItem:ConditionalCheckFailedException',
+      'dynamodb:GetItem:ok',
+    ]);
+    expect(
+      again.logs.some((line) => line.message === 'Already reported by an earlier delivery; nothing to do'),
+    ).toBe(true);
+  });
+
+  it('fails loudly and publishes nothing when the ledger table cannot be used', async () => {
+    // Act
+    const run = await invoke(executionEvent(seed([taskExecution('RUN_COMMAND', { FAILED: 1 })])), {
+      LEDGER_TABLE_NAME: 'no-such-table',
+    });
+
+    // Assess
+    expect(run).toMatchObject({ ok: false, error: { name: 'ResourceNotFoundException' } });
+    expect(fake.calls.map((call) => `${call.service}:${call.operation}`)).toEqual(['dynamodb:UpdateItem']);
+    expect(
+      run.logs.some((line) => line.level === 'ERROR' && line.message === 'Failed to report the execution'),
+    ).toBe(true);
+  });
+
+  it('sweeps up a run whose event never arrived, through the same reporting and within its role', async () => {
+    // Prepare: a run that ended after the ledger table was created, and whose event was lost
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const ended = Date.now() - 100;
+    const missed = windowExecution(
+      [taskExecution('AUTOMATION', { SUCCESS: 30, TIMED_OUT: 2 })],
+      windowId(0x5eed),
+      {
+        startTime: new Date(ended - 500),
+        endTime: new Date(ended),
+      },
+    );
+    fake.addWindowExecution(missed);
+
+    // Act: no grace period, so the run just ended is due
+    const run = await invoke(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events' },
+      { SWEEP_GRACE_MINUTES: '0' },
+      sweepFn,
+    );
+    const again = await invoke(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events' },
+      { SWEEP_GRACE_MINUTES: '0' },
+      sweepFn,
+    );
+
+    // Assess
+    expect(sweepFn.timeoutSeconds).toBe(600);
+    expect(run.ok, JSON.stringify(run.error)).toBe(true);
+    expect((run.result as { reported: string[] }).reported).toEqual([
+      `execution#${missed.windowExecutionId}`,
+    ]);
+    expect((again.result as { reported: string[] }).reported).toEqual([]);
+    const published = fake
+      .callsTo('monitoring', 'PutMetricData')
+      .filter((call) => JSON.stringify(call.input).includes(missed.windowId));
+    expect(published).toHaveLength(1);
+    expect(
+      fake.published.filter((message) => message.attributes.window_id?.StringValue === missed.windowId),
+    ).toHaveLength(1);
+    const iamPrefix = { ssm: 'ssm', monitoring: 'cloudwatch', sns: 'sns', dynamodb: 'dynamodb' } as const;
+    for (const call of fake.calls)
+      expect(sweepFn.allowedActions).toContain(`${iamPrefix[call.service]}:${call.operation}`);
+    expect(new Set(fake.calls.map((call) => call.operation))).toEqual(
+      new Set([
+        'DescribeTable',
+        'DescribeMaintenanceWindows',
+        'DescribeMaintenanceWindowExecutions',
+        'BatchGetItem',
+        'UpdateItem',
+        'DescribeMaintenanceWindowExecutionTasks',
+        'DescribeMaintenanceWindowExecutionTaskInvocations',
+        'PutMetricData',
+        'GetMaintenanceWindow',
+        'Publish',
+      ]),
+    );
   });
 
   it('fails at init when the topic variable is missing', async () => {

@@ -25,6 +25,8 @@ describe('settingsFromContext', () => {
         metricNamespace: 'Platform/Patching',
         alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
         alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
+        reconcileIntervalMinutes: '30',
+        reconcileLookbackHours: '48',
       }),
     );
 
@@ -41,6 +43,8 @@ describe('settingsFromContext', () => {
         reporting: 'task',
         logLevel: 'DEBUG',
         metricNamespace: 'Platform/Patching',
+        reconcileInterval: Duration.minutes(30),
+        reconcileLookback: Duration.hours(48),
       },
       alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',

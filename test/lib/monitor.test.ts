@@ -44,15 +44,24 @@ function alarmsWithDescription(
   ) as Record<string, { Properties: Record<string, unknown> }>;
 }
 
-function policyStatements(template: Template): unknown[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+/** The statements of one function's role: the event handler's, or the sweep's. */
+function policyStatements(
+  template: Template,
+  role: 'FunctionRole' | 'SweepFunctionRole' = 'FunctionRole',
+): unknown[] {
+  const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+    id.startsWith(`Monitor${role}`),
+  );
   expect(policies).toHaveLength(1);
-  return (policies[0] as { Properties: { PolicyDocument: { Statement: unknown[] } } }).Properties
-    .PolicyDocument.Statement;
+  const [, policy] = policies[0] as [string, { Properties: { PolicyDocument: { Statement: unknown[] } } }];
+  return policy.Properties.PolicyDocument.Statement;
 }
 
-function logicalId(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
+/** The logical ID of the one resource of `type` whose ID starts with `Monitor` + `prefix`. */
+function logicalId(template: Template, type: string, prefix = ''): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) =>
+    prefix ? id.startsWith(`Monitor${prefix}`) && !id.startsWith(`Monitor${prefix}Role`) : true,
+  );
   expect(ids).toHaveLength(1);
   return ids[0] as string;
 }
@@ -67,7 +76,9 @@ describe('MaintenanceWindowMonitor', () => {
         detail: { status: ['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SKIPPED_OVERLAPPING'] },
       },
       Targets: [
-        Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function'), 'Arn'] } }),
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'Function'), 'Arn'] },
+        }),
       ],
     });
   });
@@ -98,11 +109,16 @@ describe('MaintenanceWindowMonitor', () => {
         Variables: {
           ALERT_TOPIC_ARN: { Ref: logicalId(template, 'AWS::SNS::Topic') },
           METRIC_NAMESPACE: DEFAULT_METRIC_NAMESPACE,
+          LEDGER_TABLE_NAME: { Ref: logicalId(template, 'AWS::DynamoDB::Table') },
+          LEDGER_RETENTION_DAYS: '8',
+          REPORTING: 'execution',
+          SWEEP_LOOKBACK_MINUTES: '1440',
+          SWEEP_GRACE_MINUTES: '15',
           POWERTOOLS_SERVICE_NAME: 'maintenance-window-monitor',
           POWERTOOLS_LOG_LEVEL: 'INFO',
         },
       },
-      LoggingConfig: { LogGroup: { Ref: logicalId(template, 'AWS::Logs::LogGroup') } },
+      LoggingConfig: { LogGroup: { Ref: logicalId(template, 'AWS::Logs::LogGroup', 'FunctionLogs') } },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
@@ -117,7 +133,7 @@ describe('MaintenanceWindowMonitor', () => {
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Effect: 'Allow',
-        Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup'), 'Arn'] },
+        Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'FunctionLogs'), 'Arn'] },
       },
       {
         // Granted by the on-failure destination: Lambda sends failed events with the function's role.
@@ -163,8 +179,84 @@ describe('MaintenanceWindowMonitor', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::KMS::Key'), 'Arn'] },
       },
+      {
+        Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table'), 'Arn'] },
+      },
     ]);
-    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    const roles = Object.values(template.findResources('AWS::IAM::Role')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(roles).toHaveLength(2);
+    expect(roles.every((role) => role.Properties.ManagedPolicyArns === undefined)).toBe(true);
+  });
+
+  it('lets the sweep list windows and executions and read the ledger, on top of what reporting needs', () => {
+    // Act: even in per-task mode, where the event handler lists no tasks
+    const template = synth({ reporting: 'task' });
+
+    // Assess
+    const table = { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table'), 'Arn'] };
+    const statements = policyStatements(template, 'SweepFunctionRole');
+    expect(statements).toContainEqual({
+      Action: [
+        'ssm:DescribeMaintenanceWindowExecutionTasks',
+        'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+      ],
+      Effect: 'Allow',
+      Resource: '*',
+    });
+    expect(statements).toContainEqual({
+      Action: ['ssm:DescribeMaintenanceWindows', 'ssm:DescribeMaintenanceWindowExecutions'],
+      Effect: 'Allow',
+      Resource: '*',
+    });
+    expect(statements).toContainEqual({
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable'],
+      Effect: 'Allow',
+      Resource: table,
+    });
+    expect(statements).toContainEqual({
+      Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      Effect: 'Allow',
+      Resource: table,
+    });
+    expect(JSON.stringify(statements)).not.toContain('sqs:');
+  });
+
+  it('keeps the ledger on demand, encrypted, recoverable and expiring', () => {
+    synth().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('runs the sweep on a schedule, with the look-back and a record retention beyond it', () => {
+    // Act
+    const template = synth({ reconcileInterval: Duration.minutes(30), reconcileLookback: Duration.days(3) });
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(30 minutes)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'SweepFunction'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3_600 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.sweep',
+      Timeout: 600,
+      Environment: {
+        Variables: Match.objectLike({ SWEEP_LOOKBACK_MINUTES: '4320', LEDGER_RETENTION_DAYS: '10' }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
   });
 
   it('encrypts the topic with a rotated key that CloudWatch alarms may use, and enforces TLS', () => {
@@ -345,6 +437,7 @@ describe('MaintenanceWindowMonitor', () => {
     const topic = { Ref: logicalId(template, 'AWS::SNS::Topic') };
     const expectations: [string, Record<string, unknown>][] = [
       ['function failed. Search its log group', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
+      ['The reconciliation sweep did not finish', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
       ['was throttled', { Namespace: 'AWS/Lambda', MetricName: 'Throttles' }],
       [
         'could not deliver maintenance window events to the monitor function',
@@ -370,7 +463,7 @@ describe('MaintenanceWindowMonitor', () => {
         TreatMissingData: 'notBreaching',
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
   });
 
   it('reserves 5 concurrent executions by default, a given number, or none', () => {
@@ -424,11 +517,13 @@ describe('MaintenanceWindowMonitor', () => {
       'FailureQueueUrl',
       'FunctionName',
       'HealthAlarmNames',
+      'LedgerTableName',
       'RuleDeadLetterQueueUrl',
+      'SweepFunctionName',
     ]);
     const failureAlarms = JSON.stringify(outputs.FailureAlarmNames?.Value);
     expect(failureAlarms.match(/"Ref":"\w*FailedInvocationsAlarm\w*"/g)).toHaveLength(2);
-    expect(JSON.stringify(outputs.HealthAlarmNames?.Value).match(/"Ref":/g)).toHaveLength(5);
+    expect(JSON.stringify(outputs.HealthAlarmNames?.Value).match(/"Ref":/g)).toHaveLength(6);
   });
 
   it.each<[MaintenanceWindowMonitorProps, string]>([

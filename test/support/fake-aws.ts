@@ -20,7 +20,9 @@
  *   response.
  *
  * The server routes by the SigV4 credential scope (`ssm`, `monitoring`, `sns`), as the real
- * endpoints are separated by host; an unsigned request is refused.
+ * endpoints are separated by host; an unsigned request is refused. Requests signed for
+ * `dynamodb` are forwarded, unchanged, to a real DynamoDB-compatible engine given to
+ * `forwardDynamoDb` (and recorded like the others), so one endpoint serves every client.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -80,7 +82,7 @@ export interface FakeWindow {
 }
 
 /** Service names as they appear in the SigV4 credential scope. */
-export type ServiceName = 'ssm' | 'monitoring' | 'sns';
+export type ServiceName = 'ssm' | 'monitoring' | 'sns' | 'dynamodb';
 
 export interface RecordedCall {
   readonly service: ServiceName;
@@ -172,6 +174,7 @@ const THROTTLING: Record<ServiceName, { code: string; statusCode: number }> = {
   ssm: { code: 'ThrottlingException', statusCode: 400 },
   monitoring: { code: 'Throttling', statusCode: 400 },
   sns: { code: 'Throttled', statusCode: 429 },
+  dynamodb: { code: 'ThrottlingException', statusCode: 400 },
 };
 
 export interface FakeAwsOptions {
@@ -194,6 +197,7 @@ export class FakeAws {
   private throttleCounter = 0;
   private bucket: { service: ServiceName; perSecond: number; tokens: number; refilledAt: number } | undefined;
   private readonly now: () => number;
+  private dynamoDbEndpoint: string | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -239,6 +243,11 @@ export class FakeAws {
       throw new Error(`addWindowExecution: ${execution.windowId} / ${ids.join(', ')} are not valid SSM IDs`);
     }
     this.executions.set(execution.windowExecutionId, execution);
+  }
+
+  /** Forwards requests signed for DynamoDB to this engine (e.g. dynalite), recording each. */
+  forwardDynamoDb(endpoint: string): void {
+    this.dynamoDbEndpoint = endpoint;
   }
 
   /** A window `GetMaintenanceWindow` knows; any other is DoesNotExist. */
@@ -296,7 +305,11 @@ export class FakeAws {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
     const service = signingService(request.headers.authorization);
-    if (!service) {
+    if (service === 'dynamodb' && this.dynamoDbEndpoint) {
+      await this.forward(this.dynamoDbEndpoint, request, body, response);
+      return;
+    }
+    if (!service || service === 'dynamodb') {
       response.writeHead(403, { 'content-type': 'text/plain' });
       response.end(
         'MissingAuthenticationToken: requests must be signed with SigV4 for ssm, monitoring or sns',
@@ -326,6 +339,39 @@ export class FakeAws {
       record(error.statusCode, error.code);
       writeError(response, service, error);
     }
+  }
+
+  private async forward(
+    endpoint: string,
+    request: IncomingMessage,
+    body: Buffer,
+    response: ServerResponse,
+  ): Promise<void> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(
+        (entry): entry is [string, string] =>
+          typeof entry[1] === 'string' && !['host', 'content-length', 'content-encoding'].includes(entry[0]),
+      ),
+    );
+    const answer = await fetch(`${endpoint}${request.url ?? '/'}`, {
+      method: request.method ?? 'POST',
+      headers,
+      body,
+    });
+    const text = await answer.text();
+    const errorType = answer.ok
+      ? undefined
+      : (JSON.parse(text || '{}') as { __type?: string }).__type?.split('#').pop();
+    this.calls.push({
+      service: 'dynamodb',
+      operation: target.slice(target.indexOf('.') + 1),
+      input: JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>,
+      statusCode: answer.status,
+      ...(errorType ? { errorCode: errorType } : {}),
+    });
+    response.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
+    response.end(text);
   }
 
   private maybeThrottle(service: ServiceName, operation: string): void {
@@ -624,7 +670,9 @@ export class FakeAws {
 function signingService(authorization: string | undefined): ServiceName | undefined {
   const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([a-z0-9-]+)\/aws4_request/.exec(authorization ?? '');
   const service = scope?.[1];
-  return service === 'ssm' || service === 'monitoring' || service === 'sns' ? service : undefined;
+  return service === 'ssm' || service === 'monitoring' || service === 'sns' || service === 'dynamodb'
+    ? service
+    : undefined;
 }
 
 function decodeRequest(

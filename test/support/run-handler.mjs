@@ -3,6 +3,8 @@
 // to the result file so the handler's own stdout stays a clean log stream.
 //
 // usage: node run-handler.mjs <assetDir> <handler> <eventFile> <resultFile>
+// The event file holds one event, or `{ "batch": [{ "event": ..., "requestId": "..." }, ...] }`
+// for one warm container handling several invocations in turn; the result is then an array.
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,26 +45,41 @@ try {
 const initMs = performance.now() - initStart;
 
 const timeoutMs = Number(process.env.RUN_HANDLER_TIMEOUT_SECONDS ?? 120) * 1000;
-const deadline = Date.now() + timeoutMs;
-const context = {
-  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
-  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
-  logStreamName: 'local',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  done() {},
-  fail() {},
-  succeed() {},
-};
 
-try {
-  const event = JSON.parse(readFileSync(eventFile, 'utf8'));
-  const result = await handler(event, context);
-  report({ ok: true, result, initMs });
-} catch (error) {
-  report({ ok: false, phase: 'invoke', error: describe(error), initMs });
+function contextFor(requestId) {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${process.env.AWS_REGION}:123456789012:function:${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: requestId ?? randomUUID(),
+    logGroupName: `/aws/lambda/${process.env.AWS_LAMBDA_FUNCTION_NAME}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done() {},
+    fail() {},
+    succeed() {},
+  };
+}
+
+async function invoke(event, requestId) {
+  try {
+    return { ok: true, result: await handler(event, contextFor(requestId)) };
+  } catch (error) {
+    return { ok: false, phase: 'invoke', error: describe(error) };
+  }
+}
+
+const input = JSON.parse(readFileSync(eventFile, 'utf8'));
+if (Array.isArray(input?.batch)) {
+  const outcomes = [];
+  for (const { event, requestId } of input.batch) {
+    const started = performance.now();
+    outcomes.push({ requestId, ...(await invoke(event, requestId)), ms: performance.now() - started });
+  }
+  report({ ok: true, result: outcomes, initMs });
+} else {
+  report({ ...(await invoke(input)), initMs });
 }
