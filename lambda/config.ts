@@ -37,7 +37,9 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, least = 1): number {
   const text = required(env, name);
   const value = Number(text);
   if (!Number.isInteger(value) || value < least) {
-    throw new ConfigError(`Environment variable ${name} must be a whole number of at least ${least}, got "${text}"`);
+    throw new ConfigError(
+      `Environment variable ${name} must be a whole number of at least ${least}, got "${text}"`,
+    );
   }
   return value;
 }

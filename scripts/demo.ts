@@ -2,10 +2,12 @@
  * `npm run demo`: what an operator gets, with no AWS account. Synthesizes the app, then replays a
  * realistic maintenance window run (500 targets over a Run Command patch task and an Automation
  * restart task, some failed and timed out) through the synthesized Lambda bundle against the
- * local AWS endpoint, and prints the metrics it published and the alert e-mail it sent.
+ * local AWS endpoint (with dynalite as its DynamoDB), and prints the metrics it published and
+ * the alert e-mail it sent.
  */
 import { rm } from 'node:fs/promises';
 import { deployedFunctions, invokeBundle, resolveEnvironment } from '../test/support/bundle';
+import { startDynamo } from '../test/support/dynamo';
 import { FakeAws } from '../test/support/fake-aws';
 import { executionEvent, taskExecution, windowExecution, windowId } from '../test/support/fixtures';
 import { synthesize } from '../test/support/synth';
@@ -16,10 +18,13 @@ const ENDED = new Date(Date.now() - 4 * 60_000);
 
 /** Runs the demo against an existing cloud assembly and returns what it prints. */
 export async function runDemo(assemblyDir: string): Promise<string> {
-  const [fn] = deployedFunctions(assemblyDir);
-  if (!fn) throw new Error(`No Lambda function in the cloud assembly at ${assemblyDir}`);
+  const fn = deployedFunctions(assemblyDir).find((candidate) => candidate.handler === 'index.handler');
+  if (!fn) throw new Error(`No event handler function in the cloud assembly at ${assemblyDir}`);
   const fake = await FakeAws.start();
+  const dynamo = await startDynamo();
   try {
+    fake.forwardDynamoDb(dynamo.endpoint);
+    const ledgerTable = await dynamo.createLedgerTable();
     fake.addTopic(TOPIC_ARN);
     fake.addWindow({ windowId: windowId(0xa11ce), name: 'patch-prod-linux' });
     const execution = windowExecution(
@@ -35,7 +40,7 @@ export async function runDemo(assemblyDir: string): Promise<string> {
       fn,
       event: executionEvent(execution, 'SUCCESS', ENDED),
       endpoint: fake.endpoint,
-      environment: resolveEnvironment(fn, { ALERT_TOPIC_ARN: TOPIC_ARN }),
+      environment: resolveEnvironment(fn, { ALERT_TOPIC_ARN: TOPIC_ARN, LEDGER_TABLE_NAME: ledgerTable }),
     });
     if (!run.ok) throw new Error(`The function failed: ${run.error?.name}: ${run.error?.message}`);
 
@@ -90,6 +95,7 @@ export async function runDemo(assemblyDir: string): Promise<string> {
     return `${out.join('\n')}\n`;
   } finally {
     await fake.stop();
+    await dynamo.stop();
   }
 }
 

@@ -9,6 +9,7 @@ describe('npm run demo', () => {
     // Assess
     expect(output).toMatch(/on Node v24\.\d+\.\d+ \(module init \d+ ms\)/);
     expect(output).toContain('    5  ssm:DescribeMaintenanceWindowExecutionTaskInvocations');
+    expect(output).toContain('    4  dynamodb:UpdateItem');
     expect(output).toMatch(/FailedInvocations +\(fleet-wide\) +16 Count/);
     expect(output).toMatch(/Invocations +WindowId=mw-000000000000a11ce +500 Count/);
     expect(output).toContain(

@@ -5,8 +5,10 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
+  DescribeMaintenanceWindowExecutionsCommand,
   DescribeMaintenanceWindowExecutionTaskInvocationsCommand,
   DescribeMaintenanceWindowExecutionTasksCommand,
+  DescribeMaintenanceWindowsCommand,
   DoesNotExistException,
   GetMaintenanceWindowCommand,
   type MaintenanceWindowExecutionStatus,
@@ -89,6 +91,11 @@ function invocations(
 async function loadHandler() {
   vi.resetModules();
   return (await import('../../lambda/handler')).handler;
+}
+
+async function loadSweep() {
+  vi.resetModules();
+  return (await import('../../lambda/handler')).sweep;
 }
 
 let logs: string[];
@@ -453,6 +460,48 @@ describe('exactly once', () => {
   });
 });
 
+describe('sweep', () => {
+  it('sweeps the configured windows with the configured look-back', async () => {
+    // Prepare
+    vi.stubEnv('WINDOW_IDS', `${WINDOW_ID}, mw-0123456789abcdef0`);
+    vi.stubEnv('SWEEP_LOOKBACK_MINUTES', '120');
+    ssm.on(DescribeMaintenanceWindowExecutionsCommand).resolves({ WindowExecutions: [] });
+    const sweep = await loadSweep();
+    const started = Date.now();
+
+    // Act
+    const report = await sweep({}, context());
+
+    // Assess
+    expect(report).toMatchObject({ windows: 2, candidates: 0, reported: [], unreached: [] });
+    expect(ssm).not.toHaveReceivedCommand(DescribeMaintenanceWindowsCommand);
+    const after = Date.parse(
+      String(
+        ssm.commandCalls(DescribeMaintenanceWindowExecutionsCommand)[0]?.args[0].input.Filters?.[0]
+          ?.Values?.[0],
+      ),
+    );
+    // The table was just created, so it, not the two-hour look-back, bounds the search.
+    expect(after).toBeGreaterThan(started - 120 * 60_000);
+  });
+
+  it('logs and rethrows when it cannot finish', async () => {
+    // Prepare
+    ssm.on(DescribeMaintenanceWindowsCommand).rejects(new Error('SSM is down'));
+    const sweep = await loadSweep();
+
+    // Act
+    const call = sweep({}, context());
+
+    // Assess
+    await expect(call).rejects.toMatchObject({ name: 'SweepIncompleteError' });
+    expect(JSON.parse(logs.at(-1) ?? '{}')).toMatchObject({
+      level: 'ERROR',
+      message: 'The sweep did not finish; the next one tries again',
+    });
+  });
+});
+
 describe('configuration at cold start', () => {
   it.each([
     ['ALERT_TOPIC_ARN', '', 'Environment variable ALERT_TOPIC_ARN is not set'],
@@ -461,6 +510,19 @@ describe('configuration at cold start', () => {
       'ALERT_TOPIC_ARN',
       'alerts',
       'Environment variable ALERT_TOPIC_ARN must be an SNS topic ARN, got "alerts"',
+    ],
+    ['AWS_REGION', '', 'Environment variable AWS_REGION is not set; the Lambda runtime sets it'],
+    ['LEDGER_TABLE_NAME', '', 'Environment variable LEDGER_TABLE_NAME is not set'],
+    [
+      'LEDGER_RETENTION_DAYS',
+      '0',
+      'Environment variable LEDGER_RETENTION_DAYS must be a whole number of at least 1, got "0"',
+    ],
+    ['REPORTING', 'window', 'Environment variable REPORTING must be execution or task, got "window"'],
+    [
+      'SWEEP_GRACE_MINUTES',
+      '-1',
+      'Environment variable SWEEP_GRACE_MINUTES must be a whole number of at least 0, got "-1"',
     ],
   ])('fails to load when %s is %j', async (name, value, message) => {
     vi.stubEnv(name, value);

@@ -566,6 +566,22 @@ describe('MaintenanceWindowMonitor', () => {
       { reservedConcurrency: 0 },
       "reservedConcurrency: must be a whole number of at least 1, or 'none', got 0",
     ],
+    [
+      { reconcileInterval: Duration.minutes(2) },
+      'reconcileInterval: must be whole minutes from 5 minutes to 1 day, got 2 minutes',
+    ],
+    [
+      { reconcileInterval: Duration.seconds(330) },
+      'reconcileInterval: must be whole minutes from 5 minutes to 1 day',
+    ],
+    [
+      { reconcileLookback: Duration.days(15) },
+      'reconcileLookback: must be whole minutes, at least reconcileInterval and at most 14 days, got 15 days',
+    ],
+    [
+      { reconcileInterval: Duration.hours(6), reconcileLookback: Duration.hours(1) },
+      'reconcileLookback: must be whole minutes, at least reconcileInterval and at most 14 days, got 1 hour',
+    ],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
