@@ -27,6 +27,21 @@ import { DEFAULTS, type MaintenanceWindowMonitorProps, type Reporting, validateP
 export type { MaintenanceWindowMonitorProps, Reporting } from './props';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
+/**
+ * Credential providers the SDK loads lazily, only when the environment holds no credentials. In
+ * Lambda it always does (the execution role's keys), so they are left out of the bundle: ~90 KB
+ * less to load at every cold start. Measured by `npm run bench`.
+ */
+export const LAZY_CREDENTIAL_MODULES = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+];
+
 /** The sweep leaves executions that ended this recently to their own event. */
 const SWEEP_GRACE = Duration.minutes(15);
 
@@ -215,7 +230,7 @@ export class MaintenanceWindowMonitor extends Construct {
       },
       bundling: {
         // Bundle the pinned SDK rather than use the runtime's copy: what is tested is what runs.
-        externalModules: [],
+        externalModules: LAZY_CREDENTIAL_MODULES,
         format: nodejs.OutputFormat.CJS,
         mainFields: ['module', 'main'],
         target: 'node24',

@@ -166,6 +166,8 @@ export interface Invocation {
   readonly error?: { name: string; message: string };
   readonly nodeVersion: string;
   readonly initMs?: number;
+  /** Peak resident set size of the process, in KiB. */
+  readonly maxRssKb: number;
   /** The process's stdout and stderr, as CloudWatch Logs would receive them. */
   readonly output: string;
   /** The lines of `output` that are JSON (Powertools' structured logs). */

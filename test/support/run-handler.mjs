@@ -17,7 +17,8 @@ const moduleName = handlerSpec.slice(0, dot);
 const exportName = handlerSpec.slice(dot + 1);
 
 function report(outcome) {
-  writeFileSync(resultFile, JSON.stringify({ nodeVersion: process.version, ...outcome }));
+  const maxRssKb = process.resourceUsage().maxRSS;
+  writeFileSync(resultFile, JSON.stringify({ nodeVersion: process.version, maxRssKb, ...outcome }));
 }
 
 function describe(error) {
@@ -77,7 +78,10 @@ if (Array.isArray(input?.batch)) {
   const outcomes = [];
   for (const { event, requestId } of input.batch) {
     const started = performance.now();
-    outcomes.push({ requestId, ...(await invoke(event, requestId)), ms: performance.now() - started });
+    const cpu = process.cpuUsage();
+    const outcome = await invoke(event, requestId);
+    const { user, system } = process.cpuUsage(cpu);
+    outcomes.push({ requestId, ...outcome, ms: performance.now() - started, cpuMs: (user + system) / 1000 });
   }
   report({ ok: true, result: outcomes, initMs });
 } else {
