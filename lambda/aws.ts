@@ -87,7 +87,9 @@ export async function publishAlert(
     new PublishCommand({
       TopicArn: topicArn,
       Subject: alert.subject,
-      Message: alert.message,
+      // E-mail subscribers get the plain text; chat (and every other protocol) the custom notification.
+      MessageStructure: 'json',
+      Message: alert.snsMessage,
       MessageAttributes: Object.fromEntries(
         Object.entries(alert.attributes).map(([name, value]) => [
           name,

@@ -15,6 +15,8 @@ export const MetricName = {
   CancelledInvocations: 'CancelledInvocations',
   /** Every task invocation of the reported executions, whatever its status. */
   Invocations: 'Invocations',
+  /** 1 per window execution reported (per WindowId only): its absence means the window stopped running. */
+  ExecutionsCompleted: 'ExecutionsCompleted',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -29,7 +29,11 @@ export interface TaskRecord {
 }
 
 /** SNS's limit is 256 KiB for message and attributes together; keep a margin for the attributes. */
-export const MAX_MESSAGE_BYTES = 250 * 1024;
+export const MAX_SNS_BYTES = 250 * 1024;
+/** The e-mail text's share of an SNS message that also carries the chat variant. */
+export const MAX_MESSAGE_BYTES = 200 * 1024;
+/** Chat descriptions are kept short: a summary, with the e-mail holding the full list. */
+export const MAX_CHAT_DESCRIPTION = 3_000;
 const MAX_SUBJECT_LENGTH = 99;
 const UNHEALTHY_TASK_STATUSES = new Set(['FAILED', 'TIMED_OUT']);
 const INSTANCE_ID = /^m?i-[0-9a-f]{8,17}$/;
@@ -172,8 +176,11 @@ export class ExecutionTally {
  * failed, or the whole execution ended FAILED or TIMED_OUT (even with no failed task listed).
  */
 export function needsAlert(event: MonitoredEvent, tally: ExecutionTally): boolean {
-  return tally.unhealthy || UNHEALTHY_TASK_STATUSES.has(event.status);
+  return tally.unhealthy || UNHEALTHY_TASK_STATUSES.has(event.status) || DID_NOT_RUN.has(event.status);
 }
+
+/** Statuses of a run that did not (fully) happen: operators must hear that patching was skipped. */
+const DID_NOT_RUN = new Set(['CANCELLED', 'SKIPPED_OVERLAPPING']);
 
 /** The subset of CloudWatch's `PutMetricDataInput` the monitor sends. */
 export interface MetricPayload {
@@ -211,25 +218,59 @@ export function metricPayload(
     [MetricName.Invocations, counts.total],
   ];
   const perWindow = [{ Name: DimensionName.WindowId, Value: event.windowId }];
-  return {
-    Namespace: namespace,
-    MetricData: values.flatMap(([name, value]) =>
-      [perWindow, []].map((dimensions) => ({
-        MetricName: name,
-        Dimensions: dimensions,
-        Timestamp: timestamp,
-        Value: value,
-        Unit: 'Count' as const,
-      })),
-    ),
-  };
+  const data = values.flatMap(([name, value]) =>
+    [perWindow, []].map((dimensions) => ({
+      MetricName: name,
+      Dimensions: dimensions,
+      Timestamp: timestamp,
+      Value: value,
+      Unit: 'Count' as const,
+    })),
+  );
+  // A window's heartbeat: one per run, whatever happened in it (tasks are not runs).
+  if (event.kind === 'execution') {
+    data.push({
+      MetricName: MetricName.ExecutionsCompleted,
+      Dimensions: perWindow,
+      Timestamp: timestamp,
+      Value: 1,
+      Unit: 'Count',
+    });
+  }
+  return { Namespace: namespace, MetricData: data };
 }
 
 /** An SNS message; attributes let subscriptions filter by window or status. */
 export interface Alert {
   readonly subject: string;
+  /** The plain-text e-mail body. */
   readonly message: string;
+  /** The same alert as an Amazon Q Developer (chat) custom notification. */
+  readonly chat: ChatNotification;
+  /** What SNS is sent with `MessageStructure: json`: the chat variant by default, text for e-mail. */
+  readonly snsMessage: string;
   readonly attributes: Record<string, string>;
+}
+
+/** A custom notification as Amazon Q Developer in chat applications renders it (schema 1.0). */
+export interface ChatNotification {
+  readonly version: '1.0';
+  readonly source: 'custom';
+  readonly id: string;
+  readonly content: {
+    readonly textType: 'client-markdown';
+    readonly title: string;
+    readonly description: string;
+    readonly nextSteps: string[];
+    readonly keywords: string[];
+  };
+  readonly metadata: {
+    readonly threadId: string;
+    readonly summary: string;
+    readonly eventType: string;
+    readonly relatedResources: string[];
+    readonly additionalContext: Record<string, string>;
+  };
 }
 
 /** Where the alert's console links point. */
@@ -279,7 +320,9 @@ function subjectOf(event: MonitoredEvent, tally: ExecutionTally, name: string | 
       ? `${countParts(counts, false)} of ${counts.total} targets`
       : failedTasks > 0
         ? `${failedTasks} task${failedTasks === 1 ? '' : 's'} did not complete`
-        : `${event.kind === 'task' ? 'task' : 'execution'} ended ${event.status}`;
+        : event.status === 'SKIPPED_OVERLAPPING'
+          ? 'run skipped (overlapped)'
+          : `${event.kind === 'task' ? 'task' : 'run'} ${event.status === 'CANCELLED' ? 'cancelled' : `ended ${event.status}`}`;
   const suffix = `: ${what}`;
   const prefix = 'Maintenance window ';
   if (!name) return safeSubject(`${prefix}${event.windowId}${suffix}`);
@@ -312,13 +355,61 @@ function moreLine(hidden: number): string {
  * targets that do not fit are counted in a "+N more" line under their task.
  */
 export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context: AlertContext): Alert {
-  const maxBytes = context.maxBytes ?? MAX_MESSAGE_BYTES;
+  const subject = subjectOf(event, tally, context.windowName);
+  const chat = chatNotification(event, tally, subject, context);
+  const chatJson = JSON.stringify(chat);
+  // Escaping the e-mail text as JSON adds a little; shrink its budget until the whole fits.
+  for (let maxBytes = context.maxBytes ?? MAX_MESSAGE_BYTES; ; maxBytes = Math.floor(maxBytes * 0.8)) {
+    const message = emailText(event, tally, context, maxBytes);
+    const snsMessage = JSON.stringify({ default: chatJson, email: message });
+    if (Buffer.byteLength(snsMessage) <= MAX_SNS_BYTES || maxBytes < 1_024) {
+      return { subject, message, chat, snsMessage, attributes: attributesOf(event, tally) };
+    }
+  }
+}
+
+function worstStatus(event: MonitoredEvent, tally: ExecutionTally): string {
+  const counts = tally.counts;
+  if (
+    counts.failed > 0 ||
+    event.status === 'FAILED' ||
+    tally.tasks.some((task) => task.task.Status === 'FAILED')
+  ) {
+    return 'FAILED';
+  }
+  if (counts.timedOut > 0 || event.status === 'TIMED_OUT' || tally.tasks.some((task) => task.taskFailed)) {
+    return 'TIMED_OUT';
+  }
+  return event.status;
+}
+
+function attributesOf(event: MonitoredEvent, tally: ExecutionTally): Record<string, string> {
+  return { window_id: event.windowId, status: worstStatus(event, tally), execution_status: event.status };
+}
+
+function headline(event: MonitoredEvent, tally: ExecutionTally, label: string): string {
+  const counts = tally.counts;
+  if (counts.failed + counts.timedOut > 0 || !DID_NOT_RUN.has(event.status)) {
+    return `${counts.failed + counts.timedOut} of ${counts.total} targets did not succeed in maintenance window ${label}.`;
+  }
+  return event.status === 'SKIPPED_OVERLAPPING'
+    ? `The run of maintenance window ${label} was skipped (SKIPPED_OVERLAPPING): it was due while the ` +
+        'previous run was still in progress, so none of its tasks ran.'
+    : `The run of maintenance window ${label} was cancelled (CANCELLED): tasks that had not finished did not run.`;
+}
+
+function emailText(
+  event: MonitoredEvent,
+  tally: ExecutionTally,
+  context: AlertContext,
+  maxBytes: number,
+): string {
   const name = context.windowName;
   const label = name ? `${name} (${event.windowId})` : event.windowId;
   const counts = tally.counts;
 
   const head = [
-    `${counts.failed + counts.timedOut} of ${counts.total} targets did not succeed in maintenance window ${label}.`,
+    headline(event, tally, label),
     '',
     `Window:            ${label}`,
     `Window execution:  ${event.windowExecutionId}`,
@@ -351,15 +442,76 @@ export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context
     return lines;
   });
 
-  const worst =
-    counts.failed > 0 ||
-    event.status === 'FAILED' ||
-    tally.tasks.some((task) => task.task.Status === 'FAILED')
-      ? 'FAILED'
-      : 'TIMED_OUT';
+  return `${[...head, ...sections, ...tail].join('\n')}\n`;
+}
+
+const CHAT_TARGETS_PER_TASK = 5;
+
+/** The alert as a chat card: a short Markdown summary and next steps; the e-mail has the full list. */
+function chatNotification(
+  event: MonitoredEvent,
+  tally: ExecutionTally,
+  subject: string,
+  context: AlertContext,
+): ChatNotification {
+  const label = context.windowName ? `${context.windowName} (${event.windowId})` : event.windowId;
+  const url = windowConsoleUrl(context.partition, context.region, event.windowId);
+  const counts = tally.counts;
+  const lines = [
+    `*${headline(event, tally, label)}*`,
+    `Execution \`${event.windowExecutionId}\`, status ${event.status}.`,
+  ];
+  for (const task of tally.tasks) {
+    const what = task.task.TaskArn ? `\`${task.task.TaskArn}\` (${task.types})` : task.types;
+    lines.push(
+      `• ${what}: ${task.counts.failed} of ${task.counts.total} failed, ${task.counts.timedOut} timed out` +
+        (task.task.Status ? `, task ${task.task.Status}` : ''),
+    );
+    for (const line of task.listed.slice(0, CHAT_TARGETS_PER_TASK)) lines.push(`    ◦ ${line.trim()}`);
+    if (task.unhealthy > CHAT_TARGETS_PER_TASK)
+      lines.push(`    ◦ +${task.unhealthy - CHAT_TARGETS_PER_TASK} more in the e-mail`);
+  }
+  let description = '';
+  for (const line of lines) {
+    if (description.length + line.length + 1 > MAX_CHAT_DESCRIPTION - 40) {
+      description += '…(see the e-mail for the rest)';
+      break;
+    }
+    description += `${line}\n`;
+  }
+  const skipped = DID_NOT_RUN.has(event.status) && counts.failed + counts.timedOut === 0;
   return {
-    subject: subjectOf(event, tally, name),
-    message: `${[...head, ...sections, ...tail].join('\n')}\n`,
-    attributes: { window_id: event.windowId, status: worst, execution_status: event.status },
+    version: '1.0',
+    source: 'custom',
+    id: `${event.windowExecutionId}${event.kind === 'task' ? `/${event.taskExecutionId}` : ''}`,
+    content: {
+      textType: 'client-markdown',
+      title: subject,
+      description: description.trimEnd(),
+      nextSteps: skipped
+        ? [
+            `Open the window and its history: ${url}`,
+            'Check why the previous run took longer than the time between runs, or cancel it, so the next run is not skipped too.',
+          ]
+        : [
+            `Open the window and its history: ${url}`,
+            "Read each failed target's output (Run Command or Automation) for the reason.",
+            'Fix the cause, then run the task again for the failed targets.',
+          ],
+      keywords: [event.windowId, worstStatus(event, tally), event.status],
+    },
+    metadata: {
+      threadId: event.windowId,
+      summary: subject,
+      eventType: 'MaintenanceWindowRunReport',
+      relatedResources: [event.windowId, event.windowExecutionId],
+      additionalContext: {
+        windowExecutionId: event.windowExecutionId,
+        total: String(counts.total),
+        failed: String(counts.failed),
+        timedOut: String(counts.timedOut),
+        cancelled: String(counts.cancelled),
+      },
+    },
   };
 }

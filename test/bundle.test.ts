@@ -156,13 +156,14 @@ describe('the deployed bundle', () => {
       CancelledInvocations: 2,
       'Invocations/window': 500,
       Invocations: 500,
+      'ExecutionsCompleted/window': 1,
     });
     const data = metrics[0]?.input.MetricData as { Timestamp: number; Unit: string; Dimensions: unknown[] }[];
     expect(
       data.every((datum) => datum.Timestamp === endTime.getTime() / 1000 && datum.Unit === 'Count'),
     ).toBe(true);
     expect(data.filter((datum) => datum.Dimensions.length === 1).map((datum) => datum.Dimensions[0])).toEqual(
-      Array(4).fill({ Name: 'WindowId', Value: execution.windowId }),
+      Array(5).fill({ Name: 'WindowId', Value: execution.windowId }),
     );
 
     expect(fake.published).toHaveLength(1);
@@ -221,7 +222,7 @@ describe('the deployed bundle', () => {
     // Assess
     expect(run.result).toEqual({ total: 42, failed: 0, timedOut: 0, cancelled: 0, tasks: 2 });
     expect(Object.values(metricValues(fake.callsTo('monitoring', 'PutMetricData')[0]))).toEqual([
-      0, 0, 0, 0, 0, 0, 42, 42,
+      0, 0, 0, 0, 0, 0, 42, 42, 1,
     ]);
     expect(fake.callsTo('sns')).toHaveLength(0);
     expect(fake.callsTo('ssm', 'GetMaintenanceWindow')).toHaveLength(0);
@@ -497,6 +498,32 @@ describe('the deployed bundle', () => {
       ]),
     );
     for (const metric of watched) expect(published).toContain(metric);
+  });
+
+  it('alerts on a run skipped because the previous one overlapped, as e-mail text and as a chat card', async () => {
+    // Act
+    await invoke(executionEvent(seed([]), 'SKIPPED_OVERLAPPING'));
+
+    // Assess
+    expect(fake.published).toHaveLength(1);
+    const [alert] = fake.published;
+    expect(alert?.subject).toBe(
+      `Maintenance window ${WINDOW_NAME} (${windowId()}): run skipped (overlapped)`,
+    );
+    expect(alert?.message).toContain('was skipped (SKIPPED_OVERLAPPING)');
+    const chat = JSON.parse(alert?.variants?.default ?? '{}');
+    expect(chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: alert?.subject },
+    });
+    expect(alert?.variants?.email).toBe(alert?.message);
+    const data = (fake.callsTo('monitoring', 'PutMetricData')[0]?.input.MetricData ?? []) as {
+      MetricName: string;
+      Value: number;
+    }[];
+    const heartbeat = data.find((datum) => datum.MetricName === 'ExecutionsCompleted');
+    expect(heartbeat?.Value).toBe(1);
   });
 
   it('reports an execution once, however often its event is delivered', async () => {

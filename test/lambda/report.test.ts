@@ -48,6 +48,41 @@ const RESTART_TASK: TaskRecord = {
   Status: 'SUCCESS',
 };
 
+/**
+ * The custom notification schema as Amazon Q Developer in chat applications documents it: version
+ * "1.0", source "custom", a description (required), optional title, next steps and keywords as
+ * strings, metadata of strings. Returns what is wrong, or nothing.
+ */
+function validateCustomNotification(value: unknown): string[] {
+  const problems: string[] = [];
+  const isStrings = (v: unknown) => Array.isArray(v) && v.every((item) => typeof item === 'string');
+  const n = value as Record<string, Record<string, unknown>>;
+  if ((n as Record<string, unknown>).version !== '1.0') problems.push('version must be "1.0"');
+  if ((n as Record<string, unknown>).source !== 'custom') problems.push('source must be "custom"');
+  const content = n.content ?? {};
+  if (typeof content.description !== 'string' || content.description.length === 0)
+    problems.push('content.description is required');
+  if (content.textType !== undefined && content.textType !== 'client-markdown')
+    problems.push('content.textType must be client-markdown');
+  if (content.title !== undefined && typeof content.title !== 'string')
+    problems.push('content.title must be a string');
+  for (const list of ['nextSteps', 'keywords']) {
+    if (content[list] !== undefined && !isStrings(content[list]))
+      problems.push(`content.${list} must be strings`);
+  }
+  const metadata = n.metadata ?? {};
+  for (const field of ['threadId', 'summary', 'eventType']) {
+    if (metadata[field] !== undefined && typeof metadata[field] !== 'string')
+      problems.push(`metadata.${field} must be a string`);
+  }
+  if (metadata.relatedResources !== undefined && !isStrings(metadata.relatedResources))
+    problems.push('metadata.relatedResources must be strings');
+  const context = metadata.additionalContext as Record<string, unknown> | undefined;
+  if (context && !Object.values(context).every((v) => typeof v === 'string'))
+    problems.push('metadata.additionalContext values must be strings');
+  return problems;
+}
+
 const DETAILS: Record<string, string> = { FAILED: 'Failed', TIMED_OUT: 'Execution Timed Out' };
 
 function record(status: string, n: number, extra: Partial<InvocationRecord> = {}): InvocationRecord {
@@ -97,11 +132,13 @@ describe('ExecutionTally', () => {
     );
   });
 
-  it('needs an alert when the execution itself ended FAILED or TIMED_OUT, whatever its tasks say', () => {
+  it('needs an alert when the run itself failed, timed out, was cancelled or was skipped', () => {
     const cancelled = tallyOf([{ ...PATCH_TASK, Status: 'CANCELLED' }, [record('CANCELLED', 1)]]);
     expect(needsAlert({ ...EXECUTION, status: 'TIMED_OUT' }, cancelled)).toBe(true);
     expect(needsAlert({ ...EXECUTION, status: 'FAILED' }, new ExecutionTally())).toBe(true);
-    expect(needsAlert({ ...EXECUTION, status: 'CANCELLED' }, cancelled)).toBe(false);
+    expect(needsAlert({ ...EXECUTION, status: 'CANCELLED' }, cancelled)).toBe(true);
+    expect(needsAlert({ ...EXECUTION, status: 'SKIPPED_OVERLAPPING' }, new ExecutionTally())).toBe(true);
+    expect(needsAlert({ ...EXECUTION, status: 'SUCCESS' }, cancelled)).toBe(false);
   });
 
   it('needs an alert when a task itself failed, even with no failed invocation', () => {
@@ -178,6 +215,7 @@ describe('metricPayload', () => {
         datum('CancelledInvocations', [], 3),
         datum('Invocations', window, 9),
         datum('Invocations', [], 9),
+        datum('ExecutionsCompleted', window, 1),
       ],
     });
   });
@@ -195,7 +233,17 @@ describe('metricPayload', () => {
       'Ops',
       AT_END,
     );
-    expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('sends no ExecutionsCompleted heartbeat for a single task', () => {
+    const payload = metricPayload(
+      TASK_EVENT,
+      { total: 1, failed: 0, timedOut: 0, cancelled: 0 },
+      'Ops',
+      AT_END,
+    );
+    expect(payload.MetricData.map((datum) => datum.MetricName)).not.toContain('ExecutionsCompleted');
   });
 });
 
@@ -278,9 +326,9 @@ describe('buildAlert', () => {
     });
   });
 
-  it('says the execution ended TIMED_OUT when no task or target is to blame', () => {
+  it('says the run ended TIMED_OUT when no task or target is to blame', () => {
     const alert = buildAlert({ ...EXECUTION, status: 'TIMED_OUT' }, new ExecutionTally(), CONTEXT);
-    expect(alert.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: execution ended TIMED_OUT');
+    expect(alert.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: run ended TIMED_OUT');
     expect(alert.attributes.status).toBe('TIMED_OUT');
     expect(alert.message).toContain('Status:            TIMED_OUT');
   });
@@ -366,6 +414,93 @@ describe('buildAlert', () => {
     expect(alert.subject).toMatch(
       /^Maintenance window n+\.\.\. \(mw-0ed7251d3fcf6e0c2\): 1 failed, 0 timed out of 1 targets$/,
     );
+  });
+});
+
+describe('runs that did not happen', () => {
+  it('says what was skipped when a run overlapped the previous one', () => {
+    // Act
+    const alert = buildAlert({ ...EXECUTION, status: 'SKIPPED_OVERLAPPING' }, new ExecutionTally(), {
+      ...CONTEXT,
+      windowName: 'patch-prod',
+    });
+
+    // Assess
+    expect(alert.subject).toBe(
+      'Maintenance window patch-prod (mw-0ed7251d3fcf6e0c2): run skipped (overlapped)',
+    );
+    expect(alert.message.split('\n')[0]).toBe(
+      'The run of maintenance window patch-prod (mw-0ed7251d3fcf6e0c2) was skipped (SKIPPED_OVERLAPPING): ' +
+        'it was due while the previous run was still in progress, so none of its tasks ran.',
+    );
+    expect(alert.attributes).toEqual({
+      window_id: EXECUTION.windowId,
+      status: 'SKIPPED_OVERLAPPING',
+      execution_status: 'SKIPPED_OVERLAPPING',
+    });
+    expect(alert.chat.content.nextSteps[1]).toContain('took longer than the time between runs');
+  });
+
+  it('says a cancelled run was cancelled, with the tasks that did run', () => {
+    const tally = tallyOf([
+      { ...PATCH_TASK, Status: 'CANCELLED' },
+      [record('SUCCESS', 1), record('CANCELLED', 2)],
+    ]);
+    const alert = buildAlert({ ...EXECUTION, status: 'CANCELLED' }, tally, CONTEXT);
+    expect(alert.subject).toBe('Maintenance window mw-0ed7251d3fcf6e0c2: run cancelled');
+    expect(alert.message).toContain('was cancelled (CANCELLED): tasks that had not finished did not run.');
+    expect(alert.message).toContain('  0 of 2 failed, 0 timed out, 1 cancelled');
+  });
+});
+
+describe('the chat variant', () => {
+  it('is a custom notification in schema 1.0, short, with the window as its thread', () => {
+    // Prepare
+    const many = Array.from({ length: 400 }, (_, i) =>
+      record('FAILED', i, { StatusDetails: 'z'.repeat(200) }),
+    );
+
+    // Act
+    const alert = buildAlert(
+      EXECUTION,
+      tallyOf([PATCH_TASK, many], [RESTART_TASK, [record('TIMED_OUT', 999)]]),
+      {
+        ...CONTEXT,
+        windowName: 'patch-prod',
+      },
+    );
+
+    // Assess
+    expect(validateCustomNotification(alert.chat)).toEqual([]);
+    expect(alert.chat.content.title).toBe(alert.subject);
+    expect(alert.chat.content.description.length).toBeLessThanOrEqual(3_000);
+    expect(alert.chat.content.description).toContain(
+      '• `AWS-RunPatchBaseline` (RUN_COMMAND): 400 of 400 failed, 0 timed out',
+    );
+    expect(alert.chat.content.description).toContain('+395 more in the e-mail');
+    expect(alert.chat.metadata.threadId).toBe(EXECUTION.windowId);
+    expect(alert.chat.content.nextSteps[0]).toContain(
+      windowConsoleUrl('aws', 'eu-west-1', EXECUTION.windowId),
+    );
+    expect(alert.chat.content.description).not.toContain('hunter2');
+  });
+
+  it('travels with the e-mail text in one structured SNS message under the size limit', () => {
+    // Prepare: a 5,000-failure run, with quotes that grow when escaped as JSON
+    const records = Array.from({ length: 5_000 }, (_, i) =>
+      record('FAILED', i, { StatusDetails: '"'.repeat(250) }),
+    );
+
+    // Act
+    const alert = buildAlert(EXECUTION, tallyOf([PATCH_TASK, records]), CONTEXT);
+
+    // Assess
+    const structure = JSON.parse(alert.snsMessage) as Record<string, string>;
+    expect(Object.keys(structure).sort()).toEqual(['default', 'email']);
+    expect(structure.email).toBe(alert.message);
+    expect(JSON.parse(structure.default ?? '')).toEqual(alert.chat);
+    expect(Buffer.byteLength(alert.snsMessage)).toBeLessThanOrEqual(250 * 1024);
+    expect(alert.message).toMatch(/ {4}\+\d+ more not listed\n/);
   });
 });
 

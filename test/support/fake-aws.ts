@@ -110,7 +110,10 @@ export interface PublishedMessage {
   readonly topicArn: string;
   readonly messageId: string;
   readonly subject?: string;
+  /** What an e-mail subscriber receives: the `email` variant of a structured message, else the message. */
   readonly message: string;
+  /** The per-protocol variants of a `MessageStructure: json` message. */
+  readonly variants?: Record<string, string>;
   readonly attributes: Record<string, { DataType: string; StringValue?: string }>;
 }
 
@@ -643,6 +646,23 @@ export class FakeAws {
         throw new ServiceError('InvalidParameter', 'Invalid parameter: Subject');
       }
     }
+    let variants: Record<string, string> | undefined;
+    if (input.MessageStructure === 'json') {
+      try {
+        variants = JSON.parse(message) as Record<string, string>;
+      } catch {
+        throw new ServiceError(
+          'InvalidParameter',
+          'Invalid parameter: Message Structure - JSON message body failed to parse',
+        );
+      }
+      if (typeof variants.default !== 'string') {
+        throw new ServiceError(
+          'InvalidParameter',
+          'Invalid parameter: Message Structure - No default entry in JSON message body',
+        );
+      }
+    }
     const attributes = decodeMessageAttributes(input.MessageAttributes);
     const attributeBytes = Object.entries(attributes).reduce(
       (sum, [name, value]) =>
@@ -660,7 +680,8 @@ export class FakeAws {
       topicArn,
       messageId,
       ...(typeof subject === 'string' ? { subject } : {}),
-      message,
+      message: variants ? (variants.email ?? variants.default ?? '') : message,
+      ...(variants ? { variants } : {}),
       attributes,
     });
     return { MessageId: messageId };
