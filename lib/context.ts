@@ -21,6 +21,12 @@ export const ContextKey = {
   ReservedConcurrency: 'reservedConcurrency',
   ReconcileIntervalMinutes: 'reconcileIntervalMinutes',
   ReconcileLookbackHours: 'reconcileLookbackHours',
+  ExpectedRunIntervalHours: 'expectedRunIntervalHours',
+  SlackWorkspaceId: 'slackWorkspaceId',
+  SlackChannelId: 'slackChannelId',
+  TeamsTeamId: 'teamsTeamId',
+  TeamsChannelId: 'teamsChannelId',
+  TeamsTenantId: 'teamsTenantId',
 } as const;
 
 /** Monitor props from context, plus the existing topic to import, which needs a scope to become one. */
@@ -60,6 +66,20 @@ function optionalNumber(key: string, value: unknown): number | undefined {
   return number;
 }
 
+/** A channel's keys come together or not at all. */
+function allOrNothing<T extends Record<string, string | undefined>>(
+  prefix: string,
+  keys: T,
+): { [K in keyof T]: string } | undefined {
+  const given = Object.entries(keys).filter(([, value]) => value !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length < Object.keys(keys).length) {
+    const names = Object.keys(keys).map((key) => `${prefix}${key[0]?.toUpperCase()}${key.slice(1)}`);
+    throw new Error(`Context ${names.join(', ')} must be given together`);
+  }
+  return keys as { [K in keyof T]: string };
+}
+
 /** Maps CDK context onto settings; the construct validates the values themselves. */
 export function settingsFromContext(read: ContextReader): ContextSettings {
   const alertEmails = stringList(ContextKey.AlertEmails, read(ContextKey.AlertEmails));
@@ -88,6 +108,20 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
     ContextKey.ReconcileLookbackHours,
     read(ContextKey.ReconcileLookbackHours),
   );
+  const expected = read(ContextKey.ExpectedRunIntervalHours);
+  const expectedRunInterval =
+    expected === 'none' ? 'none' : optionalNumber(ContextKey.ExpectedRunIntervalHours, expected);
+  const slack = {
+    workspaceId: optionalString(ContextKey.SlackWorkspaceId, read(ContextKey.SlackWorkspaceId)),
+    channelId: optionalString(ContextKey.SlackChannelId, read(ContextKey.SlackChannelId)),
+  };
+  const teams = {
+    teamId: optionalString(ContextKey.TeamsTeamId, read(ContextKey.TeamsTeamId)),
+    channelId: optionalString(ContextKey.TeamsChannelId, read(ContextKey.TeamsChannelId)),
+    tenantId: optionalString(ContextKey.TeamsTenantId, read(ContextKey.TeamsTenantId)),
+  };
+  const slackChannel = allOrNothing('slack', slack);
+  const teamsChannel = allOrNothing('teams', teams);
   const alertTopicArn = optionalString(ContextKey.AlertTopicArn, read(ContextKey.AlertTopicArn));
   const alertTopicKeyArn = optionalString(ContextKey.AlertTopicKeyArn, read(ContextKey.AlertTopicKeyArn));
   if (alertTopicKeyArn && !alertTopicArn) {
@@ -108,6 +142,14 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
       ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
       ...(intervalMinutes !== undefined ? { reconcileInterval: Duration.minutes(intervalMinutes) } : {}),
       ...(lookbackHours !== undefined ? { reconcileLookback: Duration.hours(lookbackHours) } : {}),
+      ...(expectedRunInterval !== undefined
+        ? {
+            expectedRunInterval:
+              expectedRunInterval === 'none' ? 'none' : Duration.hours(expectedRunInterval),
+          }
+        : {}),
+      ...(slackChannel ? { slackChannel } : {}),
+      ...(teamsChannel ? { teamsChannel } : {}),
     },
     ...(alertTopicArn ? { alertTopicArn } : {}),
     ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),

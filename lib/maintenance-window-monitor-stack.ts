@@ -62,6 +62,10 @@ export class MaintenanceWindowMonitorStack extends Stack {
       ),
       description: 'Alarms on the monitor itself',
     });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${monitor.dashboard.dashboardName}`,
+      description: "Patching health per window and the monitor's own",
+    });
     new CfnOutput(this, 'FailureQueueUrl', {
       value: monitor.failureQueue.queueUrl,
       description: 'Events the function failed on after retries',

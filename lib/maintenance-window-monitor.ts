@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -71,6 +72,10 @@ export class MaintenanceWindowMonitor extends Construct {
   public readonly windowAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
   /** Alarms on the monitor itself: errors, throttles, undelivered and failed events. */
   public readonly healthAlarms: readonly cloudwatch.Alarm[];
+  /** One alarm per window in `windowIds` that fires when the window stops running. */
+  public readonly missedRunAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** Fleet patching health and the monitor's own. */
+  public readonly dashboard: cloudwatch.Dashboard;
   public readonly metricNamespace: string;
   public readonly reporting: Reporting;
 
@@ -116,6 +121,9 @@ export class MaintenanceWindowMonitor extends Construct {
       ]),
     );
     this.healthAlarms = this.createHealthAlarms();
+    this.missedRunAlarms = this.createMissedRunAlarms(props);
+    this.dashboard = this.createDashboard(period);
+    this.createChatChannels(props);
   }
 
   private createTopicKey(): kms.Key {
@@ -506,5 +514,150 @@ export class MaintenanceWindowMonitor extends Construct {
           'the function with the event. Messages are kept for 14 days.',
       ),
     ];
+  }
+
+  /** Per listed window: ALARM when no run completed within the expected interval. */
+  private createMissedRunAlarms(props: MaintenanceWindowMonitorProps): Record<string, cloudwatch.Alarm> {
+    const interval = props.expectedRunInterval ?? DEFAULTS.expectedRunInterval;
+    if (interval === 'none' || this.reporting !== 'execution') return {};
+    return Object.fromEntries(
+      (props.windowIds ?? []).map((windowId) => [
+        windowId,
+        this.notify(
+          new cloudwatch.Alarm(this, `MissedRunAlarm-${windowId}`, {
+            alarmDescription:
+              `No run of maintenance window ${windowId} completed in the last ${interval.toHumanString()}. ` +
+              'The window may be disabled, deleted, past its end date, or its schedule changed: check it in the ' +
+              'Systems Manager console. Patching is not happening while this alarm is in ALARM.',
+            metric: new cloudwatch.Metric({
+              namespace: this.metricNamespace,
+              metricName: MetricName.ExecutionsCompleted,
+              dimensionsMap: { [DimensionName.WindowId]: windowId },
+              statistic: 'Sum',
+              period: interval,
+            }),
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            // No data is the very thing this alarm watches for.
+            treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          }),
+        ),
+      ]),
+    );
+  }
+
+  private createDashboard(period: Duration): cloudwatch.Dashboard {
+    const metric = (metricName: MetricName, label: string) =>
+      new cloudwatch.Metric({ namespace: this.metricNamespace, metricName, statistic: 'Sum', period, label });
+    const perWindow = (metricName: MetricName, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${this.metricNamespace},${DimensionName.WindowId}} MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
+        label,
+        period,
+      });
+    const queueDepth = (queue: sqs.Queue, label: string) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(14),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown:
+          '# Maintenance window patching\nFailed and timed-out targets per window and across the fleet; below, the health of the monitor itself.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Failed invocations per window',
+        left: [perWindow(MetricName.FailedInvocations, '')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Timed-out invocations per window',
+        left: [perWindow(MetricName.TimedOutInvocations, '')],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Fleet: invocations by outcome',
+        left: [
+          metric(MetricName.FailedInvocations, 'Failed'),
+          metric(MetricName.TimedOutInvocations, 'Timed out'),
+          metric(MetricName.CancelledInvocations, 'Cancelled'),
+        ],
+        right: [metric(MetricName.Invocations, 'All invocations')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Runs completed per window',
+        left: [perWindow(MetricName.ExecutionsCompleted, '')],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Monitor: errors and throttles',
+        left: [
+          this.function.metricErrors({ period, statistic: 'Sum', label: 'Function errors' }),
+          this.function.metricThrottles({ period, statistic: 'Sum', label: 'Function throttles' }),
+          this.sweepFunction.metricErrors({ period, statistic: 'Sum', label: 'Sweep errors' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Monitor: events waiting in queues',
+        left: [
+          queueDepth(this.failureQueue, 'Failure queue'),
+          queueDepth(this.ruleDeadLetterQueue, 'Rule dead-letter queue'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Monitor: duration',
+        left: [
+          this.function.metricDuration({ period, statistic: 'p50', label: 'Function p50' }),
+          this.function.metricDuration({ period, statistic: 'Maximum', label: 'Function max' }),
+          this.sweepFunction.metricDuration({ period, statistic: 'Maximum', label: 'Sweep max' }),
+        ],
+        width: 8,
+      }),
+    );
+    return dashboard;
+  }
+
+  /** Slack and Teams channels, through Amazon Q Developer in chat applications, subscribed to the topic. */
+  private createChatChannels(props: MaintenanceWindowMonitorProps): void {
+    if (!props.slackChannel && !props.teamsChannel) return;
+    const stack = Stack.of(this);
+    // Notifications only: the channel role may do nothing in the account.
+    const role = new iam.Role(this, 'ChatChannelRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: 'Amazon Q Developer in chat applications: notifications only, no permissions',
+    });
+    if (props.slackChannel) {
+      new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
+        slackChannelConfigurationName: `${stack.stackName}-alerts`.slice(0, 128),
+        slackWorkspaceId: props.slackChannel.workspaceId,
+        slackChannelId: props.slackChannel.channelId,
+        notificationTopics: [this.topic],
+        role,
+        loggingLevel: chatbot.LoggingLevel.ERROR,
+      });
+    }
+    if (props.teamsChannel) {
+      new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'TeamsChannel', {
+        configurationName: `${stack.stackName}-alerts`.slice(0, 128),
+        iamRoleArn: role.roleArn,
+        teamId: props.teamsChannel.teamId,
+        teamsChannelId: props.teamsChannel.channelId,
+        teamsTenantId: props.teamsChannel.tenantId,
+        snsTopicArns: [this.topic.topicArn],
+        loggingLevel: 'ERROR',
+      });
+    }
   }
 }

@@ -99,6 +99,44 @@ export interface MaintenanceWindowMonitorProps {
    * @default Duration.days(1)
    */
   readonly reconcileLookback?: Duration;
+
+  /**
+   * For each window in `windowIds`: an alarm fires when no run of the window completed within
+   * this long, because a window that silently stopped running stops patching too. At most one
+   * day (the longest a CloudWatch alarm period can be); `'none'` for windows that run less often.
+   * Only with `reporting: 'execution'`.
+   * @default Duration.days(1)
+   */
+  readonly expectedRunInterval?: Duration | 'none';
+
+  /**
+   * A Slack channel that receives the alerts and alarm notifications through Amazon Q Developer
+   * in chat applications. The workspace must already be authorized in the Amazon Q Developer
+   * console.
+   * @default - no Slack channel
+   */
+  readonly slackChannel?: SlackChannel;
+
+  /**
+   * A Microsoft Teams channel that receives the alerts and alarm notifications through Amazon Q
+   * Developer in chat applications. The team must already be authorized in its console.
+   * @default - no Teams channel
+   */
+  readonly teamsChannel?: TeamsChannel;
+}
+
+export interface SlackChannel {
+  /** The workspace ID (`T…`), from the Amazon Q Developer console. */
+  readonly workspaceId: string;
+  /** The channel ID (`C…`), from the channel's details in Slack. */
+  readonly channelId: string;
+}
+
+export interface TeamsChannel {
+  readonly teamId: string;
+  /** URL-encoded, as in the channel's link: `19%3A…%40thread.tacv2`. */
+  readonly channelId: string;
+  readonly tenantId: string;
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -218,6 +256,44 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
     );
   }
 
+  const expected = props.expectedRunInterval;
+  if (expected !== undefined && expected !== 'none' && !expected.isUnresolved()) {
+    const minutes = expected.toMinutes({ integral: false });
+    if (!(Number.isInteger(minutes) && minutes >= 60 && minutes <= 1_440 && minutes % 60 === 0)) {
+      throw new PropError(
+        'expectedRunInterval',
+        `must be whole hours from 1 hour to 1 day, or 'none', got ${expected.toHumanString()}`,
+      );
+    }
+  }
+
+  if (props.slackChannel) {
+    const { workspaceId, channelId } = props.slackChannel;
+    if (!/^[0-9A-Z]{1,255}$/.test(workspaceId))
+      throw new PropError(
+        'slackChannel',
+        `workspaceId "${workspaceId}" is not a Slack workspace ID (like T012ABCDEFG)`,
+      );
+    if (!/^[A-Za-z0-9]{1,256}$/.test(channelId))
+      throw new PropError(
+        'slackChannel',
+        `channelId "${channelId}" is not a Slack channel ID (like C012ABCDEFG)`,
+      );
+  }
+  if (props.teamsChannel) {
+    const uuid = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
+    const { teamId, tenantId, channelId } = props.teamsChannel;
+    if (!uuid.test(teamId)) throw new PropError('teamsChannel', `teamId "${teamId}" is not a UUID`);
+    if (!uuid.test(tenantId)) throw new PropError('teamsChannel', `tenantId "${tenantId}" is not a UUID`);
+    // As it appears, URL-encoded, in the channel's link: 19%3A...%40thread.tacv2
+    if (!/^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$/.test(channelId)) {
+      throw new PropError(
+        'teamsChannel',
+        `channelId "${channelId}" must be URL-encoded as in the channel's link (like 19%3Aabc%40thread.tacv2)`,
+      );
+    }
+  }
+
   const concurrency = props.reservedConcurrency;
   if (concurrency !== undefined && concurrency !== 'none' && !isPositiveInteger(concurrency)) {
     throw new PropError(
@@ -237,4 +313,5 @@ export const DEFAULTS = {
   reservedConcurrency: 5,
   reconcileInterval: Duration.hours(1),
   reconcileLookback: Duration.days(1),
+  expectedRunInterval: Duration.days(1),
 };

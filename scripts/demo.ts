@@ -2,8 +2,8 @@
  * `npm run demo`: what an operator gets, with no AWS account. Synthesizes the app, then replays a
  * realistic maintenance window run (500 targets over a Run Command patch task and an Automation
  * restart task, some failed and timed out) through the synthesized Lambda bundle against the
- * local AWS endpoint (with dynalite as its DynamoDB), and prints the metrics it published and
- * the alert e-mail it sent.
+ * local AWS endpoint (with dynalite as its DynamoDB), and prints the metrics it published, the
+ * alert e-mail it sent and the same alert as a chat card.
  */
 import { rm } from 'node:fs/promises';
 import { deployedFunctions, invokeBundle, resolveEnvironment } from '../test/support/bundle';
@@ -90,6 +90,11 @@ export async function runDemo(assemblyDir: string): Promise<string> {
         `Message attributes: ${Object.entries(alert.attributes)
           .map(([name, value]) => `${name}=${value.StringValue}`)
           .join(', ')}`,
+        '',
+        'The same alert as Slack or Teams receive it (the default variant: an Amazon Q Developer custom notification):',
+        '-'.repeat(100),
+        JSON.stringify(JSON.parse(alert.variants?.default ?? '{}'), null, 2),
+        '-'.repeat(100),
       );
     }
     return `${out.join('\n')}\n`;

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { runDemo } from '../scripts/demo';
 
 describe('npm run demo', () => {
-  it('prints the metrics and the alert e-mail of a 500-target run, from the synthesized bundle', async () => {
+  it('prints the metrics, the alert e-mail and the chat card of a 500-target run, from the synthesized bundle', async () => {
     // Act
     const output = await runDemo(inject('assemblyDir'));
 
@@ -19,5 +19,11 @@ describe('npm run demo', () => {
     expect(output).toContain('  4 of 200 failed, 2 timed out, 1 cancelled');
     expect(output.match(/^ {4}(FAILED|TIMED_OUT) +i-[0-9a-f]{17} /gm)).toHaveLength(23);
     expect(output).not.toContain('hunter2');
+    const card = output.slice(output.indexOf('custom notification):'));
+    expect(card).toContain('"version": "1.0"');
+    expect(card).toContain('"source": "custom"');
+    expect(card).toContain(
+      '"title": "Maintenance window patch-prod-linux (mw-000000000000a11ce): 16 failed, 7 timed out of 500 targets"',
+    );
   });
 });

@@ -61,7 +61,34 @@ describe('settingsFromContext', () => {
     });
   });
 
+  it('reads chat channels and the expected run interval', () => {
+    expect(
+      settingsFromContext(
+        reader({
+          slackWorkspaceId: 'T012ABCDEFG',
+          slackChannelId: 'C012ABCDEFG',
+          teamsTeamId: 't',
+          teamsChannelId: 'c',
+          teamsTenantId: 'n',
+          expectedRunIntervalHours: '12',
+        }),
+      ).monitor,
+    ).toEqual({
+      slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
+      teamsChannel: { teamId: 't', channelId: 'c', tenantId: 'n' },
+      expectedRunInterval: Duration.hours(12),
+    });
+    expect(settingsFromContext(reader({ expectedRunIntervalHours: 'none' })).monitor).toEqual({
+      expectedRunInterval: 'none',
+    });
+  });
+
   it.each([
+    [{ slackWorkspaceId: 'T012ABCDEFG' }, 'Context slackWorkspaceId, slackChannelId must be given together'],
+    [
+      { teamsTeamId: 't', teamsTenantId: 'n' },
+      'Context teamsTeamId, teamsChannelId, teamsTenantId must be given together',
+    ],
     [{ alertEmails: 42 }, 'Context alertEmails must be a comma-separated string or an array of strings'],
     [
       { windowIds: ['mw-0123456789abcdef0', 7] },

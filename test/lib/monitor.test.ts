@@ -513,6 +513,7 @@ describe('MaintenanceWindowMonitor', () => {
     const outputs = synth({ windowIds: [WINDOW_A] }).toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AlertTopicArn',
+      'DashboardUrl',
       'FailureAlarmNames',
       'FailureQueueUrl',
       'FunctionName',
@@ -524,6 +525,117 @@ describe('MaintenanceWindowMonitor', () => {
     const failureAlarms = JSON.stringify(outputs.FailureAlarmNames?.Value);
     expect(failureAlarms.match(/"Ref":"\w*FailedInvocationsAlarm\w*"/g)).toHaveLength(2);
     expect(JSON.stringify(outputs.HealthAlarmNames?.Value).match(/"Ref":/g)).toHaveLength(6);
+  });
+
+  it('graphs exactly the metrics the function publishes on its dashboard, and outputs its URL', () => {
+    // Prepare
+    const template = synth();
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as {
+      Properties: { DashboardBody: { 'Fn::Join': [string, unknown[]] } };
+    }[];
+    const body = JSON.parse(
+      (dashboard?.Properties.DashboardBody['Fn::Join'][1] ?? [])
+        .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+        .join(''),
+    ) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+
+    // Act
+    const graphed = new Set<string>();
+    for (const widget of body.widgets) {
+      for (const entry of widget.properties.metrics ?? []) {
+        const [first, second] = entry as [unknown, unknown];
+        const expression = (first as { expression?: string }).expression;
+        const search = expression && /^SEARCH\('\{([^,]+),(\w+)\} MetricName="(\w+)"'/.exec(expression);
+        if (search) graphed.add(`${search[1]}/${search[3]} by ${search[2]}`);
+        else if (first === DEFAULT_METRIC_NAMESPACE) graphed.add(`${first}/${String(second)}`);
+      }
+    }
+
+    // Assess: the per-window series and fleet-wide series the function publishes, no other
+    expect([...graphed].sort()).toEqual([
+      'MaintenanceWindowMonitor/CancelledInvocations',
+      'MaintenanceWindowMonitor/ExecutionsCompleted by WindowId',
+      'MaintenanceWindowMonitor/FailedInvocations',
+      'MaintenanceWindowMonitor/FailedInvocations by WindowId',
+      'MaintenanceWindowMonitor/Invocations',
+      'MaintenanceWindowMonitor/TimedOutInvocations',
+      'MaintenanceWindowMonitor/TimedOutInvocations by WindowId',
+    ]);
+    const monitorMetrics = JSON.stringify(body);
+    for (const name of ['Errors', 'Throttles', 'Duration', 'ApproximateNumberOfMessagesVisible']) {
+      expect(monitorMetrics).toContain(`"${name}"`);
+    }
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.DashboardUrl?.Value)).toContain('#dashboards:name=');
+  });
+
+  it('alarms when a listed window stops running, with missing data breaching', () => {
+    // Act
+    const template = synth({ windowIds: [WINDOW_A], expectedRunInterval: Duration.hours(12) });
+
+    // Assess
+    const alarms = Object.values(
+      alarmsWithDescription(template, `No run of maintenance window ${WINDOW_A} completed`),
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
+      Namespace: DEFAULT_METRIC_NAMESPACE,
+      MetricName: 'ExecutionsCompleted',
+      Dimensions: [{ Name: 'WindowId', Value: WINDOW_A }],
+      Period: 43_200,
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(
+      Object.values(
+        alarmsWithDescription(synth({ windowIds: [WINDOW_A], expectedRunInterval: 'none' }), 'No run of'),
+      ),
+    ).toHaveLength(0);
+    expect(
+      Object.values(alarmsWithDescription(synth({ windowIds: [WINDOW_A], reporting: 'task' }), 'No run of')),
+    ).toHaveLength(0);
+    expect(Object.values(alarmsWithDescription(synth(), 'No run of'))).toHaveLength(0);
+  });
+
+  it('delivers the topic to Slack and Teams channels with a role that may do nothing, only when asked', () => {
+    // Act
+    const template = synth({
+      slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
+      teamsChannel: {
+        teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
+        channelId: '19%3Aabc%40thread.tacv2',
+        tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+      },
+    });
+
+    // Assess
+    const topic = { Ref: logicalId(template, 'AWS::SNS::Topic') };
+    template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T012ABCDEFG',
+      SlackChannelId: 'C012ABCDEFG',
+      SnsTopicArns: [topic],
+    });
+    template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+      TeamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
+      TeamsTenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+      SnsTopicArns: [topic],
+    });
+    const chatRole = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
+      id.includes('ChatChannelRole'),
+    );
+    expect(chatRole?.[1]).toMatchObject({
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [expect.objectContaining({ Principal: { Service: 'chatbot.amazonaws.com' } })],
+        },
+      },
+    });
+    expect(
+      Object.keys(template.findResources('AWS::IAM::Policy')).some((id) => id.includes('ChatChannelRole')),
+    ).toBe(false);
+    synth().resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
   });
 
   it.each<[MaintenanceWindowMonitorProps, string]>([
@@ -556,6 +668,36 @@ describe('MaintenanceWindowMonitor', () => {
     [
       { alarmPeriod: Duration.hours(6), alarmEvaluationPeriods: 5 },
       'alarmEvaluationPeriods: times alarmPeriod must not exceed one day',
+    ],
+    [
+      { expectedRunInterval: Duration.days(7) },
+      "expectedRunInterval: must be whole hours from 1 hour to 1 day, or 'none', got 7 days",
+    ],
+    [
+      { expectedRunInterval: Duration.minutes(90) },
+      'expectedRunInterval: must be whole hours from 1 hour to 1 day',
+    ],
+    [
+      { slackChannel: { workspaceId: 'acme', channelId: 'C012ABCDEFG' } },
+      'slackChannel: workspaceId "acme" is not a Slack workspace ID',
+    ],
+    [
+      { slackChannel: { workspaceId: 'T012ABCDEFG', channelId: '#alerts' } },
+      'slackChannel: channelId "#alerts" is not a Slack channel ID',
+    ],
+    [
+      { teamsChannel: { teamId: 'team', channelId: 'c', tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b' } },
+      'teamsChannel: teamId "team" is not a UUID',
+    ],
+    [
+      {
+        teamsChannel: {
+          teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
+          channelId: '19:abc@thread.tacv2',
+          tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+        },
+      },
+      'teamsChannel: channelId "19:abc@thread.tacv2" must be URL-encoded',
     ],
     [{ logLevel: 'TRACE' as 'DEBUG' }, 'logLevel: "TRACE" is not one of DEBUG, INFO, WARN, ERROR'],
     [
@@ -600,6 +742,23 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('finds nothing unacknowledged in the default stack', () => {
     expect(synthWithNag()).not.toThrow();
+  });
+
+  it('finds nothing unacknowledged with chat channels', () => {
+    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'mwm-nag-')) });
+    new MaintenanceWindowMonitorStack(app, 'NagChat', {
+      monitor: {
+        windowIds: [WINDOW_A],
+        slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
+        teamsChannel: {
+          teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
+          channelId: '19%3Aabc%40thread.tacv2',
+          tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+        },
+      },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
   });
 
   it('finds nothing unacknowledged with listed windows and an existing topic', () => {
