@@ -82,48 +82,36 @@ function allOrNothing<T extends Record<string, string | undefined>>(
 
 /** Maps CDK context onto settings; the construct validates the values themselves. */
 export function settingsFromContext(read: ContextReader): ContextSettings {
-  const alertEmails = stringList(ContextKey.AlertEmails, read(ContextKey.AlertEmails));
-  const windowIds = stringList(ContextKey.WindowIds, read(ContextKey.WindowIds));
-  const metricNamespace = optionalString(ContextKey.MetricNamespace, read(ContextKey.MetricNamespace));
-  const reporting = optionalString(ContextKey.Reporting, read(ContextKey.Reporting));
-  const alarmThreshold = optionalNumber(ContextKey.AlarmThreshold, read(ContextKey.AlarmThreshold));
-  const alarmPeriodMinutes = optionalNumber(
-    ContextKey.AlarmPeriodMinutes,
-    read(ContextKey.AlarmPeriodMinutes),
-  );
-  const alarmEvaluationPeriods = optionalNumber(
-    ContextKey.AlarmEvaluationPeriods,
-    read(ContextKey.AlarmEvaluationPeriods),
-  );
-  const logLevel = optionalString(ContextKey.LogLevel, read(ContextKey.LogLevel));
-  const logRetentionDays = optionalNumber(ContextKey.LogRetentionDays, read(ContextKey.LogRetentionDays));
-  const concurrency = read(ContextKey.ReservedConcurrency);
-  const reservedConcurrency =
-    concurrency === 'none' ? 'none' : optionalNumber(ContextKey.ReservedConcurrency, concurrency);
-  const intervalMinutes = optionalNumber(
-    ContextKey.ReconcileIntervalMinutes,
-    read(ContextKey.ReconcileIntervalMinutes),
-  );
-  const lookbackHours = optionalNumber(
-    ContextKey.ReconcileLookbackHours,
-    read(ContextKey.ReconcileLookbackHours),
-  );
-  const expected = read(ContextKey.ExpectedRunIntervalHours);
-  const expectedRunInterval =
-    expected === 'none' ? 'none' : optionalNumber(ContextKey.ExpectedRunIntervalHours, expected);
+  const text = (key: string) => optionalString(key, read(key));
+  const number = (key: string) => optionalNumber(key, read(key));
+  const list = (key: string) => stringList(key, read(key));
+  const numberOrNone = (key: string) => (read(key) === 'none' ? ('none' as const) : number(key));
+  const alertEmails = list(ContextKey.AlertEmails);
+  const windowIds = list(ContextKey.WindowIds);
+  const metricNamespace = text(ContextKey.MetricNamespace);
+  const reporting = text(ContextKey.Reporting);
+  const alarmThreshold = number(ContextKey.AlarmThreshold);
+  const alarmPeriodMinutes = number(ContextKey.AlarmPeriodMinutes);
+  const alarmEvaluationPeriods = number(ContextKey.AlarmEvaluationPeriods);
+  const logLevel = text(ContextKey.LogLevel);
+  const logRetentionDays = number(ContextKey.LogRetentionDays);
+  const reservedConcurrency = numberOrNone(ContextKey.ReservedConcurrency);
+  const intervalMinutes = number(ContextKey.ReconcileIntervalMinutes);
+  const lookbackHours = number(ContextKey.ReconcileLookbackHours);
+  const expectedRunInterval = numberOrNone(ContextKey.ExpectedRunIntervalHours);
   const slack = {
-    workspaceId: optionalString(ContextKey.SlackWorkspaceId, read(ContextKey.SlackWorkspaceId)),
-    channelId: optionalString(ContextKey.SlackChannelId, read(ContextKey.SlackChannelId)),
+    workspaceId: text(ContextKey.SlackWorkspaceId),
+    channelId: text(ContextKey.SlackChannelId),
   };
   const teams = {
-    teamId: optionalString(ContextKey.TeamsTeamId, read(ContextKey.TeamsTeamId)),
-    channelId: optionalString(ContextKey.TeamsChannelId, read(ContextKey.TeamsChannelId)),
-    tenantId: optionalString(ContextKey.TeamsTenantId, read(ContextKey.TeamsTenantId)),
+    teamId: text(ContextKey.TeamsTeamId),
+    channelId: text(ContextKey.TeamsChannelId),
+    tenantId: text(ContextKey.TeamsTenantId),
   };
   const slackChannel = allOrNothing('slack', slack);
   const teamsChannel = allOrNothing('teams', teams);
-  const alertTopicArn = optionalString(ContextKey.AlertTopicArn, read(ContextKey.AlertTopicArn));
-  const alertTopicKeyArn = optionalString(ContextKey.AlertTopicKeyArn, read(ContextKey.AlertTopicKeyArn));
+  const alertTopicArn = text(ContextKey.AlertTopicArn);
+  const alertTopicKeyArn = text(ContextKey.AlertTopicKeyArn);
   if (alertTopicKeyArn && !alertTopicArn) {
     throw new Error(`Context ${ContextKey.AlertTopicKeyArn} needs ${ContextKey.AlertTopicArn}`);
   }

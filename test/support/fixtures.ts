@@ -151,29 +151,41 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-/** The EventBridge event SSM sends when a window execution ends. */
-export function executionEvent(
+/** An `aws.ssm` state-change event as EventBridge delivers it, for `execution`'s window. */
+function ssmEvent(
+  detailType: string,
   execution: FakeWindowExecution,
-  status = 'SUCCESS',
-  endTime = new Date(),
+  endTime: Date,
+  detail: Record<string, unknown>,
 ): Record<string, unknown> {
   return {
     version: '0',
     id: uuid(),
-    'detail-type': 'Maintenance Window Execution State-change Notification',
+    'detail-type': detailType,
     source: 'aws.ssm',
     account: '123456789012',
     time: isoSeconds(endTime),
     region: 'us-east-1',
     resources: [`arn:aws:ssm:us-east-1:123456789012:maintenancewindow/${execution.windowId}`],
     detail: {
-      'start-time': new Date(endTime.getTime() - 3_600_000).toISOString(),
-      'end-time': endTime.toISOString().replace('Z', '183Z'),
       'window-id': execution.windowId,
       'window-execution-id': execution.windowExecutionId,
-      status,
+      ...detail,
     },
   };
+}
+
+/** The EventBridge event SSM sends when a window execution ends. */
+export function executionEvent(
+  execution: FakeWindowExecution,
+  status = 'SUCCESS',
+  endTime = new Date(),
+): Record<string, unknown> {
+  return ssmEvent('Maintenance Window Execution State-change Notification', execution, endTime, {
+    'start-time': new Date(endTime.getTime() - 3_600_000).toISOString(),
+    'end-time': endTime.toISOString().replace('Z', '183Z'),
+    status,
+  });
 }
 
 /** The EventBridge event SSM sends when `task` of `execution` ends. */
@@ -183,22 +195,10 @@ export function taskExecutionEvent(
   status = 'SUCCESS',
   endTime = new Date(),
 ): Record<string, unknown> {
-  return {
-    version: '0',
-    id: uuid(),
-    'detail-type': 'Maintenance Window Task Execution State-change Notification',
-    source: 'aws.ssm',
-    account: '123456789012',
-    time: isoSeconds(endTime),
-    region: 'us-east-1',
-    resources: [`arn:aws:ssm:us-east-1:123456789012:maintenancewindow/${execution.windowId}`],
-    detail: {
-      'start-time': new Date(endTime.getTime() - 600_000).toISOString().replace('Z', '273Z'),
-      'task-execution-id': task.taskExecutionId,
-      'end-time': endTime.toISOString(),
-      'window-id': execution.windowId,
-      'window-execution-id': execution.windowExecutionId,
-      status,
-    },
-  };
+  return ssmEvent('Maintenance Window Task Execution State-change Notification', execution, endTime, {
+    'start-time': new Date(endTime.getTime() - 600_000).toISOString().replace('Z', '273Z'),
+    'task-execution-id': task.taskExecutionId,
+    'end-time': endTime.toISOString(),
+    status,
+  });
 }
