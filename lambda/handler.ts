@@ -2,6 +2,7 @@
  * Lambda entry points: `handler` reports one EventBridge event, `sweep` reconciles on a schedule.
  * Both validate their input, tag the logs, run, and map errors.
  */
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,8 +39,11 @@ function depsFor(context: Context): MonitorDeps {
     config,
     logger,
     ledger,
-    // Lambda keeps the request ID across retries of one event: a retry resumes its own lease.
-    delivery: { owner: context.awsRequestId, leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS },
+    // Unique per invocation: two copies of one event (even with one request ID) never share a lease.
+    delivery: {
+      owner: `${context.awsRequestId}/${randomUUID()}`,
+      leaseMs: () => context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
+    },
   };
 }
 

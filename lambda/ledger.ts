@@ -47,9 +47,9 @@ export class Ledger {
   ) {}
 
   /**
-   * Takes the lease on `key` for `leaseMs`, for `owner` (the Lambda request ID, which Lambda keeps
-   * across retries of one event, so a retry resumes at once). Returns `'completed'` when the
-   * execution was already reported.
+   * Takes the lease on `key` for `leaseMs`, for `owner` (unique to one invocation). An owner that
+   * already holds the lease may take it again. Returns `'completed'` when the execution was
+   * already reported.
    *
    * @throws ExecutionInProgressError when another delivery holds an unexpired lease.
    */
@@ -120,6 +120,18 @@ export class Ledger {
     await this.update(key, owner, 'SET completedAt = :now REMOVE leaseUntil', {}, {});
   }
 
+  /**
+   * Gives the lease back after a failure, so a retry (or another delivery) can take over at once
+   * instead of waiting for it to expire. Does nothing if the lease is no longer this owner's.
+   */
+  async release(key: string, owner: string): Promise<void> {
+    try {
+      await this.update(key, owner, 'REMOVE leaseUntil', {}, {});
+    } catch (error: unknown) {
+      if (!(error instanceof LeaseLostError)) throw error;
+    }
+  }
+
   /** The keys among `keys` whose execution was already reported (strongly consistent reads). */
   async completed(keys: readonly string[]): Promise<Set<string>> {
     const done = new Set<string>();
@@ -171,7 +183,12 @@ export class Ledger {
           UpdateExpression: expression,
           ConditionExpression: 'leaseOwner = :owner',
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: { ':owner': { S: owner }, ':now': { N: String(this.now()) }, ...values },
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            // DynamoDB refuses values an expression does not use.
+            ...(expression.includes(':now') ? { ':now': { N: String(this.now()) } } : {}),
+            ...values,
+          },
         }),
       );
     } catch (error: unknown) {

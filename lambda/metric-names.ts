@@ -15,7 +15,7 @@ export const MetricName = {
   CancelledInvocations: 'CancelledInvocations',
   /** Every task invocation of the reported executions, whatever its status. */
   Invocations: 'Invocations',
-  /** 1 per window execution reported (per WindowId only): its absence means the window stopped running. */
+  /** 1 per window run that ran (not skipped or cancelled), per WindowId only: its absence means the window stopped running. */
   ExecutionsCompleted: 'ExecutionsCompleted',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

@@ -7,7 +7,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { executionTasks, publishAlert, putMetrics, taskInvocationPages, windowName } from './aws';
 import type { Config } from './config';
 import type { MonitoredEvent } from './event';
-import { type Ledger, ledgerKey } from './ledger';
+import { type Claim, LeaseLostError, type Ledger, ledgerKey } from './ledger';
 import {
   buildAlert,
   type Counts,
@@ -34,8 +34,11 @@ export interface MonitorDeps {
   readonly config: Config;
   readonly logger: MonitorLogger;
   readonly ledger: Ledger;
-  /** Who is delivering (the Lambda request ID) and for how long it may hold the lease. */
-  readonly delivery: { readonly owner: string; readonly leaseMs: number };
+  /**
+   * Who is delivering (unique to the invocation), and how long a lease taken now may last: beyond
+   * the invocation's own end, so that it cannot expire while the invocation still works.
+   */
+  readonly delivery: { readonly owner: string; readonly leaseMs: () => number };
 }
 
 export type Report =
@@ -49,9 +52,9 @@ export type Report =
  * the steps already done. Nothing is published until every page has been read.
  */
 export async function reportEvent(event: MonitoredEvent, deps: MonitorDeps): Promise<Report> {
-  const { clients, config, logger, ledger, delivery } = deps;
+  const { logger, ledger, delivery } = deps;
   const key = ledgerKey(event.windowExecutionId, event.kind === 'task' ? event.taskExecutionId : undefined);
-  const claim = await ledger.claim(key, delivery.owner, delivery.leaseMs, {
+  const claim = await ledger.claim(key, delivery.owner, delivery.leaseMs(), {
     windowId: event.windowId,
     status: event.status,
   });
@@ -59,6 +62,26 @@ export async function reportEvent(event: MonitoredEvent, deps: MonitorDeps): Pro
     logger.info('Already reported by an earlier delivery; nothing to do');
     return { duplicate: true };
   }
+  try {
+    return await reportClaimed(event, deps, key, claim);
+  } catch (error: unknown) {
+    // Let a retry, or another delivery, resume from the steps recorded so far right away.
+    if (!(error instanceof LeaseLostError)) {
+      await ledger.release(key, delivery.owner).catch((release: unknown) => {
+        logger.warn('Could not release the lease; it expires by itself', { error: String(release) });
+      });
+    }
+    throw error;
+  }
+}
+
+async function reportClaimed(
+  event: MonitoredEvent,
+  deps: MonitorDeps,
+  key: string,
+  claim: Claim,
+): Promise<Report> {
+  const { clients, config, logger, ledger, delivery } = deps;
 
   const tasks: TaskRecord[] =
     event.kind === 'task'

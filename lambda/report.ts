@@ -227,8 +227,9 @@ export function metricPayload(
       Unit: 'Count' as const,
     })),
   );
-  // A window's heartbeat: one per run, whatever happened in it (tasks are not runs).
-  if (event.kind === 'execution') {
+  // A window's heartbeat: one per run that ran, whatever its outcome (tasks are not runs, and a
+  // window whose runs are all skipped or cancelled is not patching).
+  if (event.kind === 'execution' && !DID_NOT_RUN.has(event.status)) {
     data.push({
       MetricName: MetricName.ExecutionsCompleted,
       Dimensions: perWindow,
@@ -247,7 +248,10 @@ export interface Alert {
   readonly message: string;
   /** The same alert as an Amazon Q Developer (chat) custom notification. */
   readonly chat: ChatNotification;
-  /** What SNS is sent with `MessageStructure: json`: the chat variant by default, text for e-mail. */
+  /**
+   * What SNS is sent with `MessageStructure: json`: the text by default (e-mail, SMS, SQS, Lambda),
+   * the chat card for HTTPS subscribers, which is how Amazon Q Developer subscribes.
+   */
   readonly snsMessage: string;
   readonly attributes: Record<string, string>;
 }
@@ -361,7 +365,7 @@ export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context
   // Escaping the e-mail text as JSON adds a little; shrink its budget until the whole fits.
   for (let maxBytes = context.maxBytes ?? MAX_MESSAGE_BYTES; ; maxBytes = Math.floor(maxBytes * 0.8)) {
     const message = emailText(event, tally, context, maxBytes);
-    const snsMessage = JSON.stringify({ default: chatJson, email: message });
+    const snsMessage = JSON.stringify({ default: message, https: chatJson });
     if (Buffer.byteLength(snsMessage) <= MAX_SNS_BYTES || maxBytes < 1_024) {
       return { subject, message, chat, snsMessage, attributes: attributesOf(event, tally) };
     }

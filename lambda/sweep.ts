@@ -52,6 +52,8 @@ export class SweepIncompleteError extends Error {
 }
 
 const TERMINAL_EXECUTION = new Set<string>(TERMINAL_EXECUTION_STATUSES);
+/** A maintenance window lasts at most 24 hours, and so does any run of it. */
+const LONGEST_RUN_MS = 24 * 3_600_000;
 const TERMINAL_TASK = new Set<string>(TERMINAL_TASK_STATUSES);
 
 function describeError(error: unknown): string {
@@ -79,7 +81,9 @@ export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<S
   const events = new Map<string, MonitoredEvent>();
   for (const windowId of windowIds) {
     try {
-      for (const execution of await windowExecutionsSince(clients.ssm, windowId, notBefore)) {
+      // SSM filters on start time; a run that ended in range may have started up to a day earlier.
+      const listFrom = new Date(notBefore.getTime() - LONGEST_RUN_MS);
+      for (const execution of await windowExecutionsSince(clients.ssm, windowId, listFrom)) {
         const { WindowExecutionId: id, Status: status, StartTime: startTime, EndTime: endTime } = execution;
         if (!id || !status || !TERMINAL_EXECUTION.has(status) || !endTime || endTime.getTime() > endedBy)
           continue;

@@ -529,15 +529,17 @@ export class MaintenanceWindowMonitor extends Construct {
               `No run of maintenance window ${windowId} completed in the last ${interval.toHumanString()}. ` +
               'The window may be disabled, deleted, past its end date, or its schedule changed: check it in the ' +
               'Systems Manager console. Patching is not happening while this alarm is in ALARM.',
+            // Hourly periods that must all be empty: a sliding window, not calendar-aligned days.
             metric: new cloudwatch.Metric({
               namespace: this.metricNamespace,
               metricName: MetricName.ExecutionsCompleted,
               dimensionsMap: { [DimensionName.WindowId]: windowId },
               statistic: 'Sum',
-              period: interval,
+              period: Duration.hours(1),
             }),
             threshold: 1,
-            evaluationPeriods: 1,
+            evaluationPeriods: interval.toHours(),
+            datapointsToAlarm: interval.toHours(),
             comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             // No data is the very thing this alarm watches for.
             treatMissingData: cloudwatch.TreatMissingData.BREACHING,
@@ -552,7 +554,7 @@ export class MaintenanceWindowMonitor extends Construct {
       new cloudwatch.Metric({ namespace: this.metricNamespace, metricName, statistic: 'Sum', period, label });
     const perWindow = (metricName: MetricName, label: string) =>
       new cloudwatch.MathExpression({
-        expression: `SEARCH('{${this.metricNamespace},${DimensionName.WindowId}} MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
+        expression: `SEARCH('{"${this.metricNamespace}",${DimensionName.WindowId}} MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
         label,
         period,
       });

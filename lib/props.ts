@@ -93,7 +93,8 @@ export interface MaintenanceWindowMonitorProps {
   readonly reconcileInterval?: Duration;
 
   /**
-   * How far back the sweep looks, at least the interval and at most 14 days (CloudWatch accepts
+   * How far back the sweep looks, at least the interval plus 30 minutes (so that a run that ended
+   * during one sweep's 15-minute grace is still in range at the next) and at most 14 days (CloudWatch accepts
    * metric data up to two weeks old). Executions that ended before the monitor was deployed are
    * never reconciled.
    * @default Duration.days(1)
@@ -101,11 +102,12 @@ export interface MaintenanceWindowMonitorProps {
   readonly reconcileLookback?: Duration;
 
   /**
-   * For each window in `windowIds`: an alarm fires when no run of the window completed within
-   * this long, because a window that silently stopped running stops patching too. At most one
-   * day (the longest a CloudWatch alarm period can be); `'none'` for windows that run less often.
-   * Only with `reporting: 'execution'`.
-   * @default Duration.days(1)
+   * For each window in `windowIds`: an alarm fires when no run of the window ran to its end
+   * within this long (a sliding window of hourly periods), because a window that silently stopped
+   * running stops patching too. Give the longest normal gap between runs plus some slack (for a
+   * daily window, 26 hours). Whole hours, at most 7 days (CloudWatch's longest evaluation range);
+   * only with `reporting: 'execution'`.
+   * @default 'none' - no missed-run alarms (the monitor does not know a window's schedule)
    */
   readonly expectedRunInterval?: Duration | 'none';
 
@@ -214,10 +216,12 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
       `must be a whole number of at least 1, got ${evaluationPeriods}`,
     );
   }
-  if ((periodSeconds ?? 300) * (evaluationPeriods ?? 1) > 86_400) {
+  // CloudWatch: at most one day of evaluation for periods under an hour, seven days otherwise.
+  const longest = (periodSeconds ?? 300) < 3_600 ? 86_400 : 7 * 86_400;
+  if ((periodSeconds ?? 300) * (evaluationPeriods ?? 1) > longest) {
     throw new PropError(
       'alarmEvaluationPeriods',
-      'times alarmPeriod must not exceed one day (a CloudWatch limit)',
+      `times alarmPeriod must not exceed ${longest === 86_400 ? 'one day for periods under an hour' : 'seven days'} (a CloudWatch limit)`,
     );
   }
 
@@ -246,23 +250,24 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
   if (
     !(
       Number.isInteger(lookbackMinutes) &&
-      lookbackMinutes >= intervalMinutes &&
+      // A run that ends just inside the grace period must still be in range at the next sweep.
+      lookbackMinutes >= intervalMinutes + 30 &&
       lookbackMinutes <= 14 * 1_440
     )
   ) {
     throw new PropError(
       'reconcileLookback',
-      `must be whole minutes, at least reconcileInterval and at most 14 days, got ${lookback?.toHumanString() ?? '1 day'}`,
+      `must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got ${lookback?.toHumanString() ?? '1 day'}`,
     );
   }
 
   const expected = props.expectedRunInterval;
   if (expected !== undefined && expected !== 'none' && !expected.isUnresolved()) {
     const minutes = expected.toMinutes({ integral: false });
-    if (!(Number.isInteger(minutes) && minutes >= 60 && minutes <= 1_440 && minutes % 60 === 0)) {
+    if (!(Number.isInteger(minutes) && minutes >= 60 && minutes <= 7 * 1_440 && minutes % 60 === 0)) {
       throw new PropError(
         'expectedRunInterval',
-        `must be whole hours from 1 hour to 1 day, or 'none', got ${expected.toHumanString()}`,
+        `must be whole hours from 1 hour to 7 days, or 'none', got ${expected.toHumanString()}`,
       );
     }
   }
@@ -313,5 +318,5 @@ export const DEFAULTS = {
   reservedConcurrency: 5,
   reconcileInterval: Duration.hours(1),
   reconcileLookback: Duration.days(1),
-  expectedRunInterval: Duration.days(1),
+  expectedRunInterval: 'none' as Duration | 'none',
 };

@@ -91,9 +91,9 @@ export async function runDemo(assemblyDir: string): Promise<string> {
           .map(([name, value]) => `${name}=${value.StringValue}`)
           .join(', ')}`,
         '',
-        'The same alert as Slack or Teams receive it (the default variant: an Amazon Q Developer custom notification):',
+        'The same alert as Slack or Teams receive it (the https variant: an Amazon Q Developer custom notification):',
         '-'.repeat(100),
-        JSON.stringify(JSON.parse(alert.variants?.default ?? '{}'), null, 2),
+        JSON.stringify(JSON.parse(alert.variants?.https ?? '{}'), null, 2),
         '-'.repeat(100),
       );
     }

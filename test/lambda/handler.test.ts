@@ -3,6 +3,7 @@
  * bundled, is run against the local AWS endpoint in test/bundle.test.ts.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DescribeMaintenanceWindowExecutionsCommand,
@@ -461,13 +462,16 @@ describe('exactly once', () => {
 });
 
 describe('sweep', () => {
-  it('sweeps the configured windows with the configured look-back', async () => {
-    // Prepare
+  it('sweeps the configured windows, listing runs from a day before the ledger table existed', async () => {
+    // Prepare: the table was just created, so it (not the two-hour look-back) bounds the search
     vi.stubEnv('WINDOW_IDS', `${WINDOW_ID}, mw-0123456789abcdef0`);
     vi.stubEnv('SWEEP_LOOKBACK_MINUTES', '120');
     ssm.on(DescribeMaintenanceWindowExecutionsCommand).resolves({ WindowExecutions: [] });
+    const table = await dynamo.client.send(
+      new DescribeTableCommand({ TableName: process.env.LEDGER_TABLE_NAME }),
+    );
+    const created = table.Table?.CreationDateTime?.getTime() ?? Number.NaN;
     const sweep = await loadSweep();
-    const started = Date.now();
 
     // Act
     const report = await sweep({}, context());
@@ -475,14 +479,13 @@ describe('sweep', () => {
     // Assess
     expect(report).toMatchObject({ windows: 2, candidates: 0, reported: [], unreached: [] });
     expect(ssm).not.toHaveReceivedCommand(DescribeMaintenanceWindowsCommand);
-    const after = Date.parse(
-      String(
-        ssm.commandCalls(DescribeMaintenanceWindowExecutionsCommand)[0]?.args[0].input.Filters?.[0]
-          ?.Values?.[0],
-      ),
-    );
-    // The table was just created, so it, not the two-hour look-back, bounds the search.
-    expect(after).toBeGreaterThan(started - 120 * 60_000);
+    const windows = ssm
+      .commandCalls(DescribeMaintenanceWindowExecutionsCommand)
+      .map((call) => call.args[0].input);
+    expect(windows.map((input) => input.WindowId)).toEqual([WINDOW_ID, 'mw-0123456789abcdef0']);
+    expect(windows[0]?.Filters).toEqual([
+      { Key: 'ExecutedAfter', Values: [new Date(created - 24 * 3_600_000).toISOString()] },
+    ]);
   });
 
   it('logs and rethrows when it cannot finish', async () => {

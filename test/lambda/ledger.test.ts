@@ -103,6 +103,22 @@ describe('Ledger', () => {
     expect(await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES)).toBe('completed');
   });
 
+  it('releases a lease so that another delivery may take over at once, but only the holder can', async () => {
+    // Prepare
+    await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+    await ledger.mark(KEY, 'request-1', 'metricsPublishedAt');
+
+    // Act
+    await ledger.release(KEY, 'request-2'); // not the holder: no effect
+    const refused = ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES);
+    await expect(refused).rejects.toBeInstanceOf(ExecutionInProgressError);
+    await ledger.release(KEY, 'request-1');
+    const takeover = await ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES);
+
+    // Assess
+    expect(takeover).toEqual({ metricsPublished: true, alertSent: false });
+  });
+
   it('looks up completion for more keys than one batch holds', async () => {
     // Prepare
     const keys = Array.from({ length: 130 }, (_, i) =>

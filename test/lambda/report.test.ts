@@ -236,6 +236,18 @@ describe('metricPayload', () => {
     expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
   });
 
+  it('sends no ExecutionsCompleted heartbeat for a skipped or cancelled run', () => {
+    for (const status of ['SKIPPED_OVERLAPPING', 'CANCELLED'] as const) {
+      const payload = metricPayload(
+        { ...EXECUTION, status },
+        { total: 0, failed: 0, timedOut: 0, cancelled: 0 },
+        'Ops',
+        AT_END,
+      );
+      expect(payload.MetricData.map((datum) => datum.MetricName)).not.toContain('ExecutionsCompleted');
+    }
+  });
+
   it('sends no ExecutionsCompleted heartbeat for a single task', () => {
     const payload = metricPayload(
       TASK_EVENT,
@@ -496,9 +508,9 @@ describe('the chat variant', () => {
 
     // Assess
     const structure = JSON.parse(alert.snsMessage) as Record<string, string>;
-    expect(Object.keys(structure).sort()).toEqual(['default', 'email']);
-    expect(structure.email).toBe(alert.message);
-    expect(JSON.parse(structure.default ?? '')).toEqual(alert.chat);
+    expect(Object.keys(structure).sort()).toEqual(['default', 'https']);
+    expect(structure.default).toBe(alert.message);
+    expect(JSON.parse(structure.https ?? '')).toEqual(alert.chat);
     expect(Buffer.byteLength(alert.snsMessage)).toBeLessThanOrEqual(250 * 1024);
     expect(alert.message).toMatch(/ {4}\+\d+ more not listed\n/);
   });

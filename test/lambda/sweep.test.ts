@@ -62,7 +62,7 @@ beforeEach(async () => {
     } as Config,
     logger: { info: log, warn: log },
     ledger,
-    delivery: { owner: 'sweep-request', leaseMs: 60_000 },
+    delivery: { owner: 'sweep-request', leaseMs: () => 60_000 },
   };
 });
 
@@ -116,7 +116,7 @@ describe('sweep', () => {
         status: 'SUCCESS',
         endTime: new Date(createdAt + 3_000),
       },
-      { ...deps, delivery: { owner: 'event-request', leaseMs: 60_000 } },
+      { ...deps, delivery: { owner: 'event-request', leaseMs: () => 60_000 } },
     );
     fake.clearCalls();
 
@@ -173,10 +173,27 @@ describe('sweep', () => {
       options({ windowIds: [beforeMonitor.windowId, recent.windowId], lookbackMs: 30_000 }),
     );
 
-    // Assess: look-back starts at now - 30 s = creation + 30 s
+    // Assess: look-back starts at now - 30 s = creation + 30 s; SSM is asked from a day earlier
     expect(report.reported).toEqual([ledgerKey(recent.windowExecutionId)]);
     const after = fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutions')[0]?.input.Filters;
-    expect(after).toEqual([{ Key: 'ExecutedAfter', Values: [new Date(createdAt + 30_000).toISOString()] }]);
+    expect(after).toEqual([
+      { Key: 'ExecutedAfter', Values: [new Date(createdAt + 30_000 - 24 * 3_600_000).toISOString()] },
+    ]);
+  });
+
+  it('reports a run that started before the look-back but ended inside it', async () => {
+    // Prepare: look-back from creation + 30 s; this run started at + 10 s and ended at + 40 s
+    const execution = windowExecution([taskExecution('RUN_COMMAND', { FAILED: 1 })], windowId(++nextWindow), {
+      startTime: new Date(createdAt + 10_000),
+      endTime: new Date(createdAt + 40_000),
+    });
+    fake.addWindowExecution(execution);
+
+    // Act
+    const report = await sweep(deps, options({ windowIds: [execution.windowId], lookbackMs: 30_000 }));
+
+    // Assess
+    expect(report.reported).toEqual([ledgerKey(execution.windowExecutionId)]);
   });
 
   it('reports each terminal task when reporting per task', async () => {

@@ -545,7 +545,7 @@ describe('MaintenanceWindowMonitor', () => {
       for (const entry of widget.properties.metrics ?? []) {
         const [first, second] = entry as [unknown, unknown];
         const expression = (first as { expression?: string }).expression;
-        const search = expression && /^SEARCH\('\{([^,]+),(\w+)\} MetricName="(\w+)"'/.exec(expression);
+        const search = expression && /^SEARCH\('\{"([^"]+)",(\w+)\} MetricName="(\w+)"'/.exec(expression);
         if (search) graphed.add(`${search[1]}/${search[3]} by ${search[2]}`);
         else if (first === DEFAULT_METRIC_NAMESPACE) graphed.add(`${first}/${String(second)}`);
       }
@@ -571,7 +571,7 @@ describe('MaintenanceWindowMonitor', () => {
 
   it('alarms when a listed window stops running, with missing data breaching', () => {
     // Act
-    const template = synth({ windowIds: [WINDOW_A], expectedRunInterval: Duration.hours(12) });
+    const template = synth({ windowIds: [WINDOW_A], expectedRunInterval: Duration.hours(26) });
 
     // Assess
     const alarms = Object.values(
@@ -582,7 +582,9 @@ describe('MaintenanceWindowMonitor', () => {
       Namespace: DEFAULT_METRIC_NAMESPACE,
       MetricName: 'ExecutionsCompleted',
       Dimensions: [{ Name: 'WindowId', Value: WINDOW_A }],
-      Period: 43_200,
+      Period: 3_600,
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
@@ -594,8 +596,17 @@ describe('MaintenanceWindowMonitor', () => {
       ),
     ).toHaveLength(0);
     expect(
-      Object.values(alarmsWithDescription(synth({ windowIds: [WINDOW_A], reporting: 'task' }), 'No run of')),
+      Object.values(
+        alarmsWithDescription(
+          synth({ windowIds: [WINDOW_A], reporting: 'task', expectedRunInterval: Duration.hours(26) }),
+          'No run of',
+        ),
+      ),
     ).toHaveLength(0);
+    // Off by default: the monitor does not know the window's schedule.
+    expect(Object.values(alarmsWithDescription(synth({ windowIds: [WINDOW_A] }), 'No run of'))).toHaveLength(
+      0,
+    );
     expect(Object.values(alarmsWithDescription(synth(), 'No run of'))).toHaveLength(0);
   });
 
@@ -666,16 +677,20 @@ describe('MaintenanceWindowMonitor', () => {
       'alarmEvaluationPeriods: must be a whole number of at least 1, got 1.5',
     ],
     [
-      { alarmPeriod: Duration.hours(6), alarmEvaluationPeriods: 5 },
-      'alarmEvaluationPeriods: times alarmPeriod must not exceed one day',
+      { alarmPeriod: Duration.minutes(30), alarmEvaluationPeriods: 49 },
+      'alarmEvaluationPeriods: times alarmPeriod must not exceed one day for periods under an hour',
     ],
     [
-      { expectedRunInterval: Duration.days(7) },
-      "expectedRunInterval: must be whole hours from 1 hour to 1 day, or 'none', got 7 days",
+      { alarmPeriod: Duration.hours(6), alarmEvaluationPeriods: 29 },
+      'alarmEvaluationPeriods: times alarmPeriod must not exceed seven days',
+    ],
+    [
+      { expectedRunInterval: Duration.days(8) },
+      "expectedRunInterval: must be whole hours from 1 hour to 7 days, or 'none', got 8 days",
     ],
     [
       { expectedRunInterval: Duration.minutes(90) },
-      'expectedRunInterval: must be whole hours from 1 hour to 1 day',
+      'expectedRunInterval: must be whole hours from 1 hour to 7 days',
     ],
     [
       { slackChannel: { workspaceId: 'acme', channelId: 'C012ABCDEFG' } },
@@ -718,11 +733,15 @@ describe('MaintenanceWindowMonitor', () => {
     ],
     [
       { reconcileLookback: Duration.days(15) },
-      'reconcileLookback: must be whole minutes, at least reconcileInterval and at most 14 days, got 15 days',
+      'reconcileLookback: must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got 15 days',
+    ],
+    [
+      { reconcileInterval: Duration.hours(1), reconcileLookback: Duration.hours(1) },
+      'reconcileLookback: must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got 1 hour',
     ],
     [
       { reconcileInterval: Duration.hours(6), reconcileLookback: Duration.hours(1) },
-      'reconcileLookback: must be whole minutes, at least reconcileInterval and at most 14 days, got 1 hour',
+      'reconcileLookback: must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got 1 hour',
     ],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => synth(props)).toThrow(message);

@@ -110,7 +110,7 @@ export interface PublishedMessage {
   readonly topicArn: string;
   readonly messageId: string;
   readonly subject?: string;
-  /** What an e-mail subscriber receives: the `email` variant of a structured message, else the message. */
+  /** What an e-mail subscriber receives: the `email` (else `default`) variant of a structured message. */
   readonly message: string;
   /** The per-protocol variants of a `MessageStructure: json` message. */
   readonly variants?: Record<string, string>;
