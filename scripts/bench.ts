@@ -355,7 +355,7 @@ async function main(): Promise<void> {
       `  API requests: ${base.calls * 1000} (SSM, CloudWatch, SNS and DynamoDB), of which ${1000} PutMetricData`,
     );
     out(
-      '  Custom metrics: 4 per window (WindowId) + 4 fleet-wide, billed only for the hours they are published',
+      '  Custom metrics: 5 per window (WindowId) + 4 fleet-wide, billed only for the hours they are published',
     );
     out();
     out(`bench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
