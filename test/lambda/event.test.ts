@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError, parseMonitoredEvent } from '../../lambda/event';
 
-const SAMPLES = path.join(__dirname, '..', '..', '..', 'shared', 'aws-events');
+/** AWS's documented sample events, copied into the repository (see the folder's README). */
+const SAMPLES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 
 function validEvent(detail: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
   return {
