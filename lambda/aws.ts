@@ -1,7 +1,11 @@
 /**
  * Thin adapters over the SDK clients. Each does one call shape; the caller owns the clients.
  */
-import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  GetMetricDataCommand,
+  PutMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   GetMaintenanceWindowCommand,
@@ -12,7 +16,7 @@ import {
   paginateDescribeMaintenanceWindows,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { Alert, InvocationRecord, MetricPayload, TaskRecord } from './report';
+import type { Alert, ChatNotification, InvocationRecord, MetricPayload, TaskRecord } from './report';
 
 /** The API's maximum page size: fewest calls for a large fleet. */
 export const PAGE_SIZE = 100;
@@ -52,6 +56,11 @@ export async function listWindowIds(ssm: SSMClient): Promise<string[]> {
   return ids;
 }
 
+/** `2024-11-04T05:00:00Z`: the form the SSM API documents for its time filters (no fraction). */
+export function wholeSeconds(at: Date): string {
+  return `${new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
 /** The executions of one window that started after `after`. */
 export async function windowExecutionsSince(
   ssm: SSMClient,
@@ -61,7 +70,7 @@ export async function windowExecutionsSince(
   const executions: MaintenanceWindowExecution[] = [];
   const pages = paginateDescribeMaintenanceWindowExecutions(
     { client: ssm, pageSize: PAGE_SIZE },
-    { WindowId: windowId, Filters: [{ Key: 'ExecutedAfter', Values: [after.toISOString()] }] },
+    { WindowId: windowId, Filters: [{ Key: 'ExecutedAfter', Values: [wholeSeconds(after)] }] },
   );
   for await (const page of pages) executions.push(...(page.WindowExecutions ?? []));
   return executions;
@@ -77,7 +86,11 @@ export async function putMetrics(cloudWatch: CloudWatchClient, payload: MetricPa
   await cloudWatch.send(new PutMetricDataCommand(payload));
 }
 
-/** Publishes the alert; returns the SNS message ID. */
+/**
+ * Publishes the alert as a plain string (not `MessageStructure: json`, with which SNS would not
+ * deliver the attributes subscription filter policies and subscribers rely on); returns the SNS
+ * message ID.
+ */
 export async function publishAlert(
   sns: SNSClient,
   topicArn: string,
@@ -87,9 +100,7 @@ export async function publishAlert(
     new PublishCommand({
       TopicArn: topicArn,
       Subject: alert.subject,
-      // E-mail subscribers get the plain text; chat (and every other protocol) the custom notification.
-      MessageStructure: 'json',
-      Message: alert.snsMessage,
+      Message: alert.message,
       MessageAttributes: Object.fromEntries(
         Object.entries(alert.attributes).map(([name, value]) => [
           name,
@@ -99,4 +110,64 @@ export async function publishAlert(
     }),
   );
   return output.MessageId;
+}
+
+/** Publishes a chat card (an Amazon Q Developer custom notification) to the chat topic. */
+export async function publishChatCard(
+  sns: SNSClient,
+  topicArn: string,
+  card: ChatNotification,
+): Promise<string | undefined> {
+  const output = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(card) }));
+  return output.MessageId;
+}
+
+/** One summed series to read back: a metric, its dimensions, over hourly periods. */
+export interface SummedMetric {
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: { readonly Name: string; readonly Value: string }[];
+}
+
+/** The sum of each metric over [start, end), by `id`: 0 for a metric without data. */
+export async function metricSums(
+  cloudWatch: CloudWatchClient,
+  metrics: readonly SummedMetric[],
+  start: Date,
+  end: Date,
+): Promise<Map<string, number>> {
+  const sums = new Map<string, number>(metrics.map((metric) => [metric.id, 0]));
+  // GetMetricData takes at most 500 queries a request.
+  for (let offset = 0; offset < metrics.length; offset += 500) {
+    let nextToken: string | undefined;
+    do {
+      const output = await cloudWatch.send(
+        new GetMetricDataCommand({
+          StartTime: start,
+          EndTime: end,
+          NextToken: nextToken,
+          MetricDataQueries: metrics.slice(offset, offset + 500).map((metric) => ({
+            Id: metric.id,
+            MetricStat: {
+              Metric: {
+                Namespace: metric.namespace,
+                MetricName: metric.metricName,
+                Dimensions: metric.dimensions,
+              },
+              Period: 3_600,
+              Stat: 'Sum',
+            },
+          })),
+        }),
+      );
+      for (const result of output.MetricDataResults ?? []) {
+        if (!result.Id) continue;
+        const sum = (result.Values ?? []).reduce((total, value) => total + value, 0);
+        sums.set(result.Id, (sums.get(result.Id) ?? 0) + sum);
+      }
+      nextToken = output.NextToken;
+    } while (nextToken);
+  }
+  return sums;
 }

@@ -1,7 +1,12 @@
+import { MAX_EVENT_AGE_DAYS } from './event';
 import { EnvVar } from './metric-names';
 
 export interface Config {
   readonly alertTopicArn: string;
+  /** The topic Amazon Q Developer channels subscribe to, for chat cards; none without chat. */
+  readonly chatTopicArn?: string;
+  /** Windows the monitor watches; events of other windows are ignored. All when undefined. */
+  readonly windowIds?: readonly string[];
   readonly metricNamespace: string;
   /** The function's region, for console links. */
   readonly region: string;
@@ -44,15 +49,20 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, least = 1): number {
   return value;
 }
 
+function topicArn(name: string, value: string): RegExpExecArray {
+  const arn = TOPIC_ARN.exec(value);
+  if (!arn) throw new ConfigError(`Environment variable ${name} must be an SNS topic ARN, got "${value}"`);
+  return arn;
+}
+
 /** Reads the function's settings once, at cold start; a missing value fails the init loudly. */
 export function readConfig(env: NodeJS.ProcessEnv): Config {
   const alertTopicArn = required(env, EnvVar.AlertTopicArn);
-  const arn = TOPIC_ARN.exec(alertTopicArn);
-  if (!arn) {
-    throw new ConfigError(
-      `Environment variable ${EnvVar.AlertTopicArn} must be an SNS topic ARN, got "${alertTopicArn}"`,
-    );
-  }
+  const arn = topicArn(EnvVar.AlertTopicArn, alertTopicArn);
+  const chatTopicArn = env[EnvVar.ChatTopicArn]?.trim() || undefined;
+  if (chatTopicArn) topicArn(EnvVar.ChatTopicArn, chatTopicArn);
+  // Every event young enough to be reported must find its run's record still there.
+  const retentionDays = wholeNumber(env, EnvVar.LedgerRetentionDays, MAX_EVENT_AGE_DAYS + 1);
   const reporting = required(env, EnvVar.Reporting);
   if (reporting !== 'execution' && reporting !== 'task') {
     throw new ConfigError(
@@ -65,11 +75,13 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     .filter(Boolean);
   return {
     alertTopicArn,
+    ...(chatTopicArn ? { chatTopicArn } : {}),
+    ...(windowIds?.length ? { windowIds } : {}),
     metricNamespace: required(env, EnvVar.MetricNamespace),
     region: required(env, 'AWS_REGION', 'the Lambda runtime sets it'),
     partition: arn[1] as string,
     ledgerTableName: required(env, EnvVar.LedgerTableName),
-    ledgerRetentionSeconds: wholeNumber(env, EnvVar.LedgerRetentionDays) * 86_400,
+    ledgerRetentionSeconds: retentionDays * 86_400,
     sweep: {
       lookbackMinutes: wholeNumber(env, EnvVar.SweepLookbackMinutes),
       graceMinutes: wholeNumber(env, EnvVar.SweepGraceMinutes, 0),

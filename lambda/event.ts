@@ -26,6 +26,17 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const UUID_SHAPE = 'a 36-character UUID';
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
+/**
+ * The oldest event the monitor reports, in days: the longest an event can wait before a delivery
+ * (EventBridge retries for up to 1 day, then the dead-letter queue keeps it for 14). The ledger keeps
+ * every record longer than this, so any event young enough to be reported is one the ledger still
+ * remembers; an older one (a replay from a backup, say) is refused as stale.
+ */
+export const MAX_EVENT_AGE_DAYS = 15;
+const MAX_EVENT_AGE_MS = MAX_EVENT_AGE_DAYS * 86_400_000;
+/** How far in the future a timestamp may be: clock skew, not a run that has not ended yet. */
+const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
 interface EventBase {
   readonly windowId: string;
   readonly windowExecutionId: string;
@@ -102,13 +113,27 @@ function timestamp(value: unknown, field: string): Date | undefined {
   return parsed;
 }
 
+/** Refuses a time in the future, or one too old for the ledger to still remember its run. */
+function plausible(at: Date, field: string, raw: unknown, now: number): void {
+  if (at.getTime() > now + MAX_CLOCK_SKEW_MS) {
+    throw new InvalidEventError(field, 'a time no later than 15 minutes from now', raw);
+  }
+  if (at.getTime() < now - MAX_EVENT_AGE_MS) {
+    throw new InvalidEventError(
+      field,
+      `a time within the last ${MAX_EVENT_AGE_DAYS} days (an older event is stale: its run may already have been reported and forgotten)`,
+      raw,
+    );
+  }
+}
+
 /**
  * Checks that `event` is a window or task execution state change from `aws.ssm`, at a terminal
- * status, with IDs the SSM API accepts.
+ * status, with IDs the SSM API accepts and times that are plausible at `now`.
  *
  * @throws InvalidEventError naming the first field that is missing or ill-formed.
  */
-export function parseMonitoredEvent(event: unknown): MonitoredEvent {
+export function parseMonitoredEvent(event: unknown, now: number = Date.now()): MonitoredEvent {
   if (!isRecord(event)) throw new InvalidEventError('event', 'an EventBridge event object', event);
   if (event.source !== 'aws.ssm') throw new InvalidEventError('source', '"aws.ssm"', event.source);
   const detailType = event['detail-type'];
@@ -135,9 +160,19 @@ export function parseMonitoredEvent(event: unknown): MonitoredEvent {
 
   const startTime = timestamp(detail['start-time'], 'detail.start-time');
   // A terminal execution normally carries end-time; the event time is the next best clock.
-  const endTime = timestamp(detail['end-time'], 'detail.end-time') ?? timestamp(event.time, 'time');
+  const endField = detail['end-time'] !== undefined ? 'detail.end-time' : 'time';
+  const endRaw = endField === 'time' ? event.time : detail['end-time'];
+  const endTime = timestamp(endRaw, endField);
   if (endTime === undefined) {
     throw new InvalidEventError('detail.end-time', 'an ISO 8601 timestamp', undefined);
+  }
+  plausible(endTime, endField, endRaw, now);
+  if (startTime && startTime.getTime() > endTime.getTime()) {
+    throw new InvalidEventError(
+      'detail.start-time',
+      `a time no later than ${endField}`,
+      detail['start-time'],
+    );
   }
 
   const base = { windowId, windowExecutionId, ...(startTime ? { startTime } : {}), endTime };

@@ -1,6 +1,7 @@
 /**
- * Lambda entry points: `handler` reports one EventBridge event, `sweep` reconciles on a schedule.
- * Both validate their input, tag the logs, run, and map errors.
+ * Lambda entry points: `handler` reports one EventBridge event; `sweep` reconciles on a schedule,
+ * and at deploy time (as a CloudFormation custom resource) seeds the listed windows' heartbeats.
+ * Each validates its input, tags the logs, runs, and maps errors.
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -10,7 +11,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { readConfig } from './config';
+import { type DeployRequest, isDeployRequest, respond, seedProperties } from './deploy-request';
 import { InvalidEventError, parseMonitoredEvent } from './event';
+import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, Ledger } from './ledger';
 import { type MonitorDeps, type Report, reportEvent } from './monitor';
 import { sweep as runSweep, type SweepReport } from './sweep';
@@ -32,6 +35,8 @@ const ledger = new Ledger(
 );
 /** A lease outlives the invocation that took it, so it cannot expire while that invocation runs. */
 const LEASE_MARGIN_MS = 30_000;
+/** Stop retrying ledger writes this long before the invocation times out. */
+const DEADLINE_MARGIN_MS = 2_000;
 
 function depsFor(context: Context): MonitorDeps {
   return {
@@ -43,11 +48,17 @@ function depsFor(context: Context): MonitorDeps {
     delivery: {
       owner: `${context.awsRequestId}/${randomUUID()}`,
       leaseMs: () => context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
+      deadline: () => Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
     },
   };
 }
 
-export async function handler(event: unknown, context: Context): Promise<Report> {
+/** What the handler did with an event that needed no report of its own. */
+export type Skipped =
+  | { readonly ignored: 'window not watched' }
+  | { readonly duplicate: true; readonly inProgress: true };
+
+export async function handler(event: unknown, context: Context): Promise<Report | Skipped> {
   logger.addContext(context);
   try {
     const monitored = parseMonitoredEvent(event);
@@ -57,14 +68,23 @@ export async function handler(event: unknown, context: Context): Promise<Report>
       ...(monitored.kind === 'task' ? { taskExecutionId: monitored.taskExecutionId } : {}),
       status: monitored.status,
     });
+    // With many windows listed the rule matches every window, and this is the filter.
+    if (config.windowIds && !config.windowIds.includes(monitored.windowId)) {
+      logger.info('Not one of the watched windows; ignored');
+      return { ignored: 'window not watched' };
+    }
     return await reportEvent(monitored, depsFor(context));
   } catch (error: unknown) {
+    if (error instanceof ExecutionInProgressError) {
+      // Not an error: the delivery holding the lease finishes the report; if it fails, its own
+      // retries (or the sweep) take over once the lease is released or expires.
+      logger.info('Another delivery of this execution is reporting it; nothing to do', {
+        reason: error.message,
+      });
+      return { duplicate: true, inProgress: true };
+    }
     if (error instanceof InvalidEventError) {
       logger.error('Rejected malformed event; nothing was published', { field: error.field, error });
-    } else if (error instanceof ExecutionInProgressError) {
-      logger.warn('Another delivery of this execution is being processed; Lambda will retry this one', {
-        error,
-      });
     } else if (error instanceof Error && error.name === 'DoesNotExistException') {
       logger.error(
         'SSM no longer has this execution (its history expired or was deleted); nothing was published',
@@ -85,7 +105,14 @@ export async function handler(event: unknown, context: Context): Promise<Report>
 /** Finish starting reports this long before the function times out. */
 const SWEEP_SAFETY_MS = 60_000;
 
-export async function sweep(_event: unknown, context: Context): Promise<SweepReport> {
+/** How long a deploy waits for seeded heartbeats to become visible to the alarms. */
+const SEED_VISIBLE_WITHIN_MS = 3 * 60_000;
+
+export async function sweep(event: unknown, context: Context): Promise<SweepReport | undefined> {
+  if (isDeployRequest(event)) {
+    await onDeploy(event, context);
+    return undefined;
+  }
   logger.addContext(context);
   const now = Date.now();
   try {
@@ -100,5 +127,54 @@ export async function sweep(_event: unknown, context: Context): Promise<SweepRep
   } catch (error: unknown) {
     logger.error('The sweep did not finish; the next one tries again', { error });
     throw error;
+  }
+}
+
+/**
+ * Answers CloudFormation for the heartbeat seed resource. Windows that cannot be read are named in
+ * the log and the response, but do not fail the deployment: their missed-run alarm says the rest.
+ */
+async function onDeploy(request: DeployRequest, context: Context): Promise<void> {
+  logger.addContext(context);
+  logger.appendKeys({ requestType: request.RequestType, logicalResourceId: request.LogicalResourceId });
+  try {
+    if (request.RequestType === 'Delete') {
+      await respond(request, { status: 'SUCCESS', reason: 'Nothing to remove: heartbeats are metrics' });
+      return;
+    }
+    const { windowIds, expectedRunIntervalHours } = seedProperties(request);
+    const report = await seedHeartbeats(
+      { clients, ledger, logger, metricNamespace: config.metricNamespace },
+      {
+        windowIds,
+        expectedRunIntervalMs: expectedRunIntervalHours * 3_600_000,
+        now: Date.now(),
+        visibleWithinMs: Math.min(SEED_VISIBLE_WITHIN_MS, context.getRemainingTimeInMillis() - 60_000),
+      },
+    );
+    const seeded = Object.keys(report.seeded).length;
+    if (report.unreached.length > 0) {
+      logger.error('Could not read the runs of some windows; their missed-run alarms may fire', {
+        unreached: report.unreached,
+      });
+    }
+    await respond(request, {
+      status: 'SUCCESS',
+      reason:
+        `Seeded the heartbeat of ${seeded} window(s); ${report.noRecentRun.length} had no run within ` +
+        `${expectedRunIntervalHours} hours` +
+        (report.unreached.length > 0
+          ? `; could not read ${report.unreached.map((u) => u.windowId).join(', ')}`
+          : ''),
+      data: { Seeded: seeded, NoRecentRun: report.noRecentRun.length, Unreached: report.unreached.length },
+    });
+  } catch (error: unknown) {
+    logger.error('Could not seed the window heartbeats', { error });
+    await respond(request, {
+      status: 'FAILED',
+      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+  } finally {
+    logger.resetKeys();
   }
 }

@@ -5,10 +5,14 @@
  * resumed from the step it reached.
  *
  * Item: `pk` ("execution#<id>" or "task#<execution id>#<task id>"), `leaseOwner` and `leaseUntil`
- * while a delivery works on it, `metricsPublishedAt`, `alertSentAt`, `completedAt`, and
- * `expiresAt` (the TTL attribute) so the table does not grow without bound.
+ * while a delivery works on it; `metricsPublishedAt` with the counts already in CloudWatch
+ * (`published*`) and `heartbeatPublishedAt`; `alertSentAt` and `chatSentAt` with the failed plus
+ * timed-out targets each reported (`alertedUnhealthy`, `chattedUnhealthy`); `runningInvocations`
+ * while some were unfinished; `completedAt`; and `expiresAt` (the TTL attribute) so the table does
+ * not grow without bound.
  */
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -17,7 +21,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
-/** Another delivery of the same execution holds the lease; retry later. */
+/** Another delivery of the same execution holds the lease; it will finish the report. */
 export class ExecutionInProgressError extends Error {
   override readonly name = 'ExecutionInProgressError';
 }
@@ -27,13 +31,75 @@ export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
 
-/** What earlier deliveries already did, as read when the lease was taken. */
-export interface Claim {
-  readonly metricsPublished: boolean;
-  readonly alertSent: boolean;
+/** Invocation counts, as published to CloudWatch. */
+export interface PublishedCounts {
+  readonly total: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly cancelled: number;
 }
 
-export type Step = 'metricsPublishedAt' | 'alertSentAt';
+/** The notifications a run can send, each recorded as its own step. */
+export type Notification = 'alert' | 'chat';
+
+/** What earlier deliveries already did, as read when the lease was taken. */
+export interface Progress {
+  /**
+   * Counts already in CloudWatch; `undefined` before the first publish, `'all'` for a record
+   * written before counts were recorded (everything counted then was published).
+   */
+  readonly published?: PublishedCounts | 'all';
+  readonly heartbeatPublished: boolean;
+  /**
+   * Failed plus timed-out targets each notification last reported; absent when it was never sent
+   * (`Infinity` for a record written before the number was recorded).
+   */
+  readonly notified: Readonly<Partial<Record<Notification, number>>>;
+  /** When this delivery's lease ends, in ms since the epoch. */
+  readonly leaseUntil: number;
+}
+
+const COUNT_ATTRIBUTES: Record<keyof PublishedCounts, string> = {
+  total: 'publishedTotal',
+  failed: 'publishedFailed',
+  timedOut: 'publishedTimedOut',
+  cancelled: 'publishedCancelled',
+};
+const NOTIFIED_AT: Record<Notification, string> = { alert: 'alertSentAt', chat: 'chatSentAt' };
+const NOTIFIED_UNHEALTHY: Record<Notification, string> = {
+  alert: 'alertedUnhealthy',
+  chat: 'chattedUnhealthy',
+};
+
+function numberOf(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
+}
+
+function progressOf(item: Record<string, AttributeValue>, leaseUntil: number): Progress {
+  const total = numberOf(item[COUNT_ATTRIBUTES.total]);
+  const published =
+    total !== undefined
+      ? {
+          total,
+          failed: numberOf(item[COUNT_ATTRIBUTES.failed]) ?? 0,
+          timedOut: numberOf(item[COUNT_ATTRIBUTES.timedOut]) ?? 0,
+          cancelled: numberOf(item[COUNT_ATTRIBUTES.cancelled]) ?? 0,
+        }
+      : 'metricsPublishedAt' in item
+        ? ('all' as const)
+        : undefined;
+  const notified: Partial<Record<Notification, number>> = {};
+  for (const notification of ['alert', 'chat'] as const) {
+    if (!(NOTIFIED_AT[notification] in item)) continue;
+    notified[notification] = numberOf(item[NOTIFIED_UNHEALTHY[notification]]) ?? Number.POSITIVE_INFINITY;
+  }
+  return {
+    ...(published !== undefined ? { published } : {}),
+    heartbeatPublished: 'heartbeatPublishedAt' in item || published === 'all',
+    notified,
+    leaseUntil,
+  };
+}
 
 const BATCH_GET_LIMIT = 100;
 
@@ -58,7 +124,7 @@ export class Ledger {
     owner: string,
     leaseMs: number,
     attributes: Record<string, string>,
-  ): Promise<Claim | 'completed'> {
+  ): Promise<Progress | 'completed'> {
     const now = this.now();
     const names = Object.keys(attributes);
     try {
@@ -87,8 +153,7 @@ export class Ledger {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const item = output.Attributes ?? {};
-      return { metricsPublished: 'metricsPublishedAt' in item, alertSent: 'alertSentAt' in item };
+      return progressOf(output.Attributes ?? {}, now + leaseMs);
     } catch (error: unknown) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Completed, or leased to another delivery: read which (a consistent read, after the write).
@@ -103,21 +168,68 @@ export class Ledger {
     }
   }
 
-  /** Records that `step` happened, if this delivery still holds the lease. */
-  async mark(key: string, owner: string, step: Step, details: Record<string, string> = {}): Promise<void> {
-    const names = Object.keys(details);
+  /**
+   * Records that the metrics now in CloudWatch add up to `counts` (and whether the run's heartbeat
+   * is among them), if this delivery still holds the lease.
+   */
+  async recordMetrics(
+    key: string,
+    owner: string,
+    counts: PublishedCounts,
+    heartbeat: boolean,
+  ): Promise<void> {
+    const names = Object.keys(COUNT_ATTRIBUTES) as (keyof PublishedCounts)[];
     await this.update(
       key,
       owner,
-      ['SET #step = :now', ...names.map((_, i) => `#d${i} = :d${i}`)].join(', '),
-      { '#step': step, ...Object.fromEntries(names.map((name, i) => [`#d${i}`, name])) },
-      Object.fromEntries(names.map((name, i) => [`:d${i}`, { S: details[name] as string }])),
+      [
+        'SET metricsPublishedAt = :now',
+        ...names.map((_, i) => `#c${i} = :c${i}`),
+        ...(heartbeat ? ['heartbeatPublishedAt = if_not_exists(heartbeatPublishedAt, :now)'] : []),
+      ].join(', '),
+      Object.fromEntries(names.map((name, i) => [`#c${i}`, COUNT_ATTRIBUTES[name]])),
+      Object.fromEntries(names.map((name, i) => [`:c${i}`, { N: String(counts[name]) }])),
+    );
+  }
+
+  /** Records that `notification` reported `unhealthy` failed plus timed-out targets. */
+  async recordNotification(
+    key: string,
+    owner: string,
+    notification: Notification,
+    unhealthy: number,
+    messageId: string | undefined,
+  ): Promise<void> {
+    await this.update(
+      key,
+      owner,
+      `SET #at = :now, #unhealthy = :unhealthy${messageId ? ', #id = :id' : ''}`,
+      {
+        '#at': NOTIFIED_AT[notification],
+        '#unhealthy': NOTIFIED_UNHEALTHY[notification],
+        ...(messageId ? { '#id': `${notification}MessageId` } : {}),
+      },
+      { ':unhealthy': { N: String(unhealthy) }, ...(messageId ? { ':id': { S: messageId } } : {}) },
     );
   }
 
   /** Marks the execution reported and releases the lease. */
   async complete(key: string, owner: string): Promise<void> {
-    await this.update(key, owner, 'SET completedAt = :now REMOVE leaseUntil', {}, {});
+    await this.update(key, owner, 'SET completedAt = :now REMOVE leaseUntil, runningInvocations', {}, {});
+  }
+
+  /**
+   * Leaves the execution incomplete, with `running` invocations still to count, and releases the
+   * lease: a later delivery (the sweep) finishes it from the recorded steps.
+   */
+  async defer(key: string, owner: string, running: number): Promise<void> {
+    await this.update(
+      key,
+      owner,
+      'SET runningInvocations = :running, deferredAt = :now REMOVE leaseUntil',
+      {},
+      { ':running': { N: String(running) } },
+    );
   }
 
   /**
@@ -173,7 +285,7 @@ export class Ledger {
     owner: string,
     expression: string,
     names: Record<string, string>,
-    values: Record<string, { S: string }>,
+    values: Record<string, AttributeValue>,
   ): Promise<void> {
     try {
       await this.dynamodb.send(

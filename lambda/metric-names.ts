@@ -28,6 +28,7 @@ export const DimensionName = {
 /** Names of the environment variables the function reads at cold start. */
 export const EnvVar = {
   AlertTopicArn: 'ALERT_TOPIC_ARN',
+  ChatTopicArn: 'CHAT_TOPIC_ARN',
   MetricNamespace: 'METRIC_NAMESPACE',
   LedgerTableName: 'LEDGER_TABLE_NAME',
   LedgerRetentionDays: 'LEDGER_RETENTION_DAYS',

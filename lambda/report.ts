@@ -28,14 +28,20 @@ export interface TaskRecord {
   readonly StatusDetails?: string;
 }
 
-/** SNS's limit is 256 KiB for message and attributes together; keep a margin for the attributes. */
-export const MAX_SNS_BYTES = 250 * 1024;
-/** The e-mail text's share of an SNS message that also carries the chat variant. */
-export const MAX_MESSAGE_BYTES = 200 * 1024;
+/**
+ * The alert text: SNS's limit is 256 KiB for message and attributes together, and the three short
+ * attributes take well under a kilobyte.
+ */
+export const MAX_MESSAGE_BYTES = 250 * 1024;
 /** Chat descriptions are kept short: a summary, with the e-mail holding the full list. */
 export const MAX_CHAT_DESCRIPTION = 3_000;
 const MAX_SUBJECT_LENGTH = 99;
 const UNHEALTHY_TASK_STATUSES = new Set(['FAILED', 'TIMED_OUT']);
+/**
+ * Invocation statuses that can still change. A run can end (cancelled, or cut off at the window's
+ * end) while some of its invocations go on running; they are counted once they finish.
+ */
+const UNFINISHED_STATUSES = new Set(['PENDING', 'IN_PROGRESS', 'CANCELLING']);
 const INSTANCE_ID = /^m?i-[0-9a-f]{8,17}$/;
 
 /**
@@ -90,12 +96,15 @@ function emptyCounts(): Counts {
 }
 
 /**
- * Running counts for one task execution over a stream of invocation pages. Counts are exact;
- * the failed targets kept for the alert stop once their lines would no longer fit in a message,
- * so memory stays flat whatever the fleet size.
+ * Running counts for one task execution over a stream of invocation pages. Counts are exact and
+ * cover finished invocations only (`running` counts the others); the failed targets kept for the
+ * alert stop once their lines would no longer fit in a message, so memory stays flat whatever the
+ * fleet size.
  */
 export class TaskTally {
   readonly counts = emptyCounts();
+  /** Invocations not finished yet (pending, in progress or cancelling): not in `counts`. */
+  running = 0;
   /** Alert lines of failed and timed-out targets, in the order SSM listed them. */
   readonly listed: string[] = [];
   private readonly taskTypes = new Set<string>();
@@ -109,6 +118,10 @@ export class TaskTally {
 
   add(records: Iterable<InvocationRecord>): void {
     for (const record of records) {
+      if (UNFINISHED_STATUSES.has(record.Status ?? '')) {
+        this.running++;
+        continue;
+      }
       this.counts.total++;
       if (record.TaskType) this.taskTypes.add(record.TaskType);
       if (record.Status === 'FAILED') this.counts.failed++;
@@ -165,6 +178,11 @@ export class ExecutionTally {
     return sum;
   }
 
+  /** Invocations not finished yet, across every task. */
+  get running(): number {
+    return this.tasks.reduce((sum, task) => sum + task.running, 0);
+  }
+
   /** Targets failed or timed out, or a task itself failed. */
   get unhealthy(): boolean {
     return this.tasks.some((task) => task.unhealthy > 0 || task.taskFailed);
@@ -182,6 +200,15 @@ export function needsAlert(event: MonitoredEvent, tally: ExecutionTally): boolea
 /** Statuses of a run that did not (fully) happen: operators must hear that patching was skipped. */
 const DID_NOT_RUN = new Set(['CANCELLED', 'SKIPPED_OVERLAPPING']);
 
+/**
+ * Whether the event is a window run that ran, whatever its outcome: such a run is the window's
+ * heartbeat (tasks are not runs, and a window whose runs are all skipped or cancelled is not
+ * patching).
+ */
+export function ranToItsEnd(event: MonitoredEvent): boolean {
+  return event.kind === 'execution' && !DID_NOT_RUN.has(event.status);
+}
+
 /** The subset of CloudWatch's `PutMetricDataInput` the monitor sends. */
 export interface MetricPayload {
   readonly Namespace: string;
@@ -194,20 +221,22 @@ export interface MetricPayload {
   }[];
 }
 
-/**
- * One `PutMetricData` request: failed, timed-out, cancelled and total invocations, per window and
- * fleet-wide, stamped with the execution's end time (or the oldest time CloudWatch accepts, for
- * a run replayed more than two weeks later). Zeros are sent too, so alarms and graphs always have
- * data.
- */
 /** CloudWatch rejects data points more than two weeks old; stay an hour inside that. */
 const OLDEST_TIMESTAMP_MS = 14 * 24 * 3_600_000 - 3_600_000;
 
+/**
+ * One `PutMetricData` request: failed, timed-out, cancelled and total invocations (`counts`: all
+ * of the run's, or what finished since an earlier publish), per window and fleet-wide, stamped with
+ * the execution's end time (or the oldest time CloudWatch accepts, for a run replayed two weeks
+ * later), plus the window's heartbeat when `heartbeat`. Zeros are sent too, so alarms and graphs
+ * always have data.
+ */
 export function metricPayload(
   event: MonitoredEvent,
   counts: Counts,
   namespace: string,
   now: number = Date.now(),
+  heartbeat: boolean = ranToItsEnd(event),
 ): MetricPayload {
   // A run replayed from a queue long after it ended is stamped as late as CloudWatch accepts.
   const timestamp = new Date(Math.max(event.endTime.getTime(), now - OLDEST_TIMESTAMP_MS));
@@ -227,9 +256,7 @@ export function metricPayload(
       Unit: 'Count' as const,
     })),
   );
-  // A window's heartbeat: one per run that ran, whatever its outcome (tasks are not runs, and a
-  // window whose runs are all skipped or cancelled is not patching).
-  if (event.kind === 'execution' && !DID_NOT_RUN.has(event.status)) {
+  if (heartbeat) {
     data.push({
       MetricName: MetricName.ExecutionsCompleted,
       Dimensions: perWindow,
@@ -241,18 +268,16 @@ export function metricPayload(
   return { Namespace: namespace, MetricData: data };
 }
 
-/** An SNS message; attributes let subscriptions filter by window or status. */
+/**
+ * The alert: a plain-text SNS message (every protocol receives this text) whose attributes let
+ * subscriptions filter by window or status, and the same alert as a chat card for the chat topic.
+ */
 export interface Alert {
   readonly subject: string;
-  /** The plain-text e-mail body. */
+  /** The plain-text message: what e-mail shows, and the `Message` of every other protocol. */
   readonly message: string;
   /** The same alert as an Amazon Q Developer (chat) custom notification. */
   readonly chat: ChatNotification;
-  /**
-   * What SNS is sent with `MessageStructure: json`: the text by default (e-mail, SMS, SQS, Lambda),
-   * the chat card for HTTPS subscribers, which is how Amazon Q Developer subscribes.
-   */
-  readonly snsMessage: string;
   readonly attributes: Record<string, string>;
 }
 
@@ -286,6 +311,11 @@ export interface AlertContext {
   readonly partition: string;
   /** Upper bound of the message body in bytes. @default MAX_MESSAGE_BYTES */
   readonly maxBytes?: number;
+  /**
+   * Failed plus timed-out targets an earlier alert for this run already reported: this alert is then
+   * an update, sent because invocations that were still running when the run ended failed since.
+   */
+  readonly alreadyReported?: number;
 }
 
 /** Printable ASCII only, one line, at most 99 characters, as SNS requires of e-mail subjects. */
@@ -316,7 +346,8 @@ function countParts(counts: Counts, withCancelled: boolean): string {
   return parts.join(', ');
 }
 
-function subjectOf(event: MonitoredEvent, tally: ExecutionTally, name: string | undefined): string {
+function subjectOf(event: MonitoredEvent, tally: ExecutionTally, context: AlertContext): string {
+  const name = context.windowName;
   const counts = tally.counts;
   const failedTasks = tally.tasks.filter((task) => task.taskFailed).length;
   const what =
@@ -328,7 +359,8 @@ function subjectOf(event: MonitoredEvent, tally: ExecutionTally, name: string | 
           ? 'run skipped (overlapped)'
           : `${event.kind === 'task' ? 'task' : 'run'} ${event.status === 'CANCELLED' ? 'cancelled' : `ended ${event.status}`}`;
   const suffix = `: ${what}`;
-  const prefix = 'Maintenance window ';
+  const prefix =
+    context.alreadyReported === undefined ? 'Maintenance window ' : 'Update: maintenance window ';
   if (!name) return safeSubject(`${prefix}${event.windowId}${suffix}`);
   // Shorten the name, never the counts or the ID; leave it out when even a stub does not fit.
   const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length - event.windowId.length - 3;
@@ -359,17 +391,13 @@ function moreLine(hidden: number): string {
  * targets that do not fit are counted in a "+N more" line under their task.
  */
 export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context: AlertContext): Alert {
-  const subject = subjectOf(event, tally, context.windowName);
-  const chat = chatNotification(event, tally, subject, context);
-  const chatJson = JSON.stringify(chat);
-  // Escaping the e-mail text as JSON adds a little; shrink its budget until the whole fits.
-  for (let maxBytes = context.maxBytes ?? MAX_MESSAGE_BYTES; ; maxBytes = Math.floor(maxBytes * 0.8)) {
-    const message = emailText(event, tally, context, maxBytes);
-    const snsMessage = JSON.stringify({ default: message, https: chatJson });
-    if (Buffer.byteLength(snsMessage) <= MAX_SNS_BYTES || maxBytes < 1_024) {
-      return { subject, message, chat, snsMessage, attributes: attributesOf(event, tally) };
-    }
-  }
+  const subject = subjectOf(event, tally, context);
+  return {
+    subject,
+    message: emailText(event, tally, context, context.maxBytes ?? MAX_MESSAGE_BYTES),
+    chat: chatNotification(event, tally, subject, context),
+    attributes: attributesOf(event, tally),
+  };
 }
 
 function worstStatus(event: MonitoredEvent, tally: ExecutionTally): string {
@@ -391,9 +419,21 @@ function attributesOf(event: MonitoredEvent, tally: ExecutionTally): Record<stri
   return { window_id: event.windowId, status: worstStatus(event, tally), execution_status: event.status };
 }
 
-function headline(event: MonitoredEvent, tally: ExecutionTally, label: string): string {
+function headline(
+  event: MonitoredEvent,
+  tally: ExecutionTally,
+  label: string,
+  alreadyReported?: number,
+): string {
   const counts = tally.counts;
-  if (counts.failed + counts.timedOut > 0 || !DID_NOT_RUN.has(event.status)) {
+  const unhealthy = counts.failed + counts.timedOut;
+  if (alreadyReported !== undefined) {
+    return (
+      `${unhealthy - alreadyReported} more targets did not succeed in maintenance window ${label} after the ` +
+      `first alert: invocations still running when the run ended have finished. Now ${unhealthy} of ${counts.total}.`
+    );
+  }
+  if (unhealthy > 0 || !DID_NOT_RUN.has(event.status)) {
     return `${counts.failed + counts.timedOut} of ${counts.total} targets did not succeed in maintenance window ${label}.`;
   }
   return event.status === 'SKIPPED_OVERLAPPING'
@@ -413,7 +453,7 @@ function emailText(
   const counts = tally.counts;
 
   const head = [
-    headline(event, tally, label),
+    headline(event, tally, label, context.alreadyReported),
     '',
     `Window:            ${label}`,
     `Window execution:  ${event.windowExecutionId}`,
@@ -421,6 +461,12 @@ function emailText(
     `Started:           ${event.startTime?.toISOString() ?? 'unknown'}`,
     `Ended:             ${event.endTime.toISOString()}`,
     `Invocations:       ${counts.total} total, ${countParts(counts, true)}`,
+    ...(tally.running > 0
+      ? [
+          `Still running:     ${tally.running} (not counted yet: they are counted when they finish, ` +
+            'and an update follows if any of them fails)',
+        ]
+      : []),
   ];
   const tail = ['', 'Console:', `  ${windowConsoleUrl(context.partition, context.region, event.windowId)}`];
 
@@ -462,8 +508,9 @@ function chatNotification(
   const url = windowConsoleUrl(context.partition, context.region, event.windowId);
   const counts = tally.counts;
   const lines = [
-    `*${headline(event, tally, label)}*`,
+    `*${headline(event, tally, label, context.alreadyReported)}*`,
     `Execution \`${event.windowExecutionId}\`, status ${event.status}.`,
+    ...(tally.running > 0 ? [`${tally.running} invocations still running: counted when they finish.`] : []),
   ];
   for (const task of tally.tasks) {
     const what = task.task.TaskArn ? `\`${task.task.TaskArn}\` (${task.types})` : task.types;

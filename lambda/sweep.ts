@@ -39,6 +39,8 @@ export interface SweepReport {
   readonly candidates: number;
   readonly alreadyReported: number;
   readonly reported: string[];
+  /** Reported as far as their invocations finished; the next sweep counts the rest. */
+  readonly stillRunning: string[];
   /** Being reported by a delivery of their event right now. */
   readonly inProgress: string[];
   /** Left for the next sweep because this one ran out of time. */
@@ -84,7 +86,9 @@ export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<S
       // SSM filters on start time; a run that ended in range may have started up to a day earlier.
       const listFrom = new Date(notBefore.getTime() - LONGEST_RUN_MS);
       for (const execution of await windowExecutionsSince(clients.ssm, windowId, listFrom)) {
-        const { WindowExecutionId: id, Status: status, StartTime: startTime, EndTime: endTime } = execution;
+        const { WindowExecutionId: id, Status: status, StartTime: startTime } = execution;
+        // EndTime is optional in the API (a skipped run may have none); its start is then the best clock.
+        const endTime = execution.EndTime ?? startTime;
         if (!id || !status || !TERMINAL_EXECUTION.has(status) || !endTime || endTime.getTime() > endedBy)
           continue;
         if (endTime.getTime() < notBefore.getTime()) continue;
@@ -114,6 +118,7 @@ export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<S
     candidates: events.size,
     alreadyReported: done.size,
     reported: [] as string[],
+    stillRunning: [] as string[],
     inProgress: [] as string[],
     deferred: [] as string[],
     unreached,
@@ -127,7 +132,9 @@ export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<S
     try {
       logger.info('Reporting an execution that has no completed record', { key, windowId: event.windowId });
       const result = await reportEvent(event, deps);
-      if (!('duplicate' in result)) report.reported.push(key);
+      if ('duplicate' in result) continue;
+      if (result.running) report.stillRunning.push(key);
+      else report.reported.push(key);
     } catch (error: unknown) {
       if (error instanceof ExecutionInProgressError) report.inProgress.push(key);
       else unreached.push({ what: key, error: describeError(error) });

@@ -26,13 +26,16 @@ function validEvent(detail: Record<string, unknown> = {}, top: Record<string, un
   };
 }
 
+/** A clock a few minutes after `validEvent`'s run ended. */
+const NOW = Date.parse('2025-06-02T15:00:00Z');
+
 function sample(name: string): unknown {
   return JSON.parse(readFileSync(path.join(SAMPLES, name), 'utf8'));
 }
 
-function rejection(event: unknown): InvalidEventError {
+function rejection(event: unknown, now = NOW): InvalidEventError {
   try {
-    parseMonitoredEvent(event);
+    parseMonitoredEvent(event, now);
   } catch (error) {
     if (error instanceof InvalidEventError) return error;
     throw error;
@@ -42,7 +45,7 @@ function rejection(event: unknown): InvalidEventError {
 
 describe('parseMonitoredEvent', () => {
   it('reads a task execution event: IDs, status and timestamps with microsecond fractions', () => {
-    expect(parseMonitoredEvent(validEvent())).toEqual({
+    expect(parseMonitoredEvent(validEvent(), NOW)).toEqual({
       kind: 'task',
       windowId: 'mw-0ed7251d3fcf6e0c2',
       windowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c81234567',
@@ -54,7 +57,8 @@ describe('parseMonitoredEvent', () => {
   });
 
   it('reads the window execution sample from the AWS documentation', () => {
-    expect(parseMonitoredEvent(sample('window-execution-timed-out.json'))).toEqual({
+    const sampleTime = Date.parse('2016-11-16T01:01:00Z');
+    expect(parseMonitoredEvent(sample('window-execution-timed-out.json'), sampleTime)).toEqual({
       kind: 'execution',
       windowId: 'mw-0ed7251d3fcf6e0c2',
       windowExecutionId: 'b60fb56e-776c-4e5c-84ee-123456789012',
@@ -65,7 +69,7 @@ describe('parseMonitoredEvent', () => {
   });
 
   it.each(['FAILED', 'TIMED_OUT', 'CANCELLED'])('accepts the terminal task status %s', (status) => {
-    expect(parseMonitoredEvent(validEvent({ status })).status).toBe(status);
+    expect(parseMonitoredEvent(validEvent({ status }), NOW).status).toBe(status);
   });
 
   it.each(['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED', 'SKIPPED_OVERLAPPING'])(
@@ -75,7 +79,7 @@ describe('parseMonitoredEvent', () => {
         { status, 'task-execution-id': undefined },
         { 'detail-type': 'Maintenance Window Execution State-change Notification' },
       );
-      expect(parseMonitoredEvent(event)).toMatchObject({ kind: 'execution', status });
+      expect(parseMonitoredEvent(event, NOW)).toMatchObject({ kind: 'execution', status });
     },
   );
 
@@ -84,7 +88,7 @@ describe('parseMonitoredEvent', () => {
   });
 
   it('falls back to the event time when end-time is absent', () => {
-    const parsed = parseMonitoredEvent(validEvent({ 'end-time': undefined, 'start-time': undefined }));
+    const parsed = parseMonitoredEvent(validEvent({ 'end-time': undefined, 'start-time': undefined }), NOW);
     expect(parsed.endTime).toEqual(new Date('2025-06-02T14:52:18Z'));
     expect(parsed.startTime).toBeUndefined();
   });
@@ -161,6 +165,30 @@ describe('parseMonitoredEvent', () => {
       'an ISO 8601 timestamp, got "2025-13-45T99:00:00Z"',
     ],
     [
+      'an end time in the far future',
+      validEvent({ 'end-time': '2999-01-01T00:00:00Z' }),
+      'detail.end-time',
+      'a time no later than 15 minutes from now, got "2999-01-01T00:00:00Z"',
+    ],
+    [
+      'an event time in the future, when end-time is absent',
+      validEvent({ 'end-time': undefined }, { time: '2025-06-02T16:00:00Z' }),
+      'time',
+      'a time no later than 15 minutes from now, got "2025-06-02T16:00:00Z"',
+    ],
+    [
+      'an end time older than any queue keeps an event (a stale replay)',
+      validEvent({ 'start-time': '2025-05-17T14:00:00Z', 'end-time': '2025-05-17T14:50:00Z' }),
+      'detail.end-time',
+      'a time within the last 15 days (an older event is stale: its run may already have been reported and forgotten), got "2025-05-17T14:50:00Z"',
+    ],
+    [
+      'a start after the end',
+      validEvent({ 'start-time': '2025-06-02T14:55:00Z' }),
+      'detail.start-time',
+      'a time no later than detail.end-time, got "2025-06-02T14:55:00Z"',
+    ],
+    [
       'no clock at all',
       validEvent({ 'end-time': undefined }, { time: undefined }),
       'detail.end-time',
@@ -171,6 +199,13 @@ describe('parseMonitoredEvent', () => {
     expect(error.name).toBe('InvalidEventError');
     expect(error.field).toBe(field);
     expect(error.message).toBe(`Invalid event: ${field} must be ${expectation}`);
+  });
+
+  it('accepts an end time 14 days old, and a few minutes of clock skew', () => {
+    const old = validEvent({ 'start-time': undefined, 'end-time': '2025-05-19T15:00:00Z' });
+    const skewed = validEvent({ 'start-time': undefined, 'end-time': '2025-06-02T15:10:00Z' });
+    expect(parseMonitoredEvent(old, NOW).endTime).toEqual(new Date('2025-05-19T15:00:00Z'));
+    expect(parseMonitoredEvent(skewed, NOW).endTime).toEqual(new Date('2025-06-02T15:10:00Z'));
   });
 
   it('shortens long values in the message', () => {

@@ -2,7 +2,7 @@
  * The ledger against a real DynamoDB engine (dynalite): the conditional writes are the guarantee,
  * so they are exercised for real, never mocked.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExecutionInProgressError, LeaseLostError, Ledger, ledgerKey } from '../../lambda/ledger';
 import { type LocalDynamo, startDynamo } from '../support/dynamo';
@@ -14,6 +14,13 @@ let ledger: Ledger;
 
 const KEY = ledgerKey('14bea65d-5ccc-462d-a2f3-e99c81234567');
 const ATTRIBUTES = { windowId: 'mw-0ed7251d3fcf6e0c2', status: 'SUCCESS' };
+const COUNTS = { total: 10, failed: 2, timedOut: 1, cancelled: 0 };
+/** What a claim returns for a run nothing was done for yet, with a lease of `leaseMs` from now. */
+const fresh = (leaseMs = 60_000) => ({
+  heartbeatPublished: false,
+  notified: {},
+  leaseUntil: clock + leaseMs,
+});
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -38,16 +45,22 @@ describe('Ledger', () => {
   it('claims a new execution, records each step, completes it, and then reports it completed', async () => {
     // Act
     const claim = await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
-    await ledger.mark(KEY, 'request-1', 'metricsPublishedAt');
-    await ledger.mark(KEY, 'request-1', 'alertSentAt', { alertMessageId: 'message-1' });
+    await ledger.recordMetrics(KEY, 'request-1', COUNTS, true);
+    await ledger.recordNotification(KEY, 'request-1', 'alert', 3, 'message-1');
     await ledger.complete(KEY, 'request-1');
 
     // Assess
-    expect(claim).toEqual({ metricsPublished: false, alertSent: false });
+    expect(claim).toEqual(fresh());
     expect(await item()).toMatchObject({
       windowId: { S: ATTRIBUTES.windowId },
       metricsPublishedAt: { N: String(clock) },
+      publishedTotal: { N: '10' },
+      publishedFailed: { N: '2' },
+      publishedTimedOut: { N: '1' },
+      publishedCancelled: { N: '0' },
+      heartbeatPublishedAt: { N: String(clock) },
       alertSentAt: { N: String(clock) },
+      alertedUnhealthy: { N: '3' },
       alertMessageId: { S: 'message-1' },
       completedAt: { N: String(clock) },
       expiresAt: { N: String(clock / 1000 + 8 * 86_400) },
@@ -78,13 +91,64 @@ describe('Ledger', () => {
   it('lets a retry of the same delivery resume at once, with what it already did', async () => {
     // Prepare: the first attempt published metrics, then crashed
     await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
-    await ledger.mark(KEY, 'request-1', 'metricsPublishedAt');
+    await ledger.recordMetrics(KEY, 'request-1', COUNTS, true);
 
     // Act
     const resumed = await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
 
     // Assess
-    expect(resumed).toEqual({ metricsPublished: true, alertSent: false });
+    expect(resumed).toEqual({ ...fresh(), published: COUNTS, heartbeatPublished: true });
+  });
+
+  it('leaves a run with unfinished invocations incomplete, for a later delivery to finish', async () => {
+    // Prepare: counted and alerted what finished, 4 invocations still running
+    await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+    await ledger.recordMetrics(KEY, 'request-1', COUNTS, true);
+    await ledger.recordNotification(KEY, 'request-1', 'alert', 3, undefined);
+    await ledger.recordNotification(KEY, 'request-1', 'chat', 3, undefined);
+
+    // Act
+    await ledger.defer(KEY, 'request-1', 4);
+    const later = await ledger.claim(KEY, 'sweep-1', 60_000, ATTRIBUTES);
+
+    // Assess
+    expect(later).toEqual({
+      ...fresh(),
+      published: COUNTS,
+      heartbeatPublished: true,
+      notified: { alert: 3, chat: 3 },
+    });
+    expect(await ledger.completed([KEY])).toEqual(new Set());
+    expect((await item())?.runningInvocations).toEqual({ N: '4' });
+    await ledger.complete(KEY, 'sweep-1');
+    expect((await item())?.runningInvocations).toBeUndefined();
+  });
+
+  it('reads a record written before counts were recorded as fully published and alerted', async () => {
+    // Prepare: the item an earlier version left after publishing metrics and the alert
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: KEY },
+          metricsPublishedAt: { N: String(clock) },
+          alertSentAt: { N: String(clock) },
+          leaseOwner: { S: 'old' },
+          leaseUntil: { N: String(clock - 1) },
+        },
+      }),
+    );
+
+    // Act
+    const progress = await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
+
+    // Assess
+    expect(progress).toEqual({
+      ...fresh(),
+      published: 'all',
+      heartbeatPublished: true,
+      notified: { alert: Number.POSITIVE_INFINITY },
+    });
   });
 
   it('hands an expired lease to another delivery, and the old holder can no longer record steps', async () => {
@@ -96,8 +160,12 @@ describe('Ledger', () => {
     const takeover = await ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES);
 
     // Assess
-    expect(takeover).toEqual({ metricsPublished: false, alertSent: false });
-    await expect(ledger.mark(KEY, 'request-1', 'metricsPublishedAt')).rejects.toBeInstanceOf(LeaseLostError);
+    expect(takeover).toEqual(fresh());
+    await expect(ledger.recordMetrics(KEY, 'request-1', COUNTS, true)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(ledger.recordNotification(KEY, 'request-1', 'alert', 3, 'm')).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+    await expect(ledger.defer(KEY, 'request-1', 1)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(ledger.complete(KEY, 'request-1')).rejects.toBeInstanceOf(LeaseLostError);
     await ledger.complete(KEY, 'request-2');
     expect(await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES)).toBe('completed');
@@ -106,7 +174,7 @@ describe('Ledger', () => {
   it('releases a lease so that another delivery may take over at once, but only the holder can', async () => {
     // Prepare
     await ledger.claim(KEY, 'request-1', 60_000, ATTRIBUTES);
-    await ledger.mark(KEY, 'request-1', 'metricsPublishedAt');
+    await ledger.recordMetrics(KEY, 'request-1', COUNTS, false);
 
     // Act
     await ledger.release(KEY, 'request-2'); // not the holder: no effect
@@ -116,7 +184,7 @@ describe('Ledger', () => {
     const takeover = await ledger.claim(KEY, 'request-2', 60_000, ATTRIBUTES);
 
     // Assess
-    expect(takeover).toEqual({ metricsPublished: true, alertSent: false });
+    expect(takeover).toEqual({ ...fresh(), published: COUNTS });
   });
 
   it('looks up completion for more keys than one batch holds', async () => {

@@ -126,6 +126,18 @@ describe('ExecutionTally', () => {
     expect(needsAlert(EXECUTION, tally)).toBe(true);
   });
 
+  it('counts unfinished invocations apart from the totals', () => {
+    // Act
+    const tally = tallyOf([
+      PATCH_TASK,
+      [record('FAILED', 1), record('IN_PROGRESS', 2), record('PENDING', 3), record('CANCELLING', 4)],
+    ]);
+
+    // Assess
+    expect(tally.counts).toEqual({ total: 1, failed: 1, timedOut: 0, cancelled: 0 });
+    expect(tally.running).toBe(3);
+  });
+
   it('needs no alert when only successes and cancellations happened', () => {
     expect(needsAlert(EXECUTION, tallyOf([PATCH_TASK, [record('SUCCESS', 1), record('CANCELLED', 2)]]))).toBe(
       false,
@@ -497,8 +509,8 @@ describe('the chat variant', () => {
     expect(alert.chat.content.description).not.toContain('hunter2');
   });
 
-  it('travels with the e-mail text in one structured SNS message under the size limit', () => {
-    // Prepare: a 5,000-failure run, with quotes that grow when escaped as JSON
+  it('fits the SNS 256 KB limit with its attributes, however many targets failed', () => {
+    // Prepare: a 5,000-failure run with long status details
     const records = Array.from({ length: 5_000 }, (_, i) =>
       record('FAILED', i, { StatusDetails: '"'.repeat(250) }),
     );
@@ -507,12 +519,52 @@ describe('the chat variant', () => {
     const alert = buildAlert(EXECUTION, tallyOf([PATCH_TASK, records]), CONTEXT);
 
     // Assess
-    const structure = JSON.parse(alert.snsMessage) as Record<string, string>;
-    expect(Object.keys(structure).sort()).toEqual(['default', 'https']);
-    expect(structure.default).toBe(alert.message);
-    expect(JSON.parse(structure.https ?? '')).toEqual(alert.chat);
-    expect(Buffer.byteLength(alert.snsMessage)).toBeLessThanOrEqual(250 * 1024);
+    const attributeBytes = Object.entries(alert.attributes).reduce(
+      (sum, [name, value]) => sum + Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value),
+      0,
+    );
+    expect(Buffer.byteLength(alert.message) + attributeBytes).toBeLessThanOrEqual(256 * 1024);
     expect(alert.message).toMatch(/ {4}\+\d+ more not listed\n/);
+  });
+
+  it('says how many invocations were still running, and that they are counted when they finish', () => {
+    // Prepare: a cancelled run whose patch task still had 3 targets in progress
+    const tally = tallyOf([
+      PATCH_TASK,
+      [record('FAILED', 1), record('IN_PROGRESS', 2), record('PENDING', 3), record('CANCELLING', 4)],
+    ]);
+
+    // Act
+    const alert = buildAlert({ ...EXECUTION, status: 'CANCELLED' }, tally, CONTEXT);
+
+    // Assess
+    expect(alert.message).toContain('Invocations:       1 total, 1 failed, 0 timed out\n');
+    expect(alert.message).toContain(
+      'Still running:     3 (not counted yet: they are counted when they finish, and an update follows if any of them fails)\n',
+    );
+    expect(alert.chat.content.description).toContain(
+      '3 invocations still running: counted when they finish.',
+    );
+  });
+
+  it('makes an update of an alert whose still-running invocations failed since', () => {
+    // Prepare: 2 failures were alerted; 3 more failed once the rest finished
+    const records = [1, 2, 3, 4, 5].map((n) => record('FAILED', n));
+
+    // Act
+    const alert = buildAlert(EXECUTION, tallyOf([PATCH_TASK, [...records, record('SUCCESS', 6)]]), {
+      ...CONTEXT,
+      alreadyReported: 2,
+    });
+
+    // Assess
+    expect(alert.subject).toBe(
+      `Update: maintenance window ${EXECUTION.windowId}: 5 failed, 0 timed out of 6 targets`,
+    );
+    expect(alert.message.split('\n')[0]).toBe(
+      `3 more targets did not succeed in maintenance window ${EXECUTION.windowId} after the first alert: ` +
+        'invocations still running when the run ended have finished. Now 5 of 6.',
+    );
   });
 });
 

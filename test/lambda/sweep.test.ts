@@ -3,6 +3,7 @@
  * endpoint, the ledger on dynalite.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { type MonitorDeps, reportEvent } from '../../lambda/monitor';
 import { SweepIncompleteError, type SweepOptions, sweep } from '../../lambda/sweep';
 import { type LocalDynamo, startDynamo } from '../support/dynamo';
 import { FakeAws, type FakeWindowExecution } from '../support/fake-aws';
-import { taskExecution, windowExecution, windowId } from '../support/fixtures';
+import { type StatusCounts, taskExecution, windowExecution, windowId } from '../support/fixtures';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 let fake: FakeAws;
@@ -20,6 +21,7 @@ let dynamo: LocalDynamo;
 let deps: MonitorDeps;
 let logs: { message: string; extra: Record<string, unknown> }[];
 let createdAt: number;
+let table: string;
 
 function clientConfig() {
   return {
@@ -42,8 +44,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   fake.clearCalls();
-  const table = await dynamo.createLedgerTable();
-  const ledger = new Ledger(dynamo.client, table, 8 * 86_400);
+  table = await dynamo.createLedgerTable();
+  const ledger = new Ledger(dynamo.client, table, 16 * 86_400);
   createdAt = (await ledger.createdAt()).getTime();
   logs = [];
   const log = (message: string, ...extra: Record<string, unknown>[]) =>
@@ -60,9 +62,9 @@ beforeEach(async () => {
       region: 'us-east-1',
       partition: 'aws',
     } as Config,
-    logger: { info: log, warn: log },
+    logger: { info: log, warn: log, error: log },
     ledger,
-    delivery: { owner: 'sweep-request', leaseMs: () => 60_000 },
+    delivery: { owner: 'sweep-request', leaseMs: () => 60_000, deadline: () => Date.now() + 55_000 },
   };
 });
 
@@ -72,7 +74,7 @@ let nextWindow = 0x500;
 function ran(
   startOffset: number,
   status: FakeWindowExecution['status'] = 'SUCCESS',
-  counts = { SUCCESS: 8, FAILED: 2 },
+  counts: StatusCounts = { SUCCESS: 8, FAILED: 2 },
 ): FakeWindowExecution {
   const execution = windowExecution([taskExecution('RUN_COMMAND', counts)], windowId(++nextWindow), {
     status,
@@ -116,7 +118,10 @@ describe('sweep', () => {
         status: 'SUCCESS',
         endTime: new Date(createdAt + 3_000),
       },
-      { ...deps, delivery: { owner: 'event-request', leaseMs: () => 60_000 } },
+      {
+        ...deps,
+        delivery: { owner: 'event-request', leaseMs: () => 60_000, deadline: () => Date.now() + 55_000 },
+      },
     );
     fake.clearCalls();
 
@@ -176,8 +181,10 @@ describe('sweep', () => {
     // Assess: look-back starts at now - 30 s = creation + 30 s; SSM is asked from a day earlier
     expect(report.reported).toEqual([ledgerKey(recent.windowExecutionId)]);
     const after = fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutions')[0]?.input.Filters;
+    // In whole seconds: the only form the API documents (2024-11-04T05:00:00Z).
+    const from = Math.floor((createdAt + 30_000 - 24 * 3_600_000) / 1000) * 1000;
     expect(after).toEqual([
-      { Key: 'ExecutedAfter', Values: [new Date(createdAt + 30_000 - 24 * 3_600_000).toISOString()] },
+      { Key: 'ExecutedAfter', Values: [new Date(from).toISOString().replace('.000Z', 'Z')] },
     ]);
   });
 
@@ -300,5 +307,234 @@ describe('sweep', () => {
     await expect(run).rejects.toThrow(
       `could not reach ${ledgerKey(gone.windowExecutionId)}, ${ledgerKey(fine.windowExecutionId)}`,
     );
+  });
+});
+
+describe('sweep, with what the API leaves out', () => {
+  it('reports a terminal run that has no end time, by its start time', async () => {
+    // Prepare: a skipped run as the API may list it, without EndTime
+    const skipped = windowExecution([], windowId(++nextWindow), {
+      status: 'SKIPPED_OVERLAPPING',
+      startTime: new Date(createdAt + 1_000),
+    });
+    fake.addWindowExecution(skipped);
+
+    // Act
+    const report = await sweep(deps, options({ windowIds: [skipped.windowId] }));
+
+    // Assess
+    expect(report.reported).toEqual([ledgerKey(skipped.windowExecutionId)]);
+    expect(fake.published.map((message) => message.subject)).toEqual([
+      `Maintenance window ${skipped.windowId}: run skipped (overlapped)`,
+    ]);
+  });
+});
+
+describe('reportEvent', () => {
+  const CHAT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:chat';
+
+  function eventOf(
+    execution: FakeWindowExecution,
+    status: 'SUCCESS' | 'TIMED_OUT' | 'CANCELLED' = 'SUCCESS',
+  ) {
+    return {
+      kind: 'execution' as const,
+      windowId: execution.windowId,
+      windowExecutionId: execution.windowExecutionId,
+      status,
+      endTime: new Date(createdAt + 2_000),
+    };
+  }
+
+  function metricValues(call: { input: Record<string, unknown> } | undefined): Record<string, number> {
+    const data = (call?.input.MetricData ?? []) as {
+      MetricName: string;
+      Dimensions: unknown[];
+      Value: number;
+    }[];
+    return Object.fromEntries(
+      data
+        .filter((datum) => datum.Dimensions.length === 0 || datum.MetricName === 'ExecutionsCompleted')
+        .map((datum) => [datum.MetricName, datum.Value]),
+    );
+  }
+
+  it('counts what finished of a run cut off with invocations still running, and the rest once they finish', async () => {
+    // Prepare: the run timed out while 3 of its 10 targets were still being patched
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 5, FAILED: 2, IN_PROGRESS: 2, PENDING: 1 });
+    const execution = windowExecution([task], windowId(++nextWindow), {
+      status: 'TIMED_OUT',
+      startTime: new Date(createdAt + 1_000),
+      endTime: new Date(createdAt + 2_000),
+    });
+    fake.addWindowExecution(execution);
+    const key = ledgerKey(execution.windowExecutionId);
+
+    // Act: the event arrives; later the 3 finish (1 more failure); then two sweeps run
+    const first = await reportEvent(eventOf(execution, 'TIMED_OUT'), deps);
+    const finished = task.invocations.map((invocation, i) =>
+      invocation.Status === 'IN_PROGRESS' || invocation.Status === 'PENDING'
+        ? { ...invocation, Status: i % 2 === 0 ? ('FAILED' as const) : ('SUCCESS' as const) }
+        : invocation,
+    );
+    const failedLater = finished.filter((i) => i.Status === 'FAILED').length - 2;
+    fake.addWindowExecution({ ...execution, tasks: [{ ...task, invocations: finished }] });
+    const swept = await sweep(deps, options({ windowIds: [execution.windowId] }));
+    const sweptAgain = await sweep(deps, options({ windowIds: [execution.windowId] }));
+
+    // Assess
+    expect(first).toEqual({
+      total: 7,
+      failed: 2,
+      timedOut: 0,
+      cancelled: 0,
+      tasks: 1,
+      running: 3,
+      alertMessageId: expect.any(String),
+    });
+    expect(swept.reported).toEqual([key]);
+    expect(sweptAgain).toMatchObject({ reported: [], alreadyReported: 1 });
+    const [whatFinished, theRest, ...more] = published(execution);
+    expect(more).toEqual([]);
+    expect(metricValues(whatFinished)).toEqual({
+      FailedInvocations: 2,
+      TimedOutInvocations: 0,
+      CancelledInvocations: 0,
+      Invocations: 7,
+      ExecutionsCompleted: 1,
+    });
+    // Only what finished since: the heartbeat and the first 7 are not published again.
+    expect(metricValues(theRest)).toEqual({
+      FailedInvocations: failedLater,
+      TimedOutInvocations: 0,
+      CancelledInvocations: 0,
+      Invocations: 3,
+    });
+    expect(fake.published.map((message) => message.subject)).toEqual([
+      `Maintenance window ${execution.windowId}: 2 failed, 0 timed out of 7 targets`,
+      `Update: maintenance window ${execution.windowId}: ${2 + failedLater} failed, 0 timed out of 10 targets`,
+    ]);
+    expect(fake.published[0]?.message).toContain('Still running:     3');
+  });
+
+  it('leaves a run whose last invocations finished cleanly without an update alert', async () => {
+    // Prepare: alerted for 1 failure while 2 invocations still ran; both then succeed
+    const task = taskExecution('AUTOMATION', { FAILED: 1, IN_PROGRESS: 2 });
+    const execution = windowExecution([task], windowId(++nextWindow), {
+      status: 'CANCELLED',
+      startTime: new Date(createdAt + 1_000),
+      endTime: new Date(createdAt + 2_000),
+    });
+    fake.addWindowExecution(execution);
+    await reportEvent(eventOf(execution, 'CANCELLED'), deps);
+    const finished = task.invocations.map((i) =>
+      i.Status === 'IN_PROGRESS' ? { ...i, Status: 'SUCCESS' as const } : i,
+    );
+    fake.addWindowExecution({ ...execution, tasks: [{ ...task, invocations: finished }] });
+
+    // Act
+    const swept = await sweep(deps, options({ windowIds: [execution.windowId] }));
+
+    // Assess
+    expect(swept.reported).toEqual([ledgerKey(execution.windowExecutionId)]);
+    expect(fake.published).toHaveLength(1);
+    expect(published(execution)).toHaveLength(2);
+  });
+
+  it('sends the alert as text with attributes subscribers receive, and the chat card to the chat topic', async () => {
+    // Prepare
+    fake.addTopic(CHAT_TOPIC_ARN);
+    const execution = ran(1_000, 'SUCCESS', { SUCCESS: 3, TIMED_OUT: 1 });
+    const chatDeps = { ...deps, config: { ...deps.config, chatTopicArn: CHAT_TOPIC_ARN } };
+
+    // Act
+    const result = await reportEvent(eventOf(execution), chatDeps);
+    const again = await reportEvent(eventOf(execution), chatDeps);
+
+    // Assess
+    expect(again).toEqual({ duplicate: true });
+    const [alert, card, ...more] = fake.published;
+    expect(more).toEqual([]);
+    expect(alert).toMatchObject({
+      topicArn: TOPIC_ARN,
+      messageId: (result as { alertMessageId: string }).alertMessageId,
+    });
+    expect(alert?.variants).toBeUndefined();
+    expect(alert?.deliveredAttributes).toEqual({
+      window_id: { DataType: 'String', StringValue: execution.windowId },
+      status: { DataType: 'String', StringValue: 'TIMED_OUT' },
+      execution_status: { DataType: 'String', StringValue: 'SUCCESS' },
+    });
+    expect(card?.topicArn).toBe(CHAT_TOPIC_ARN);
+    expect(JSON.parse(card?.message ?? '{}')).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { title: alert?.subject },
+    });
+  });
+
+  describe('when the ledger fails right after a publish', () => {
+    let flaky: MonitorDeps;
+    let slept: number[];
+
+    beforeEach(() => {
+      // The ledger's DynamoDB calls go through the local endpoint, which can fail them on cue.
+      fake.forwardDynamoDb(dynamo.endpoint);
+      slept = [];
+      flaky = {
+        ...deps,
+        ledger: new Ledger(new DynamoDBClient(clientConfig()), table, 16 * 86_400),
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+      };
+    });
+
+    it.each([
+      ['the metrics', { service: 'monitoring' as const, operation: 'PutMetricData' }],
+      ['the alert', { service: 'sns' as const, operation: 'Publish' }],
+    ])(
+      'keeps trying to record %s while the lease lasts, so a retry does not publish it again',
+      async (what, after) => {
+        // Prepare: DynamoDB fails 4 calls in a row right after the publish
+        const execution = ran(1_000, 'SUCCESS', { SUCCESS: 5, FAILED: 1 });
+        fake.failAfter({ after, service: 'dynamodb', calls: 4 });
+
+        // Act
+        const result = await reportEvent(eventOf(execution), flaky);
+        const retry = await reportEvent(eventOf(execution), flaky);
+
+        // Assess
+        expect(result).toMatchObject({ failed: 1 });
+        expect(retry).toEqual({ duplicate: true });
+        expect(published(execution)).toHaveLength(1);
+        expect(fake.published).toHaveLength(1);
+        expect(slept).toEqual([250, 500, 1_000, 2_000]);
+        expect(
+          logs.filter((log) => log.message.startsWith(`Published ${what}, but could not record it yet`)),
+        ).toHaveLength(4);
+      },
+    );
+
+    it('gives up when the lease runs out, saying loudly what a retry will repeat', async () => {
+      // Prepare: no time left in the lease
+      const execution = ran(1_000, 'SUCCESS', { SUCCESS: 5, FAILED: 1 });
+      fake.failAfter({
+        after: { service: 'monitoring', operation: 'PutMetricData' },
+        service: 'dynamodb',
+        calls: 2,
+      });
+      const late = { ...flaky, delivery: { ...flaky.delivery, deadline: () => Date.now() } };
+
+      // Act
+      const failed = reportEvent(eventOf(execution), late);
+
+      // Assess
+      await expect(failed).rejects.toMatchObject({ name: 'InternalServerError' });
+      expect(logs.map((log) => log.message)).toContain(
+        'Published the metrics, but could not record it in the ledger while the lease lasted: a retry of this event will publish the metrics again',
+      );
+      expect(fake.published).toHaveLength(0);
+    });
   });
 });

@@ -12,12 +12,19 @@
  * - SSM `GetMaintenanceWindow`: the window's name, `DoesNotExistException` for unknown windows.
  * - SSM `DescribeMaintenanceWindows` and `DescribeMaintenanceWindowExecutions` (with the
  *   `ExecutedAfter` and `ExecutedBefore` filters), paginated, for the reconciliation sweep.
+ * - SSM `DescribeMaintenanceWindowExecutions` time filters only in the documented form
+ *   (`2024-11-04T05:00:00Z`, no fraction of a second).
  * - CloudWatch `PutMetricData`: gzip request bodies (the SDK compresses large ones), the
- *   namespace, 1,000-metric, 30-dimension and two-week timestamp limits.
- * - SNS `Publish`: known topics only, the 256 KB message limit and the e-mail subject rules.
+ *   namespace, 1,000-metric, 30-dimension and two-week timestamp limits; the data is kept, and
+ *   `GetMetricData` sums it back by period.
+ * - SNS `Publish`: known topics only, the 256 KB message limit and the e-mail subject rules; what
+ *   subscribers receive, including that message attributes are delivered only with the String
+ *   message structure, not with `MessageStructure: json`.
+ * - CloudFormation's custom resource response URL: a `PUT` to `/cloudformation-response/<id>`
+ *   (unsigned, as a pre-signed S3 URL is) is recorded in `cloudFormationResponses`.
  * - Faults on demand: `ThrottlingException` (or each service's throttling error, or any error)
- *   every Nth call, throttling above a request rate (a token bucket), and latency on every
- *   response.
+ *   every Nth call, throttling above a request rate (a token bucket), a run of failed calls to one
+ *   service right after a given call succeeds (`failAfter`), and latency on every response.
  *
  * The server routes by the SigV4 credential scope (`ssm`, `monitoring`, `sns`), as the real
  * endpoints are separated by host; an unsigned request is refused. Requests signed for
@@ -114,7 +121,31 @@ export interface PublishedMessage {
   readonly message: string;
   /** The per-protocol variants of a `MessageStructure: json` message. */
   readonly variants?: Record<string, string>;
+  /** The attributes the publisher sent. */
   readonly attributes: Record<string, { DataType: string; StringValue?: string }>;
+  /**
+   * The attributes subscribers receive (and filter policies see): SNS sends them only when the
+   * message structure is String, never with `MessageStructure: json`.
+   */
+  readonly deliveredAttributes: Record<string, { DataType: string; StringValue?: string }>;
+}
+
+/** A run of failures injected right after a matching call succeeds. */
+export interface FailAfterRule {
+  /** The call whose success arms the fault. */
+  readonly after: { readonly service: ServiceName; readonly operation?: string };
+  /** The service whose next calls fail. */
+  readonly service: ServiceName;
+  /** How many of its calls fail, in a row. */
+  readonly calls: number;
+  /** @default an InternalServerError (HTTP 500) */
+  readonly error?: { readonly code: string; readonly statusCode: number };
+}
+
+/** A response CloudFormation received from a custom resource. */
+export interface CloudFormationResponse {
+  readonly path: string;
+  readonly body: Record<string, unknown>;
 }
 
 class ServiceError extends Error {
@@ -192,12 +223,23 @@ export class FakeAws {
   readonly published: PublishedMessage[] = [];
   /** Delay before each response, in milliseconds. */
   latencyMs = 0;
+  /** Every custom resource response PUT to `/cloudformation-response/...`. */
+  readonly cloudFormationResponses: CloudFormationResponse[] = [];
+  /** Every datum PutMetricData accepted, with its namespace. */
+  readonly metricData: {
+    namespace: string;
+    name: string;
+    dimensions: string;
+    timestamp: number;
+    value: number;
+  }[] = [];
 
   private readonly executions = new Map<string, FakeWindowExecution>();
   private readonly windows = new Map<string, FakeWindow>();
   private readonly topics = new Set<string>();
   private throttleRule: ThrottleRule | undefined;
   private throttleCounter = 0;
+  private failAfterRule: (FailAfterRule & { armed: boolean; left: number }) | undefined;
   private bucket: { service: ServiceName; perSecond: number; tokens: number; refilledAt: number } | undefined;
   private readonly now: () => number;
   private dynamoDbEndpoint: string | undefined;
@@ -282,6 +324,15 @@ export class FakeAws {
     this.bucket = limit && { ...limit, tokens: limit.perSecond, refilledAt: performance.now() };
   }
 
+  /**
+   * Once a call matching `rule.after` succeeds, fails the next `rule.calls` calls to
+   * `rule.service` (DynamoDB included) with `rule.error`: an outage that starts right after, say,
+   * a publish. `undefined` turns it off.
+   */
+  failAfter(rule: FailAfterRule | undefined): void {
+    this.failAfterRule = rule && { ...rule, armed: false, left: rule.calls };
+  }
+
   /** The recorded calls to one service, optionally one operation, that succeeded or failed. */
   callsTo(service: ServiceName, operation?: string): RecordedCall[] {
     return this.calls.filter(
@@ -289,10 +340,13 @@ export class FakeAws {
     );
   }
 
-  /** Forgets recorded calls, messages and faults; keeps executions and topics. */
+  /** Forgets recorded calls, messages, metric data, responses and faults; keeps executions and topics. */
   clearCalls(): void {
     this.calls.length = 0;
     this.published.length = 0;
+    this.metricData.length = 0;
+    this.cloudFormationResponses.length = 0;
+    this.failAfter(undefined);
     this.throttle(undefined);
     this.rateLimit(undefined);
     this.latencyMs = 0;
@@ -307,8 +361,35 @@ export class FakeAws {
 
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
+    if (request.method === 'PUT' && request.url?.startsWith('/cloudformation-response/')) {
+      this.cloudFormationResponses.push({
+        path: request.url,
+        body: JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+      });
+      response.writeHead(200);
+      response.end();
+      return;
+    }
+
     const service = signingService(request.headers.authorization);
     if (service === 'dynamodb' && this.dynamoDbEndpoint) {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const injected = this.injectedFailure('dynamodb');
+      if (injected) {
+        this.calls.push({
+          service,
+          operation: target.slice(target.indexOf('.') + 1),
+          input: JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>,
+          statusCode: injected.statusCode,
+          errorCode: injected.code,
+        });
+        writeError(
+          response,
+          service,
+          new ServiceError(injected.code, `Injected ${injected.code}`, injected.statusCode),
+        );
+        return;
+      }
       await this.forward(this.dynamoDbEndpoint, request, body, response);
       return;
     }
@@ -333,9 +414,12 @@ export class FakeAws {
     };
 
     try {
+      const injected = this.injectedFailure(service);
+      if (injected) throw new ServiceError(injected.code, `Injected ${injected.code}`, injected.statusCode);
       this.maybeThrottle(service, operation);
       const output = this.dispatch(service, operation, input);
       record(200);
+      this.armFailAfter(service, operation);
       writeSuccess(response, service, operation, output);
     } catch (error: unknown) {
       if (!(error instanceof ServiceError)) throw error;
@@ -377,6 +461,20 @@ export class FakeAws {
     response.end(text);
   }
 
+  private armFailAfter(service: ServiceName, operation: string): void {
+    const rule = this.failAfterRule;
+    if (!rule || rule.armed || rule.after.service !== service) return;
+    if (rule.after.operation && rule.after.operation !== operation) return;
+    rule.armed = true;
+  }
+
+  private injectedFailure(service: ServiceName): { code: string; statusCode: number } | undefined {
+    const rule = this.failAfterRule;
+    if (!rule?.armed || rule.service !== service || rule.left <= 0) return undefined;
+    rule.left--;
+    return rule.error ?? { code: 'InternalServerError', statusCode: 500 };
+  }
+
   private maybeThrottle(service: ServiceName, operation: string): void {
     const bucket = this.bucket;
     if (bucket && bucket.service === service) {
@@ -415,6 +513,7 @@ export class FakeAws {
       'ssm:DescribeMaintenanceWindows': (i) => this.describeWindows(i),
       'ssm:DescribeMaintenanceWindowExecutions': (i) => this.describeWindowExecutions(i),
       'monitoring:PutMetricData': (i) => this.putMetricData(i),
+      'monitoring:GetMetricData': (i) => this.getMetricData(i),
       'sns:Publish': (i) => this.publish(i),
     };
     const handler = handlers[`${service}:${operation}`];
@@ -510,11 +609,13 @@ export class FakeAws {
     let after = Number.NEGATIVE_INFINITY;
     let before = Number.POSITIVE_INFINITY;
     for (const filter of (input.Filters ?? []) as { Key?: string; Values?: string[] }[]) {
-      const at = Date.parse(filter.Values?.[0] ?? '');
+      const value = filter.Values?.[0] ?? '';
+      // The API documents one form only, e.g. 2024-11-04T05:00:00Z; nothing else is accepted here.
+      const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) ? Date.parse(value) : Number.NaN;
       if (Number.isNaN(at) || (filter.Key !== 'ExecutedAfter' && filter.Key !== 'ExecutedBefore')) {
         throw new ServiceError(
           'ValidationException',
-          `Filter ${String(filter.Key)} must be ExecutedAfter or ExecutedBefore with a timestamp`,
+          `Filter ${String(filter.Key)} must be ExecutedAfter or ExecutedBefore with a time like 2024-11-04T05:00:00Z, got ${JSON.stringify(value)}`,
         );
       }
       if (filter.Key === 'ExecutedAfter') after = at;
@@ -628,7 +729,65 @@ export class FakeAws {
         }
       }
     });
+    for (const datum of data as Record<string, unknown>[]) {
+      this.metricData.push({
+        namespace,
+        name: String(datum.MetricName),
+        dimensions: dimensionKey(datum.Dimensions),
+        timestamp: datum.Timestamp === undefined ? now : Number(datum.Timestamp) * 1000,
+        value: Number(datum.Value ?? 0),
+      });
+    }
     return {};
+  }
+
+  /** Sums of the kept data, by period, for `MetricStat` queries with the `Sum` statistic. */
+  private getMetricData(input: Record<string, unknown>): Record<string, unknown> {
+    const start = Number(input.StartTime) * 1000;
+    const end = Number(input.EndTime) * 1000;
+    const queries = input.MetricDataQueries;
+    if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) {
+      throw new ServiceError('ValidationError', 'The parameter StartTime must be less than EndTime.');
+    }
+    if (!Array.isArray(queries) || queries.length === 0 || queries.length > 500) {
+      throw new ServiceError('ValidationError', 'MetricDataQueries must hold 1 to 500 queries.');
+    }
+    return {
+      MetricDataResults: (queries as Record<string, unknown>[]).map((query) => {
+        const stat = query.MetricStat as
+          | { Metric?: Record<string, unknown>; Period?: number; Stat?: string }
+          | undefined;
+        if (!stat?.Metric || stat.Stat !== 'Sum' || !Number.isInteger(stat.Period)) {
+          throw new ServiceError(
+            'ValidationError',
+            'Only MetricStat queries with the Sum statistic are supported.',
+          );
+        }
+        const periodMs = Number(stat.Period) * 1000;
+        const sums = new Map<number, number>();
+        for (const datum of this.metricData) {
+          if (
+            datum.namespace !== stat.Metric.Namespace ||
+            datum.name !== stat.Metric.MetricName ||
+            datum.dimensions !== dimensionKey(stat.Metric.Dimensions) ||
+            datum.timestamp < start ||
+            datum.timestamp >= end
+          ) {
+            continue;
+          }
+          const bucket = Math.floor(datum.timestamp / periodMs) * periodMs;
+          sums.set(bucket, (sums.get(bucket) ?? 0) + datum.value);
+        }
+        const buckets = [...sums.keys()].sort((a, b) => b - a);
+        return {
+          Id: query.Id,
+          Label: stat.Metric.MetricName,
+          Timestamps: buckets.map((bucket) => bucket / 1000),
+          Values: buckets.map((bucket) => sums.get(bucket)),
+          StatusCode: 'Complete',
+        };
+      }),
+    };
   }
 
   private publish(input: Record<string, unknown>): Record<string, unknown> {
@@ -683,9 +842,19 @@ export class FakeAws {
       message: variants ? (variants.email ?? variants.default ?? '') : message,
       ...(variants ? { variants } : {}),
       attributes,
+      // "Message attributes are sent only when the message structure is String, not JSON."
+      deliveredAttributes: variants ? {} : attributes,
     });
     return { MessageId: messageId };
   }
+}
+
+/** Dimensions in a canonical order, as one string, for matching queries against kept data. */
+function dimensionKey(dimensions: unknown): string {
+  return ((dimensions ?? []) as { Name?: string; Value?: string }[])
+    .map((dimension) => `${dimension.Name}=${dimension.Value}`)
+    .sort()
+    .join(',');
 }
 
 function signingService(authorization: string | undefined): ServiceName | undefined {
