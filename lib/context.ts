@@ -27,6 +27,7 @@ export const ContextKey = {
   TeamsTeamId: 'teamsTeamId',
   TeamsChannelId: 'teamsChannelId',
   TeamsTenantId: 'teamsTenantId',
+  CreateChatTopic: 'createChatTopic',
 } as const;
 
 /** Monitor props from context, plus the existing topic to import, which needs a scope to become one. */
@@ -55,6 +56,14 @@ function optionalString(key: string, value: unknown): string | undefined {
   if (absent(value)) return undefined;
   if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
   return value;
+}
+
+function optionalBoolean(key: string, value: unknown): boolean | undefined {
+  if (absent(value)) return undefined;
+  // `-c createChatTopic=true` arrives as a string; cdk.json can hold a boolean.
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context ${key} must be true or false`);
 }
 
 function optionalNumber(key: string, value: unknown): number | undefined {
@@ -110,6 +119,7 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
   };
   const slackChannel = allOrNothing('slack', slack);
   const teamsChannel = allOrNothing('teams', teams);
+  const createChatTopic = optionalBoolean(ContextKey.CreateChatTopic, read(ContextKey.CreateChatTopic));
   const alertTopicArn = text(ContextKey.AlertTopicArn);
   const alertTopicKeyArn = text(ContextKey.AlertTopicKeyArn);
   if (alertTopicKeyArn && !alertTopicArn) {
@@ -138,6 +148,7 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
         : {}),
       ...(slackChannel ? { slackChannel } : {}),
       ...(teamsChannel ? { teamsChannel } : {}),
+      ...(createChatTopic !== undefined ? { createChatTopic } : {}),
     },
     ...(alertTopicArn ? { alertTopicArn } : {}),
     ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),

@@ -17,6 +17,9 @@ export interface MaintenanceWindowMonitorStackProps extends StackProps {
   readonly alertTopicKeyArn?: string;
 }
 
+/** Per-window alarm names listed in an output; more would make the output unreadable. */
+const LISTED_WINDOW_ALARMS = 20;
+
 /** The deployable unit: one monitor and the outputs an operator needs after `cdk deploy`. */
 export class MaintenanceWindowMonitorStack extends Stack {
   public readonly monitor: MaintenanceWindowMonitor;
@@ -39,7 +42,22 @@ export class MaintenanceWindowMonitorStack extends Stack {
       value: monitor.topic.topicArn,
       description: 'Alerts and alarm notifications; subscribe here',
     });
+    if (monitor.chatTopic) {
+      new CfnOutput(this, 'ChatTopicArn', {
+        value: monitor.chatTopic.topicArn,
+        description:
+          'Chat cards and alarm notifications for Amazon Q Developer; add it to a channel configuration',
+      });
+    }
     new CfnOutput(this, 'FunctionName', { value: monitor.function.functionName });
+    new CfnOutput(this, 'FunctionLogGroupName', {
+      value: monitor.functionLogGroup.logGroupName,
+      description: "The function's logs: the log group for the README's Logs Insights queries",
+    });
+    new CfnOutput(this, 'SweepLogGroupName', {
+      value: monitor.sweepLogGroup.logGroupName,
+      description: "The sweep's logs (reconciliations, and the heartbeats seeded at deploy)",
+    });
     new CfnOutput(this, 'SweepFunctionName', {
       value: monitor.sweepFunction.functionName,
       description: 'Reports executions whose event never arrived; invoke it to reconcile now',
@@ -48,12 +66,19 @@ export class MaintenanceWindowMonitorStack extends Stack {
       value: monitor.ledgerTable.tableName,
       description: 'One item per reported execution',
     });
+    const windowAlarms = Object.values(monitor.windowAlarms);
+    const listed = windowAlarms.slice(0, LISTED_WINDOW_ALARMS);
     new CfnOutput(this, 'FailureAlarmNames', {
       value: Fn.join(
         ', ',
-        [monitor.alarm, ...Object.values(monitor.windowAlarms)].map((alarm) => alarm.alarmName),
+        [monitor.alarm, ...listed].map((alarm) => alarm.alarmName),
       ),
-      description: 'Alarms on failed and timed-out targets (fleet-wide, then per listed window)',
+      description:
+        'Alarms on failed and timed-out targets (fleet-wide, then per listed window' +
+        (windowAlarms.length > listed.length
+          ? `: the first ${listed.length} of ${windowAlarms.length}; ` +
+            `aws cloudwatch describe-alarms --alarm-name-prefix ${this.stackName}- lists them all)`
+          : ')'),
     });
     new CfnOutput(this, 'HealthAlarmNames', {
       value: Fn.join(

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,6 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   EXECUTION_DETAIL_TYPE,
+  MAX_EVENT_AGE_DAYS,
   TASK_EXECUTION_DETAIL_TYPE,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
@@ -47,6 +48,18 @@ export const LAZY_CREDENTIAL_MODULES = [
 const SWEEP_GRACE = Duration.minutes(15);
 
 /**
+ * Windows the rule's event pattern and the roles' policies list by ID. Each costs ~23 characters
+ * of EventBridge's 2,048-character pattern and ~70 of IAM's 10,240-character role policies; above
+ * this, the rule matches every window and the function filters.
+ */
+export const MAX_WINDOWS_IN_PATTERN = 40;
+
+/** The listed windows, when few enough to name in the event pattern and the policies. */
+function namedWindows(windowIds: readonly string[] | undefined): readonly string[] | undefined {
+  return windowIds && windowIds.length <= MAX_WINDOWS_IN_PATTERN ? windowIds : undefined;
+}
+
+/**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
  * by target, published as CloudWatch metrics and, when targets failed or timed out, announced on
  * an SNS topic that the failure alarms, and the alarms on the monitor's own health, also notify.
@@ -54,11 +67,25 @@ const SWEEP_GRACE = Duration.minutes(15);
 export class MaintenanceWindowMonitor extends Construct {
   /** Receives one message per run with failures, and every alarm's state changes. */
   public readonly topic: sns.ITopic;
-  /** The key of the topic the construct created; undefined when `alertTopic` was given. */
+  /**
+   * Chat cards of the alerts and every alarm's state changes, for Amazon Q Developer channels;
+   * created when a chat channel is configured or `createChatTopic` is true.
+   */
+  public readonly chatTopic?: sns.Topic;
+  /** The key of the topics the construct created; undefined when it created none. */
   public readonly topicKey?: kms.Key;
   public readonly function: nodejs.NodejsFunction;
+  /** Where the function logs: query it with CloudWatch Logs Insights. */
+  public readonly functionLogGroup: logs.LogGroup;
   /** Runs on a schedule and reports executions whose event never arrived. */
   public readonly sweepFunction: nodejs.NodejsFunction;
+  /** Where the sweep logs. */
+  public readonly sweepLogGroup: logs.LogGroup;
+  /**
+   * Seeds the listed windows' heartbeats at deploy time, so the missed-run alarms (created after
+   * it) do not fire for windows that ran before the monitor existed; only with missed-run alarms.
+   */
+  public readonly heartbeatSeed?: CustomResource;
   /** Records which executions were reported, and how far each got. */
   public readonly ledgerTable: dynamodb.Table;
   public readonly rule: events.Rule;
@@ -85,11 +112,16 @@ export class MaintenanceWindowMonitor extends Construct {
     this.metricNamespace = props.metricNamespace ?? DEFAULT_METRIC_NAMESPACE;
     this.reporting = props.reporting ?? DEFAULTS.reporting;
 
+    const chat = props.createChatTopic ?? Boolean(props.slackChannel || props.teamsChannel);
     if (props.alertTopic) {
       this.topic = props.alertTopic;
     } else {
       this.topicKey = this.createTopicKey();
-      this.topic = this.createTopic(this.topicKey);
+      this.topic = this.createTopic('AlertTopic', this.topicKey, 'Maintenance window monitor');
+    }
+    if (chat) {
+      this.topicKey ??= this.createTopicKey();
+      this.chatTopic = this.createTopic('ChatTopic', this.topicKey, 'Maintenance window monitor (chat)');
     }
     for (const email of props.alertEmails ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
@@ -98,8 +130,10 @@ export class MaintenanceWindowMonitor extends Construct {
     this.failureQueue = this.deadLetterQueue('FailureQueue');
     this.ruleDeadLetterQueue = this.deadLetterQueue('RuleDeadLetterQueue');
     this.ledgerTable = this.createLedgerTable();
-    this.function = this.createFunction(props);
-    this.sweepFunction = this.createSweep(props);
+    this.functionLogGroup = this.logGroup('FunctionLogs', props);
+    this.function = this.createFunction(props, this.functionLogGroup);
+    this.sweepLogGroup = this.logGroup('SweepFunctionLogs', props);
+    this.sweepFunction = this.createSweep(props, this.sweepLogGroup);
     this.rule = this.createRule(props.windowIds);
 
     const period = props.alarmPeriod ?? DEFAULTS.alarmPeriod;
@@ -121,7 +155,12 @@ export class MaintenanceWindowMonitor extends Construct {
       ]),
     );
     this.healthAlarms = this.createHealthAlarms();
-    this.missedRunAlarms = this.createMissedRunAlarms(props);
+    const interval = props.expectedRunInterval ?? DEFAULTS.expectedRunInterval;
+    const watched = interval !== 'none' && this.reporting === 'execution' ? (props.windowIds ?? []) : [];
+    if (interval !== 'none' && watched.length > 0) {
+      this.heartbeatSeed = this.createHeartbeatSeed(watched, interval);
+    }
+    this.missedRunAlarms = this.createMissedRunAlarms(watched, interval, this.heartbeatSeed);
     this.dashboard = this.createDashboard(period);
     this.createChatChannels(props);
   }
@@ -146,10 +185,10 @@ export class MaintenanceWindowMonitor extends Construct {
     return key;
   }
 
-  private createTopic(key: kms.IKey): sns.Topic {
+  private createTopic(id: string, key: kms.IKey, displayName: string): sns.Topic {
     const stack = Stack.of(this);
-    const topic = new sns.Topic(this, 'AlertTopic', {
-      displayName: 'Maintenance window monitor',
+    const topic = new sns.Topic(this, id, {
+      displayName,
       masterKey: key,
       enforceSSL: true,
     });
@@ -225,10 +264,13 @@ export class MaintenanceWindowMonitor extends Construct {
       memorySize: 256,
       environment: {
         [EnvVar.AlertTopicArn]: this.topic.topicArn,
+        ...(this.chatTopic ? { [EnvVar.ChatTopicArn]: this.chatTopic.topicArn } : {}),
         [EnvVar.MetricNamespace]: this.metricNamespace,
         [EnvVar.LedgerTableName]: this.ledgerTable.tableName,
-        // Records must outlive the look-back, or the sweep would report an execution again.
-        [EnvVar.LedgerRetentionDays]: String(Math.ceil(lookback.toDays({ integral: false })) + 7),
+        // Records outlive the oldest event the function accepts (a replay from a dead-letter
+        // queue, up to 15 days on) and the sweep's look-back (at most 14 days), so neither can
+        // report a run twice.
+        [EnvVar.LedgerRetentionDays]: String(MAX_EVENT_AGE_DAYS + 1),
         [EnvVar.Reporting]: this.reporting,
         ...(props.windowIds ? { [EnvVar.WindowIds]: props.windowIds.join(',') } : {}),
         [EnvVar.SweepLookbackMinutes]: String(lookback.toMinutes()),
@@ -250,8 +292,10 @@ export class MaintenanceWindowMonitor extends Construct {
     });
   }
 
-  private createFunction(props: MaintenanceWindowMonitorProps): nodejs.NodejsFunction {
-    const logGroup = this.logGroup('FunctionLogs', props);
+  private createFunction(
+    props: MaintenanceWindowMonitorProps,
+    logGroup: logs.LogGroup,
+  ): nodejs.NodejsFunction {
     const role = this.functionRole(
       'FunctionRole',
       'Reads maintenance window executions, publishes their metrics and alerts',
@@ -274,8 +318,7 @@ export class MaintenanceWindowMonitor extends Construct {
     return fn;
   }
 
-  private createSweep(props: MaintenanceWindowMonitorProps): nodejs.NodejsFunction {
-    const logGroup = this.logGroup('SweepFunctionLogs', props);
+  private createSweep(props: MaintenanceWindowMonitorProps, logGroup: logs.LogGroup): nodejs.NodejsFunction {
     const role = this.functionRole(
       'SweepFunctionRole',
       'Finds maintenance window executions that were never reported, and reports them',
@@ -327,10 +370,11 @@ export class MaintenanceWindowMonitor extends Construct {
     );
     const windowArn = (windowId: string) =>
       stack.formatArn({ service: 'ssm', resource: 'maintenancewindow', resourceName: windowId });
+    const listed = namedWindows(props.windowIds);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetMaintenanceWindow'],
-        resources: props.windowIds ? props.windowIds.map(windowArn) : [windowArn('*')],
+        resources: listed ? listed.map(windowArn) : [windowArn('*')],
       }),
     );
     role.addToPrincipalPolicy(
@@ -342,14 +386,17 @@ export class MaintenanceWindowMonitor extends Construct {
     );
     // Not topic.grantPublish: it also grants kms:GenerateDataKey*, more than SNS needs to encrypt.
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn, ...(this.chatTopic ? [this.chatTopic.topicArn] : [])],
+      }),
     );
-    if (this.topic.masterKey) {
+    const keys = [...new Set([this.topic.masterKey?.keyArn, this.chatTopic?.masterKey?.keyArn])].filter(
+      (arn): arn is string => arn !== undefined,
+    );
+    if (keys.length > 0) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [this.topic.masterKey.keyArn],
-        }),
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: keys }),
       );
     }
     // Conditional updates, and a read when one is refused (completed, or leased to another delivery).
@@ -364,14 +411,16 @@ export class MaintenanceWindowMonitor extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'The SSM DescribeMaintenanceWindow* actions support no resource type, so they need "*"; ' +
-        'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition.',
+        'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition; ' +
+        'cloudwatch:GetMetricData (the sweep reading seeded heartbeats back) supports no resource type either.',
     });
-    if (!props.windowIds) {
+    if (!listed) {
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:maintenancewindow/*]',
         reason:
           'ssm:GetMaintenanceWindow (read the name of the window for the alert) is limited to maintenance windows ' +
-          'of this account and region; with no windowIds, which windows will run is not known at deploy time.',
+          'of this account and region; with no windowIds, which windows will run is not known at deploy time, and ' +
+          `above ${MAX_WINDOWS_IN_PATTERN} listed windows their ARNs would outgrow IAM's policy size limit.`,
       });
     }
   }
@@ -397,7 +446,7 @@ export class MaintenanceWindowMonitor extends Construct {
         source: ['aws.ssm'],
         detailType: [perExecution ? EXECUTION_DETAIL_TYPE : TASK_EXECUTION_DETAIL_TYPE],
         detail: {
-          ...(windowIds ? { 'window-id': [...windowIds] } : {}),
+          ...(namedWindows(windowIds) ? { 'window-id': [...(windowIds ?? [])] } : {}),
           status: [...(perExecution ? TERMINAL_EXECUTION_STATUSES : TERMINAL_TASK_STATUSES)],
         },
       },
@@ -411,10 +460,13 @@ export class MaintenanceWindowMonitor extends Construct {
     });
   }
 
+  /** Every alarm notifies the alert topic, and the chat topic when there is one, both ways. */
   private notify(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
-    const action = new cloudwatchActions.SnsAction(this.topic);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
+    for (const topic of [this.topic, ...(this.chatTopic ? [this.chatTopic] : [])]) {
+      const action = new cloudwatchActions.SnsAction(topic);
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
     return alarm;
   }
 
@@ -481,10 +533,27 @@ export class MaintenanceWindowMonitor extends Construct {
           'If it repeats, check the sweep function role and the SSM service health.',
       ),
       alarm(
+        'FunctionDestinationDeliveryFailuresAlarm',
+        this.function.metric('DestinationDeliveryFailures', { period, statistic: 'Sum' }),
+        'Lambda could not put an event the monitor function failed on into the failure queue (the queue was ' +
+          'deleted, its policy or encryption changed, or the record was too large): that run was not reported and ' +
+          'its event is lost. Check the failure queue and the function role; the sweep reports runs within its ' +
+          'look-back on its next run.',
+      ),
+      alarm(
+        'FunctionAsyncEventsDroppedAlarm',
+        this.function.metric('AsyncEventsDropped', { period, statistic: 'Sum' }),
+        "Lambda dropped maintenance window events from the monitor function's asynchronous queue: retries were " +
+          'exhausted or the event grew older than 6 hours (for example while the function was throttled). Lambda ' +
+          'sends such events to the failure queue first, so check FailureQueueAlarm too; runs within the ' +
+          "sweep's look-back are reported by its next run.",
+      ),
+      alarm(
         'FunctionThrottlesAlarm',
         this.function.metricThrottles({ period, statistic: 'Sum' }),
         'The maintenance window monitor function was throttled: more window executions ended at once than its ' +
-          'reserved concurrency. Lambda keeps retrying for up to 6 hours; if this repeats, raise reservedConcurrency.',
+          "reserved concurrency, or than the account's unreserved concurrency. Lambda keeps retrying for up to 6 " +
+          'hours; if this repeats, raise reservedConcurrency (or the account quota).',
       ),
       alarm(
         'RuleFailedInvocationsAlarm',
@@ -516,12 +585,33 @@ export class MaintenanceWindowMonitor extends Construct {
     ];
   }
 
+  /**
+   * At deploy time, before the missed-run alarms exist, the sweep function (as a CloudFormation
+   * custom resource) publishes the heartbeat of each window's latest run within the interval and
+   * waits until it can read it back.
+   */
+  private createHeartbeatSeed(windowIds: readonly string[], interval: Duration): CustomResource {
+    this.sweepFunction.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+    return new CustomResource(this, 'HeartbeatSeed', {
+      serviceToken: this.sweepFunction.functionArn,
+      resourceType: 'Custom::MaintenanceWindowHeartbeatSeed',
+      // The function's own timeout, and a minute: a request it never answers fails the deploy then.
+      serviceTimeout: Duration.minutes(11),
+      properties: { WindowIds: [...windowIds], ExpectedRunIntervalHours: interval.toHours() },
+    });
+  }
+
   /** Per listed window: ALARM when no run completed within the expected interval. */
-  private createMissedRunAlarms(props: MaintenanceWindowMonitorProps): Record<string, cloudwatch.Alarm> {
-    const interval = props.expectedRunInterval ?? DEFAULTS.expectedRunInterval;
-    if (interval === 'none' || this.reporting !== 'execution') return {};
-    return Object.fromEntries(
-      (props.windowIds ?? []).map((windowId) => [
+  private createMissedRunAlarms(
+    windowIds: readonly string[],
+    interval: Duration | 'none',
+    seed: CustomResource | undefined,
+  ): Record<string, cloudwatch.Alarm> {
+    if (interval === 'none') return {};
+    const alarms: Record<string, cloudwatch.Alarm> = Object.fromEntries(
+      windowIds.map((windowId) => [
         windowId,
         this.notify(
           new cloudwatch.Alarm(this, `MissedRunAlarm-${windowId}`, {
@@ -547,6 +637,9 @@ export class MaintenanceWindowMonitor extends Construct {
         ),
       ]),
     );
+    // Created only once the heartbeats they watch are there to see.
+    if (seed) for (const alarm of Object.values(alarms)) alarm.node.addDependency(seed);
+    return alarms;
   }
 
   private createDashboard(period: Duration): cloudwatch.Dashboard {
@@ -631,35 +724,77 @@ export class MaintenanceWindowMonitor extends Construct {
     return dashboard;
   }
 
-  /** Slack and Teams channels, through Amazon Q Developer in chat applications, subscribed to the topic. */
+  /**
+   * Slack and Teams channels, through Amazon Q Developer in chat applications, subscribed to the
+   * chat topic. Configuration names are unique per account across Regions, so each carries the
+   * stack, the Region and this construct's address.
+   */
   private createChatChannels(props: MaintenanceWindowMonitorProps): void {
-    if (!props.slackChannel && !props.teamsChannel) return;
-    const stack = Stack.of(this);
-    // Notifications only: the channel role may do nothing in the account.
+    if (!this.chatTopic || (!props.slackChannel && !props.teamsChannel)) return;
+    // The documented notification permissions: read-only CloudWatch, which alarm cards use for
+    // their graphs and details. Nothing can be changed from the channel.
     const role = new iam.Role(this, 'ChatChannelRole', {
       assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
-      description: 'Amazon Q Developer in chat applications: notifications only, no permissions',
+      description:
+        'Amazon Q Developer in chat applications: reads CloudWatch alarms and metrics for alarm cards',
     });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Action::cloudwatch:Describe*]',
+        reason:
+          "Amazon Q Developer's documented notification permissions: alarm cards read the alarm and its metric " +
+          'graph through the channel role, and these read-only CloudWatch actions are what it documents.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::cloudwatch:Get*]',
+        reason: 'Read-only CloudWatch for alarm cards, as above.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::cloudwatch:List*]',
+        reason: 'Read-only CloudWatch for alarm cards, as above.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'CloudWatch Describe/Get/List of alarms and metrics support no resource narrower than "*".',
+      },
+    );
+    const name = (channel: string) => chatConfigurationName(this, channel);
     if (props.slackChannel) {
       new chatbot.SlackChannelConfiguration(this, 'SlackChannel', {
-        slackChannelConfigurationName: `${stack.stackName}-alerts`.slice(0, 128),
+        slackChannelConfigurationName: name('slack'),
         slackWorkspaceId: props.slackChannel.workspaceId,
         slackChannelId: props.slackChannel.channelId,
-        notificationTopics: [this.topic],
+        notificationTopics: [this.chatTopic],
         role,
         loggingLevel: chatbot.LoggingLevel.ERROR,
       });
     }
     if (props.teamsChannel) {
       new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'TeamsChannel', {
-        configurationName: `${stack.stackName}-alerts`.slice(0, 128),
+        configurationName: name('teams'),
         iamRoleArn: role.roleArn,
         teamId: props.teamsChannel.teamId,
         teamsChannelId: props.teamsChannel.channelId,
         teamsTenantId: props.teamsChannel.tenantId,
-        snsTopicArns: [this.topic.topicArn],
+        snsTopicArns: [this.chatTopic.topicArn],
         loggingLevel: 'ERROR',
       });
     }
   }
+}
+
+/**
+ * `<stack>-<region>-<8 hex of the construct's address>-<channel>`: unique per account across
+ * Regions (Amazon Q Developer's rule) and per construct, within 128 of `[A-Za-z0-9-_]` (stack
+ * names are letters, digits and hyphens; the Region may be a deploy-time token).
+ */
+export function chatConfigurationName(scope: Construct, channel: string): string {
+  const stack = Stack.of(scope);
+  return `${stack.stackName.slice(0, 80)}-${stack.region}-${scope.node.addr.slice(0, 8)}-${channel}`;
 }

@@ -19,8 +19,10 @@ export interface MaintenanceWindowMonitorProps {
 
   /**
    * An existing topic to send alerts and alarm notifications to, instead of creating one. If it is
-   * encrypted, import it with its key (`Topic.fromTopicAttributes` with `keyArn`) so the function
-   * may use the key, and let `cloudwatch.amazonaws.com` use the key and publish to the topic.
+   * encrypted, it must be with a customer-managed key (CloudWatch alarms cannot publish to a topic
+   * encrypted with the AWS-managed `alias/aws/sns`, which is refused here); import the topic with
+   * its key (`Topic.fromTopicAttributes` with `keyArn`) so the function may use the key, and let
+   * `cloudwatch.amazonaws.com` use the key and publish to the topic.
    * @default - a new topic encrypted with a new customer-managed KMS key
    */
   readonly alertTopic?: sns.ITopic;
@@ -32,8 +34,11 @@ export interface MaintenanceWindowMonitorProps {
   readonly metricNamespace?: string;
 
   /**
-   * Maintenance windows to watch. The rule matches only their events, the function may read only
-   * their names, and each gets a failure alarm of its own.
+   * Maintenance windows to watch, at most 120 (each adds alarms to the stack and 21 bytes to the
+   * functions' 4 KB environment). Each gets a failure alarm of its own. Up to 40, the rule matches
+   * only their events and the functions may read only their names; above 40 (EventBridge's
+   * 2,048-character event pattern and IAM's policy size would not hold them) the rule matches every
+   * window's events and the function ignores the others before any call.
    * @default - every maintenance window in the account and region
    */
   readonly windowIds?: readonly string[];
@@ -79,9 +84,11 @@ export interface MaintenanceWindowMonitorProps {
   /**
    * Concurrent executions reserved for (and capping) the function, so that a burst of window
    * executions neither takes the account's concurrency nor floods SSM with calls; events beyond
-   * it wait in Lambda's asynchronous queue. `'none'` leaves the function unreserved, which an
-   * account with a concurrency quota of 10 (new accounts) needs.
-   * @default 5
+   * it wait in Lambda's asynchronous queue. Lambda keeps 100 executions unreserved in every
+   * account, so reserving N needs an account concurrency quota with at least 100 + N unreserved
+   * (`aws lambda get-account-settings`: `UnreservedConcurrentExecutions`); new accounts' quota
+   * of 10, and quotas of 50 or 100, have none to spare and fail the deployment.
+   * @default 'none' - unreserved: deploys in any account
    */
   readonly reservedConcurrency?: number | 'none';
 
@@ -112,9 +119,11 @@ export interface MaintenanceWindowMonitorProps {
   readonly expectedRunInterval?: Duration | 'none';
 
   /**
-   * A Slack channel that receives the alerts and alarm notifications through Amazon Q Developer
-   * in chat applications. The workspace must already be authorized in the Amazon Q Developer
-   * console.
+   * A Slack channel that receives the alerts (as chat cards) and alarm notifications through
+   * Amazon Q Developer in chat applications: the monitor creates a channel configuration
+   * subscribed to its chat topic. The workspace must already be authorized in the Amazon Q
+   * Developer console, and a Slack channel can have only one configuration: for a channel that
+   * already has one, use `createChatTopic` and add the topic to that configuration instead.
    * @default - no Slack channel
    */
   readonly slackChannel?: SlackChannel;
@@ -125,6 +134,14 @@ export interface MaintenanceWindowMonitorProps {
    * @default - no Teams channel
    */
   readonly teamsChannel?: TeamsChannel;
+
+  /**
+   * Create the chat topic (chat cards of the alerts, and the alarm notifications, for Amazon Q
+   * Developer) without creating a channel configuration, to add it to a configuration you already
+   * have (stack output `ChatTopicArn`).
+   * @default - true when `slackChannel` or `teamsChannel` is given, false otherwise
+   */
+  readonly createChatTopic?: boolean;
 }
 
 export interface SlackChannel {
@@ -141,7 +158,12 @@ export interface TeamsChannel {
   readonly tenantId: string;
 }
 
+/** The most windows `windowIds` may list: each costs alarms and environment space (see the prop). */
+export const MAX_WINDOW_IDS = 120;
+
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+/** The AWS-managed SNS key, which no key policy can open to CloudWatch alarms. */
+const AWS_MANAGED_SNS_KEY = /(^|:)alias\/aws\/sns$/;
 const NAMESPACE = /^[A-Za-z0-9.\-_/#:]{1,255}$/;
 const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
 const RETENTION_DAYS = new Set(
@@ -186,6 +208,28 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
     }
     if (new Set(props.windowIds).size !== props.windowIds.length)
       throw new PropError('windowIds', 'lists a window twice');
+    if (props.windowIds.length > MAX_WINDOW_IDS) {
+      throw new PropError(
+        'windowIds',
+        `lists ${props.windowIds.length} windows, more than the ${MAX_WINDOW_IDS} one stack can watch by ID ` +
+          "(per-window alarms, and the functions' 4 KB environment); leave it out to watch every window",
+      );
+    }
+  }
+
+  const keyArn = props.alertTopic?.masterKey?.keyArn;
+  if (keyArn !== undefined && !Token.isUnresolved(keyArn) && AWS_MANAGED_SNS_KEY.test(keyArn)) {
+    throw new PropError(
+      'alertTopic',
+      'is encrypted with the AWS-managed key alias/aws/sns, to which CloudWatch alarms cannot publish; ' +
+        'encrypt it with a customer-managed key whose policy lets cloudwatch.amazonaws.com use it',
+    );
+  }
+  if (props.createChatTopic === false && (props.slackChannel || props.teamsChannel)) {
+    throw new PropError(
+      'createChatTopic',
+      'is false, but slackChannel or teamsChannel needs the chat topic to subscribe to',
+    );
   }
 
   if (props.reporting !== undefined && !REPORTING_MODES.includes(props.reporting)) {
@@ -315,7 +359,7 @@ export const DEFAULTS = {
   alarmEvaluationPeriods: 1,
   logLevel: 'INFO' as LogLevel,
   logRetention: logs.RetentionDays.THREE_MONTHS,
-  reservedConcurrency: 5,
+  reservedConcurrency: 'none' as number | 'none',
   reconcileInterval: Duration.hours(1),
   reconcileLookback: Duration.days(1),
   expectedRunInterval: 'none' as Duration | 'none',

@@ -83,6 +83,15 @@ describe('settingsFromContext', () => {
     });
   });
 
+  it('reads createChatTopic as -c passes it, or as a boolean from cdk.json', () => {
+    expect(settingsFromContext(reader({ createChatTopic: 'true' })).monitor).toEqual({
+      createChatTopic: true,
+    });
+    expect(settingsFromContext(reader({ createChatTopic: false })).monitor).toEqual({
+      createChatTopic: false,
+    });
+  });
+
   it.each([
     [{ slackWorkspaceId: 'T012ABCDEFG' }, 'Context slackWorkspaceId, slackChannelId must be given together'],
     [
@@ -98,6 +107,7 @@ describe('settingsFromContext', () => {
     [{ reporting: true }, 'Context reporting must be a string'],
     [{ alarmThreshold: 'three' }, 'Context alarmThreshold must be a number'],
     [{ reservedConcurrency: 'lots' }, 'Context reservedConcurrency must be a number'],
+    [{ createChatTopic: 'yes' }, 'Context createChatTopic must be true or false'],
     [
       { alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' },
       'Context alertTopicKeyArn needs alertTopicArn',

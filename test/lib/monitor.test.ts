@@ -1,14 +1,17 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Duration, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../lambda/metric-names';
-import type { MaintenanceWindowMonitorProps } from '../../lib/maintenance-window-monitor';
+import {
+  MaintenanceWindowMonitor,
+  type MaintenanceWindowMonitorProps,
+} from '../../lib/maintenance-window-monitor';
 import {
   MaintenanceWindowMonitorStack,
   type MaintenanceWindowMonitorStackProps,
@@ -18,6 +21,12 @@ const WINDOW_A = 'mw-0123456789abcdef0';
 const WINDOW_B = 'mw-0123456789abcdef1';
 const EXISTING_TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops-alerts';
 const EXISTING_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const SLACK = { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' };
+const TEAMS = {
+  teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
+  channelId: '19%3Aabc%40thread.tacv2',
+  tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+};
 
 /** A stack without bundling the function: these tests read the template, not the code. */
 function synth(
@@ -110,7 +119,8 @@ describe('MaintenanceWindowMonitor', () => {
           ALERT_TOPIC_ARN: { Ref: logicalId(template, 'AWS::SNS::Topic') },
           METRIC_NAMESPACE: DEFAULT_METRIC_NAMESPACE,
           LEDGER_TABLE_NAME: { Ref: logicalId(template, 'AWS::DynamoDB::Table') },
-          LEDGER_RETENTION_DAYS: '8',
+          // Beyond the oldest event the function accepts (15 days), so no replay outlives its record.
+          LEDGER_RETENTION_DAYS: '16',
           REPORTING: 'execution',
           SWEEP_LOOKBACK_MINUTES: '1440',
           SWEEP_GRACE_MINUTES: '15',
@@ -253,7 +263,7 @@ describe('MaintenanceWindowMonitor', () => {
       Handler: 'index.sweep',
       Timeout: 600,
       Environment: {
-        Variables: Match.objectLike({ SWEEP_LOOKBACK_MINUTES: '4320', LEDGER_RETENTION_DAYS: '10' }),
+        Variables: Match.objectLike({ SWEEP_LOOKBACK_MINUTES: '4320', LEDGER_RETENTION_DAYS: '16' }),
       },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
@@ -438,7 +448,18 @@ describe('MaintenanceWindowMonitor', () => {
     const expectations: [string, Record<string, unknown>][] = [
       ['function failed. Search its log group', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
       ['The reconciliation sweep did not finish', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
-      ['was throttled', { Namespace: 'AWS/Lambda', MetricName: 'Throttles' }],
+      [
+        'function was throttled: more window executions',
+        { Namespace: 'AWS/Lambda', MetricName: 'Throttles' },
+      ],
+      [
+        'could not put an event the monitor function failed on into the failure queue',
+        { Namespace: 'AWS/Lambda', MetricName: 'DestinationDeliveryFailures' },
+      ],
+      [
+        "Lambda dropped maintenance window events from the monitor function's asynchronous queue",
+        { Namespace: 'AWS/Lambda', MetricName: 'AsyncEventsDropped' },
+      ],
       [
         'could not deliver maintenance window events to the monitor function',
         { Namespace: 'AWS/Events', MetricName: 'FailedInvocations' },
@@ -463,17 +484,23 @@ describe('MaintenanceWindowMonitor', () => {
         TreatMissingData: 'notBreaching',
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
   });
 
-  it('reserves 5 concurrent executions by default, a given number, or none', () => {
-    synth().hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
+  it('reserves no concurrency by default (it fails in accounts with little to spare), or a given number', () => {
+    synth().resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { ReservedConcurrentExecutions: Match.anyValue() },
+      0,
+    );
     synth({ reservedConcurrency: 20 }).hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 20,
     });
-    synth({ reservedConcurrency: 'none' }).hasResourceProperties('AWS::Lambda::Function', {
-      ReservedConcurrentExecutions: Match.absent(),
-    });
+    synth({ reservedConcurrency: 'none' }).resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      { ReservedConcurrentExecutions: Match.anyValue() },
+      0,
+    );
   });
 
   it('sets the log level and retention from props', () => {
@@ -504,6 +531,14 @@ describe('MaintenanceWindowMonitor', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [EXISTING_TOPIC] });
   });
 
+  it('refuses an existing topic encrypted with the AWS-managed key, to which alarms cannot publish', () => {
+    for (const keyArn of ['arn:aws:kms:us-east-1:123456789012:alias/aws/sns']) {
+      expect(() => synth({}, { alertTopicArn: EXISTING_TOPIC, alertTopicKeyArn: keyArn })).toThrow(
+        'alertTopic: is encrypted with the AWS-managed key alias/aws/sns, to which CloudWatch alarms cannot publish',
+      );
+    }
+  });
+
   it('grants no key use for an existing topic imported without a key', () => {
     const template = synth({}, { alertTopicArn: EXISTING_TOPIC });
     expect(JSON.stringify(policyStatements(template))).not.toContain('kms:');
@@ -516,15 +551,28 @@ describe('MaintenanceWindowMonitor', () => {
       'DashboardUrl',
       'FailureAlarmNames',
       'FailureQueueUrl',
+      'FunctionLogGroupName',
       'FunctionName',
       'HealthAlarmNames',
       'LedgerTableName',
       'RuleDeadLetterQueueUrl',
       'SweepFunctionName',
+      'SweepLogGroupName',
     ]);
     const failureAlarms = JSON.stringify(outputs.FailureAlarmNames?.Value);
     expect(failureAlarms.match(/"Ref":"\w*FailedInvocationsAlarm\w*"/g)).toHaveLength(2);
-    expect(JSON.stringify(outputs.HealthAlarmNames?.Value).match(/"Ref":/g)).toHaveLength(6);
+    expect(JSON.stringify(outputs.HealthAlarmNames?.Value).match(/"Ref":/g)).toHaveLength(8);
+  });
+
+  it('outputs the log groups the README queries, as the stack names them', () => {
+    const template = synth();
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.FunctionLogGroupName?.Value).toEqual({
+      Ref: logicalId(template, 'AWS::Logs::LogGroup', 'FunctionLogs'),
+    });
+    expect(outputs.SweepLogGroupName?.Value).toEqual({
+      Ref: logicalId(template, 'AWS::Logs::LogGroup', 'SweepFunctionLogs'),
+    });
   });
 
   it('graphs exactly the metrics the function publishes on its dashboard, and outputs its URL', () => {
@@ -610,43 +658,209 @@ describe('MaintenanceWindowMonitor', () => {
     expect(Object.values(alarmsWithDescription(synth(), 'No run of'))).toHaveLength(0);
   });
 
-  it('delivers the topic to Slack and Teams channels with a role that may do nothing, only when asked', () => {
+  it('delivers chat cards and alarm notifications to Slack and Teams through a chat topic of their own', () => {
     // Act
-    const template = synth({
-      slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
-      teamsChannel: {
-        teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
-        channelId: '19%3Aabc%40thread.tacv2',
-        tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
-      },
-    });
+    const template = synth({ slackChannel: SLACK, teamsChannel: TEAMS });
 
     // Assess
-    const topic = { Ref: logicalId(template, 'AWS::SNS::Topic') };
+    const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
+    const alertTopic = { Ref: topics.find((id) => id.startsWith('MonitorAlertTopic')) };
+    const chatTopic = { Ref: topics.find((id) => id.startsWith('MonitorChatTopic')) };
+    expect(topics).toHaveLength(2);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'Maintenance window monitor (chat)',
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(template, 'AWS::KMS::Key'), 'Arn'] },
+    });
     template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
       SlackWorkspaceId: 'T012ABCDEFG',
       SlackChannelId: 'C012ABCDEFG',
-      SnsTopicArns: [topic],
+      SnsTopicArns: [chatTopic],
     });
     template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
       TeamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
       TeamsTenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
-      SnsTopicArns: [topic],
+      SnsTopicArns: [chatTopic],
     });
-    const chatRole = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
-      id.includes('ChatChannelRole'),
-    );
-    expect(chatRole?.[1]).toMatchObject({
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Statement: [expect.objectContaining({ Principal: { Service: 'chatbot.amazonaws.com' } })],
-        },
+    // Every alarm tells both topics; the function may publish to both.
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties).toMatchObject({
+        AlarmActions: [alertTopic, chatTopic],
+        OKActions: [alertTopic, chatTopic],
+      });
+    }
+    expect(policyStatements(template)).toContainEqual({
+      Action: 'sns:Publish',
+      Effect: 'Allow',
+      Resource: [alertTopic, chatTopic],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ CHAT_TOPIC_ARN: chatTopic }) },
+    });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ChatTopicArn?.Value).toEqual(chatTopic);
+  });
+
+  it('gives the chat channel role read-only CloudWatch, for the graphs of alarm cards', () => {
+    const template = synth({ slackChannel: SLACK });
+    const role = logicalId(template, 'AWS::IAM::Role', 'ChatChannelRole');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'chatbot.amazonaws.com' } })],
       },
     });
-    expect(
-      Object.keys(template.findResources('AWS::IAM::Policy')).some((id) => id.includes('ChatChannelRole')),
-    ).toBe(false);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*'],
+            Effect: 'Allow',
+            Resource: '*',
+          },
+        ],
+      },
+    });
+  });
+
+  it('names chat configurations uniquely per Region and per construct, as Amazon Q Developer requires', () => {
+    // Prepare: the same stack in two Regions, and a second monitor in one stack
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const names = (stack: Stack) =>
+      Object.values(Template.fromStack(stack).findResources('AWS::Chatbot::SlackChannelConfiguration')).map(
+        (resource) => stack.resolve(resource.Properties.ConfigurationName) as string,
+      );
+    const east = new MaintenanceWindowMonitorStack(app, 'Patching', {
+      env: { account: '123456789012', region: 'us-east-1' },
+      monitor: { slackChannel: SLACK },
+    });
+    const west = new MaintenanceWindowMonitorStack(app, 'PatchingWest', {
+      stackName: 'Patching',
+      env: { account: '123456789012', region: 'eu-west-1' },
+      monitor: { slackChannel: SLACK },
+    });
+    const two = new Stack(app, 'Two', { env: { account: '123456789012', region: 'us-east-1' } });
+    new MaintenanceWindowMonitor(two, 'Prod', { slackChannel: SLACK });
+    new MaintenanceWindowMonitor(two, 'Staging', { slackChannel: SLACK });
+
+    // Act
+    const all = [...names(east), ...names(west), ...names(two)];
+
+    // Assess
+    expect(all).toHaveLength(4);
+    expect(new Set(all).size).toBe(4);
+    for (const name of all) expect(name).toMatch(/^[A-Za-z0-9\-_]{1,128}$/);
+    expect(names(east)[0]).toMatch(/^Patching-us-east-1-[0-9a-f]{8}-slack$/);
+    expect(names(west)[0]).toMatch(/^Patching-eu-west-1-[0-9a-f]{8}-slack$/);
+    // An environment-agnostic stack names the Region at deploy time.
+    const agnostic = synth({ teamsChannel: TEAMS }).findResources(
+      'AWS::Chatbot::MicrosoftTeamsChannelConfiguration',
+    );
+    expect(JSON.stringify(Object.values(agnostic)[0]?.Properties.ConfigurationName)).toContain(
+      '"Ref":"AWS::Region"',
+    );
+  });
+
+  it('creates the chat topic alone, to add to an existing channel configuration, when asked', () => {
+    const template = synth({ createChatTopic: true });
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    template.resourceCountIs('AWS::IAM::Role', 2);
+    expect(Object.keys(template.toJSON().Outputs)).toContain('ChatTopicArn');
+    // With an existing alert topic, the chat topic still needs a key of its own.
+    const existing = synth({ createChatTopic: true }, { alertTopicArn: EXISTING_TOPIC });
+    existing.resourceCountIs('AWS::SNS::Topic', 1);
+    existing.resourceCountIs('AWS::KMS::Key', 1);
+    synth().resourceCountIs('AWS::SNS::Topic', 1);
     synth().resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+  });
+
+  it('seeds the heartbeat of listed windows at deploy time, before their missed-run alarms exist', () => {
+    // Act
+    const template = synth({ windowIds: [WINDOW_A, WINDOW_B], expectedRunInterval: Duration.hours(26) });
+
+    // Assess
+    const seeds = template.findResources('Custom::MaintenanceWindowHeartbeatSeed');
+    const [seedId, seed] = Object.entries(seeds)[0] ?? [];
+    expect(Object.keys(seeds)).toHaveLength(1);
+    expect(seed?.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'SweepFunction'), 'Arn'] },
+      ServiceTimeout: '660',
+      WindowIds: [WINDOW_A, WINDOW_B],
+      ExpectedRunIntervalHours: 26,
+    });
+    const missedRun = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties.AlarmDescription).includes('No run of'),
+    );
+    expect(missedRun).toHaveLength(2);
+    for (const alarm of missedRun) expect(alarm.DependsOn).toContain(seedId);
+    expect(policyStatements(template, 'SweepFunctionRole')).toContainEqual({
+      Action: 'cloudwatch:GetMetricData',
+      Effect: 'Allow',
+      Resource: '*',
+    });
+    // No missed-run alarms, nothing to seed.
+    synth({ windowIds: [WINDOW_A] }).resourceCountIs('Custom::MaintenanceWindowHeartbeatSeed', 0);
+    expect(JSON.stringify(policyStatements(synth(), 'SweepFunctionRole'))).not.toContain('GetMetricData');
+  });
+
+  it('names up to 40 windows in the rule and the roles, and keeps every pattern under 2,048 characters', () => {
+    // Prepare
+    const windows = (n: number) =>
+      Array.from({ length: n }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`);
+    const patternLength = (template: Template) =>
+      Object.values(template.findResources('AWS::Events::Rule'))
+        .filter((rule) => rule.Properties.EventPattern)
+        .map((rule) => JSON.stringify(rule.Properties.EventPattern).length);
+
+    // Act
+    const forty = synth({ windowIds: windows(40) });
+    const many = synth({ windowIds: windows(120), expectedRunInterval: Duration.hours(26) });
+
+    // Assess: up to 40, the pattern and the name lookup list each window
+    expect(Math.max(...patternLength(forty))).toBeLessThan(2_048);
+    forty.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: Match.objectLike({ 'window-id': windows(40) }) },
+    });
+    // Above, the rule matches every window, the function filters on WINDOW_IDS, names are read from any window.
+    expect(Math.max(...patternLength(many))).toBeLessThan(2_048);
+    many.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: Match.objectEquals({ status: Match.anyValue() }) },
+    });
+    many.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Environment: { Variables: Match.objectLike({ WINDOW_IDS: windows(120).join(',') }) },
+    });
+    expect(JSON.stringify(policyStatements(many))).toContain(':maintenancewindow/*');
+    // 8 health alarms, the fleet's, and each window's failure and missed-run alarms, under 500 resources.
+    expect(Object.keys(many.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(8 + 1 + 2 * 120);
+    expect(Object.keys(many.toJSON().Resources).length).toBeLessThan(500);
+  });
+
+  it("keeps each function's environment within Lambda's 4 KB with 120 windows, even with long names", () => {
+    // Prepare: the longest stack name CloudFormation allows; generated names derive from it
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const windows = Array.from({ length: 120 }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`);
+    const stack = new MaintenanceWindowMonitorStack(app, 'Long', {
+      stackName: `M${'x'.repeat(127)}`,
+      monitor: { windowIds: windows, metricNamespace: 'N'.repeat(255), slackChannel: SLACK },
+    });
+
+    // Act
+    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+
+    // Assess: a value CloudFormation resolves at deploy time is counted at the longest it can be
+    // (an ARN of a generated name of up to 256 characters in the longest partition and Region).
+    const longestResolved = 350;
+    for (const fn of functions) {
+      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+      const bytes = Object.entries(variables).reduce(
+        (sum, [name, value]) =>
+          sum + name.length + (typeof value === 'string' ? value.length : longestResolved),
+        0,
+      );
+      expect(bytes).toBeLessThan(4 * 1024);
+    }
   });
 
   it.each<[MaintenanceWindowMonitorProps, string]>([
@@ -658,6 +872,14 @@ describe('MaintenanceWindowMonitor', () => {
     [{ windowIds: [] }, 'windowIds: must list at least one window'],
     [{ windowIds: ['mw-123'] }, 'windowIds: "mw-123" is not a window ID'],
     [{ windowIds: [WINDOW_A, WINDOW_A] }, 'windowIds: lists a window twice'],
+    [
+      { windowIds: Array.from({ length: 121 }, (_, i) => `mw-${i.toString(16).padStart(17, '0')}`) },
+      'windowIds: lists 121 windows, more than the 120 one stack can watch by ID',
+    ],
+    [
+      { createChatTopic: false, slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' } },
+      'createChatTopic: is false, but slackChannel or teamsChannel needs the chat topic to subscribe to',
+    ],
     [{ reporting: 'window' as 'task' }, 'reporting: "window" is not one of execution, task'],
     [{ alarmThreshold: 0 }, 'alarmThreshold: must be a number of invocations of at least 1, got 0'],
     [
