@@ -13,6 +13,8 @@ import { executionEvent, taskExecution, windowExecution, windowId } from '../tes
 import { synthesize } from '../test/support/synth';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
+/** The chat topic a stack with a Slack or Teams channel creates (and sets CHAT_TOPIC_ARN to). */
+const CHAT_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-ChatTopic';
 /** The replayed run ended a few minutes ago: CloudWatch takes data points up to two weeks old. */
 const ENDED = new Date(Date.now() - 4 * 60_000);
 
@@ -26,6 +28,7 @@ export async function runDemo(assemblyDir: string): Promise<string> {
     fake.forwardDynamoDb(dynamo.endpoint);
     const ledgerTable = await dynamo.createLedgerTable();
     fake.addTopic(TOPIC_ARN);
+    fake.addTopic(CHAT_TOPIC_ARN);
     fake.addWindow({ windowId: windowId(0xa11ce), name: 'patch-prod-linux' });
     const execution = windowExecution(
       [
@@ -40,7 +43,10 @@ export async function runDemo(assemblyDir: string): Promise<string> {
       fn,
       event: executionEvent(execution, 'SUCCESS', ENDED),
       endpoint: fake.endpoint,
-      environment: resolveEnvironment(fn, { ALERT_TOPIC_ARN: TOPIC_ARN, LEDGER_TABLE_NAME: ledgerTable }),
+      environment: {
+        ...resolveEnvironment(fn, { ALERT_TOPIC_ARN: TOPIC_ARN, LEDGER_TABLE_NAME: ledgerTable }),
+        CHAT_TOPIC_ARN,
+      },
     });
     if (!run.ok) throw new Error(`The function failed: ${run.error?.name}: ${run.error?.message}`);
 
@@ -79,21 +85,30 @@ export async function runDemo(assemblyDir: string): Promise<string> {
       '',
     );
 
-    for (const alert of fake.published) {
+    const alert = fake.published.find((message) => message.topicArn === TOPIC_ARN);
+    const card = fake.published.find((message) => message.topicArn === CHAT_TOPIC_ARN);
+    if (alert) {
       out.push(
-        `Alert e-mail sent to ${alert.topicArn}:`,
+        `Alert sent to ${alert.topicArn} (e-mail shows this; every other protocol gets it as the message):`,
         '-'.repeat(100),
         `Subject: ${alert.subject}`,
         '',
         alert.message.trimEnd(),
         '-'.repeat(100),
-        `Message attributes: ${Object.entries(alert.attributes)
+        `Message attributes delivered to subscribers (for filter policies): ${Object.entries(
+          alert.deliveredAttributes,
+        )
           .map(([name, value]) => `${name}=${value.StringValue}`)
           .join(', ')}`,
         '',
-        'The same alert as Slack or Teams receive it (the https variant: an Amazon Q Developer custom notification):',
+      );
+    }
+    if (card) {
+      out.push(
+        `The same alert as Slack or Teams receive it, sent to the chat topic ${card.topicArn}`,
+        '(created with a chat channel; an Amazon Q Developer custom notification):',
         '-'.repeat(100),
-        JSON.stringify(JSON.parse(alert.variants?.https ?? '{}'), null, 2),
+        JSON.stringify(JSON.parse(card.message), null, 2),
         '-'.repeat(100),
       );
     }

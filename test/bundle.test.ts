@@ -2,11 +2,14 @@
  * The synthesized bundle, run as Lambda runs it: the asset `cdk synth` produced, loaded in a
  * fresh Node 24 process with the template's environment, calling the local AWS endpoint.
  */
-import { App } from 'aws-cdk-lib';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { Ledger } from '../lambda/ledger';
 import { MaintenanceWindowMonitorStack } from '../lib/maintenance-window-monitor-stack';
 import {
+  allowedActionsOf,
   bundleBytes,
   type DeployedFunction,
   deployedFunctions,
@@ -72,11 +75,15 @@ function invoke(
     fn: target,
     event,
     endpoint: fake.endpoint,
-    environment: resolveEnvironment(target, {
-      ALERT_TOPIC_ARN: TOPIC_ARN,
-      LEDGER_TABLE_NAME: ledgerTable,
+    // The template's variables resolved, and the overrides, including ones the template lacks.
+    environment: {
+      ...resolveEnvironment(target, {
+        ALERT_TOPIC_ARN: TOPIC_ARN,
+        LEDGER_TABLE_NAME: ledgerTable,
+        ...overrides,
+      }),
       ...overrides,
-    }),
+    },
   });
 }
 
@@ -171,7 +178,8 @@ describe('the deployed bundle', () => {
     expect(alert?.subject).toBe(
       `Maintenance window ${WINDOW_NAME} (${execution.windowId}): 22 failed, 8 timed out of 500 targets`,
     );
-    expect(alert?.attributes).toEqual({
+    // What subscribers receive, and filter policies match: SNS drops attributes of JSON-structured messages.
+    expect(alert?.deliveredAttributes).toEqual({
       window_id: { DataType: 'String', StringValue: execution.windowId },
       status: { DataType: 'String', StringValue: 'FAILED' },
       execution_status: { DataType: 'String', StringValue: 'SUCCESS' },
@@ -329,18 +337,20 @@ describe('the deployed bundle', () => {
     expect(fake.published[0]?.message).not.toContain('hunter2');
   });
 
+  const ended = new Date(Date.now() - 3_600_000).toISOString();
   const validDetail = {
     'window-id': windowId(),
     'window-execution-id': uuid(),
     status: 'SUCCESS',
-    'end-time': '2026-11-28T02:10:00.5Z',
+    'end-time': ended.replace(/\.\d+Z$/, '.5Z'),
   };
   const base = {
     source: 'aws.ssm',
     'detail-type': 'Maintenance Window Execution State-change Notification',
-    time: '2026-11-28T02:10:00Z',
+    time: ended.replace(/\.\d+Z$/, 'Z'),
     detail: validDetail,
   };
+  const STALE = new Date(Date.now() - 16 * 86_400_000).toISOString();
   it.each([
     ['no detail', { ...base, detail: undefined }, 'detail', 'an object, got nothing'],
     ['the wrong source', { ...base, source: 'aws.ec2' }, 'source', '"aws.ssm", got "aws.ec2"'],
@@ -379,6 +389,18 @@ describe('the deployed bundle', () => {
       { ...base, detail: { ...validDetail, 'end-time': '28/11/2026 02:10' } },
       'detail.end-time',
       'an ISO 8601 timestamp, got "28/11/2026 02:10"',
+    ],
+    [
+      'an end time in the year 2999',
+      { ...base, detail: { ...validDetail, 'end-time': '2999-01-01T00:00:00Z' } },
+      'detail.end-time',
+      'a time no later than 15 minutes from now, got "2999-01-01T00:00:00Z"',
+    ],
+    [
+      'an end time older than any queue keeps an event (a stale replay)',
+      { ...base, detail: { ...validDetail, 'end-time': STALE } },
+      'detail.end-time',
+      `a time within the last 15 days (an older event is stale: its run may already have been reported and forgotten), got "${STALE}"`,
     ],
   ])(
     'rejects an event with %s, naming the field, before any AWS call',
@@ -500,7 +522,7 @@ describe('the deployed bundle', () => {
     for (const metric of watched) expect(published).toContain(metric);
   });
 
-  it('alerts on a run skipped because the previous one overlapped, as e-mail text and as a chat card', async () => {
+  it('alerts on a run skipped because the previous one overlapped, as text every subscriber receives', async () => {
     // Act
     await invoke(executionEvent(seed([]), 'SKIPPED_OVERLAPPING'));
 
@@ -511,13 +533,11 @@ describe('the deployed bundle', () => {
       `Maintenance window ${WINDOW_NAME} (${windowId()}): run skipped (overlapped)`,
     );
     expect(alert?.message).toContain('was skipped (SKIPPED_OVERLAPPING)');
-    const chat = JSON.parse(alert?.variants?.https ?? '{}');
-    expect(chat).toMatchObject({
-      version: '1.0',
-      source: 'custom',
-      content: { textType: 'client-markdown', title: alert?.subject },
+    expect(alert?.variants).toBeUndefined();
+    expect(alert?.deliveredAttributes.status).toEqual({
+      DataType: 'String',
+      StringValue: 'SKIPPED_OVERLAPPING',
     });
-    expect(alert?.variants?.default).toBe(alert?.message);
     const data = (fake.callsTo('monitoring', 'PutMetricData')[0]?.input.MetricData ?? []) as {
       MetricName: string;
       Value: number;
@@ -630,5 +650,257 @@ describe('the deployed bundle', () => {
     expect(run).toMatchObject({ ok: false, phase: 'init', error: { name: 'ConfigError' } });
     expect(run.error?.message).toContain('ALERT_TOPIC_ARN');
     expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe("the deployed bundle, under a real account's conditions", () => {
+  const SCHEDULED = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+
+  async function ledgerItem(windowExecutionId: string) {
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({
+        TableName: ledgerTable,
+        Key: { pk: { S: `execution#${windowExecutionId}` } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /** A run that ended after the ledger table was created, whose event is lost: the sweep's to find. */
+  async function endedJustNow(tasks: FakeTaskExecution[], status: FakeWindowExecution['status'] = 'SUCCESS') {
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const ended = Date.now() - 100;
+    const execution = windowExecution(tasks, windowId(0x5eed), {
+      status,
+      startTime: new Date(ended - 500),
+      endTime: new Date(ended),
+    });
+    fake.addWindowExecution(execution);
+    return execution;
+  }
+
+  it('succeeds without reporting when another delivery holds the run, so no error alarm fires', async () => {
+    // Prepare: a first delivery of the same run is still at work
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 10, FAILED: 1 })]);
+    await new Ledger(dynamo.client, ledgerTable, 16 * 86_400).claim(
+      `execution#${execution.windowExecutionId}`,
+      'first-delivery',
+      120_000,
+      {},
+    );
+    fake.clearCalls();
+
+    // Act
+    const run = await invoke(executionEvent(execution));
+
+    // Assess
+    expect(run).toMatchObject({ ok: true, result: { duplicate: true, inProgress: true } });
+    expect(run.logs.filter((line) => line.level === 'ERROR' || line.level === 'WARN')).toEqual([]);
+    expect(fake.calls.map((call) => `${call.service}:${call.operation}`)).toEqual([
+      'dynamodb:UpdateItem',
+      'dynamodb:GetItem',
+    ]);
+  });
+
+  it('ignores, before any call, events of windows it does not watch when the rule matches them all', async () => {
+    // Act: the environment of a monitor listing more windows than its rule names
+    const run = await invoke(executionEvent(seed([taskExecution('RUN_COMMAND', { FAILED: 1 })])), {
+      WINDOW_IDS: 'mw-0000000000000a001,mw-0000000000000a002',
+    });
+
+    // Assess
+    expect(run).toMatchObject({ ok: true, result: { ignored: 'window not watched' } });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('keeps recording a publish while DynamoDB fails right after it, so the retry does not publish again', async () => {
+    // Prepare: DynamoDB answers 9 errors in a row right after PutMetricData (more than the SDK's 8 attempts)
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 20, FAILED: 2 })]);
+    fake.failAfter({
+      after: { service: 'monitoring', operation: 'PutMetricData' },
+      service: 'dynamodb',
+      calls: 9,
+    });
+
+    // Act: the delivery, then what Lambda's retry would do with the same event
+    const run = await invoke(executionEvent(execution));
+    const retry = await invoke(executionEvent(execution));
+
+    // Assess
+    expect(run.ok, JSON.stringify(run.error)).toBe(true);
+    expect(retry.result).toEqual({ duplicate: true });
+    expect(fake.callsTo('monitoring', 'PutMetricData')).toHaveLength(1);
+    expect(fake.published).toHaveLength(1);
+    expect(
+      run.logs.some((line) => line.message?.startsWith('Published the metrics, but could not record it yet')),
+    ).toBe(true);
+  });
+
+  it('counts what finished of a cancelled run, then the sweep counts the rest once it finishes', async () => {
+    // Prepare: the run was cancelled while 4 of its 24 targets were still being patched
+    const task = taskExecution('RUN_COMMAND', { SUCCESS: 18, FAILED: 2, IN_PROGRESS: 4 });
+    const execution = await endedJustNow([task], 'CANCELLED');
+
+    // Act: the event; then the 4 finish, one of them failing; then the sweep
+    const run = await invoke(executionEvent(execution, 'CANCELLED', execution.endTime));
+    const pending = await ledgerItem(execution.windowExecutionId);
+    let failures = 0;
+    const finished = task.invocations.map((invocation) =>
+      invocation.Status === 'IN_PROGRESS'
+        ? { ...invocation, Status: failures++ === 0 ? ('FAILED' as const) : ('SUCCESS' as const) }
+        : invocation,
+    );
+    fake.addWindowExecution({ ...execution, tasks: [{ ...task, invocations: finished }] });
+    const swept = await invoke(SCHEDULED, { SWEEP_GRACE_MINUTES: '0' }, sweepFn);
+
+    // Assess
+    expect(run.result).toMatchObject({ total: 20, failed: 2, running: 4 });
+    expect(pending?.completedAt).toBeUndefined();
+    expect(pending?.runningInvocations).toEqual({ N: '4' });
+    expect(swept.ok, JSON.stringify(swept.error)).toBe(true);
+    expect((swept.result as { reported: string[] }).reported).toEqual([
+      `execution#${execution.windowExecutionId}`,
+    ]);
+    expect((await ledgerItem(execution.windowExecutionId))?.completedAt).toBeDefined();
+    const fleet = fake
+      .callsTo('monitoring', 'PutMetricData')
+      .map((call) => metricValues(call))
+      .map((values) => [values.FailedInvocations, values.Invocations]);
+    expect(fleet).toEqual([
+      [2, 20],
+      [1, 4],
+    ]);
+    expect(fake.published.map((message) => message.subject)).toEqual([
+      `Maintenance window ${execution.windowId}: 2 failed, 0 timed out of 20 targets`,
+      `Update: maintenance window ${execution.windowId}: 3 failed, 0 timed out of 24 targets`,
+    ]);
+  });
+
+  it('sweeps up a run that SSM lists without an end time, by its start time', async () => {
+    // Prepare: a skipped run, listed with StartTime only
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const skipped = windowExecution([], windowId(0x5eed), {
+      status: 'SKIPPED_OVERLAPPING',
+      startTime: new Date(Date.now() - 100),
+    });
+    fake.addWindowExecution(skipped);
+
+    // Act
+    const run = await invoke(SCHEDULED, { SWEEP_GRACE_MINUTES: '0' }, sweepFn);
+
+    // Assess
+    expect(run.ok, JSON.stringify(run.error)).toBe(true);
+    expect((run.result as { reported: string[] }).reported).toContain(
+      `execution#${skipped.windowExecutionId}`,
+    );
+    expect(fake.published.map((message) => message.subject)).toContain(
+      `Maintenance window ${skipped.windowId}: run skipped (overlapped)`,
+    );
+  });
+
+  it("seeds a listed window's heartbeat when CloudFormation creates the stack: metrics only, within its role", async () => {
+    // Prepare: the window ran 20 hours ago, before the monitor existed
+    const window = windowId(0xbea7);
+    const ranAt = new Date(Date.now() - 20 * 3_600_000);
+    const earlier = windowExecution([], window, {
+      startTime: new Date(ranAt.getTime() - 3_600_000),
+      endTime: ranAt,
+    });
+    fake.addWindowExecution(earlier);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const withAlarms = new MaintenanceWindowMonitorStack(app, 'Seeded', {
+      monitor: { windowIds: [window], expectedRunInterval: Duration.hours(26) },
+    });
+    const template = Template.fromStack(withAlarms);
+    const [seedResource] = Object.values(template.findResources('Custom::MaintenanceWindowHeartbeatSeed'));
+    const { ServiceToken: _, ...properties } = seedResource?.Properties ?? {};
+    const request = {
+      RequestType: 'Create',
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:sweep',
+      ResponseURL: `${fake.endpoint}/cloudformation-response/seed-1`,
+      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Seeded/1',
+      RequestId: 'c0ffee00-0000-4000-8000-000000000001',
+      ResourceType: 'Custom::MaintenanceWindowHeartbeatSeed',
+      LogicalResourceId: 'MonitorHeartbeatSeed',
+      // CloudFormation passes every property value as a string.
+      ResourceProperties: JSON.parse(JSON.stringify(properties), (_key, value) =>
+        typeof value === 'number' ? String(value) : value,
+      ),
+    };
+
+    // Act
+    const run = await invoke(request, {}, sweepFn);
+
+    // Assess
+    expect(run.ok, JSON.stringify(run.error)).toBe(true);
+    expect(fake.cloudFormationResponses.map((response) => response.body)).toEqual([
+      expect.objectContaining({
+        Status: 'SUCCESS',
+        RequestId: request.RequestId,
+        LogicalResourceId: 'MonitorHeartbeatSeed',
+        Data: { Seeded: 1, NoRecentRun: 0, Unreached: 0 },
+      }),
+    ]);
+    expect(fake.metricData).toEqual([
+      {
+        namespace: 'MaintenanceWindowMonitor',
+        name: 'ExecutionsCompleted',
+        dimensions: `WindowId=${window}`,
+        timestamp: ranAt.getTime(),
+        value: 1,
+      },
+    ]);
+    expect(fake.published).toEqual([]);
+    expect(await ledgerItem(earlier.windowExecutionId)).toBeUndefined();
+    const iamPrefix = { ssm: 'ssm', monitoring: 'cloudwatch', sns: 'sns', dynamodb: 'dynamodb' } as const;
+    const allowed = allowedActionsOf(template.toJSON(), 'index.sweep');
+    for (const call of fake.calls) expect(allowed).toContain(`${iamPrefix[call.service]}:${call.operation}`);
+    expect(new Set(fake.calls.map((call) => call.operation))).toEqual(
+      new Set(['DescribeMaintenanceWindowExecutions', 'BatchGetItem', 'PutMetricData', 'GetMetricData']),
+    );
+  });
+
+  it('answers a stack deletion at once, and tells CloudFormation when seeding cannot start', async () => {
+    // Act
+    const deleted = await invoke(
+      {
+        RequestType: 'Delete',
+        ResponseURL: `${fake.endpoint}/cloudformation-response/seed-2`,
+        StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Seeded/1',
+        RequestId: 'c0ffee00-0000-4000-8000-000000000002',
+        LogicalResourceId: 'MonitorHeartbeatSeed',
+        PhysicalResourceId: 'MonitorHeartbeatSeed-heartbeat-seed',
+        ResourceProperties: {},
+      },
+      {},
+      sweepFn,
+    );
+    const malformed = await invoke(
+      {
+        RequestType: 'Create',
+        ResponseURL: `${fake.endpoint}/cloudformation-response/seed-3`,
+        StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Seeded/1',
+        RequestId: 'c0ffee00-0000-4000-8000-000000000003',
+        LogicalResourceId: 'MonitorHeartbeatSeed',
+        ResourceProperties: { WindowIds: ['mw-1'], ExpectedRunIntervalHours: '26' },
+      },
+      {},
+      sweepFn,
+    );
+
+    // Assess
+    expect(deleted.ok && malformed.ok).toBe(true);
+    expect(
+      fake.cloudFormationResponses.map((response) => [
+        response.body.Status,
+        response.body.PhysicalResourceId,
+      ]),
+    ).toEqual([
+      ['SUCCESS', 'MonitorHeartbeatSeed-heartbeat-seed'],
+      ['FAILED', 'MonitorHeartbeatSeed-heartbeat-seed'],
+    ]);
+    expect(String(fake.cloudFormationResponses[1]?.body.Reason)).toContain('ResourceProperties.WindowIds');
+    expect(fake.calls).toEqual([]);
   });
 });

@@ -99,6 +99,19 @@ export function deployedFunctions(assemblyDir: string): DeployedFunction[] {
   return functions;
 }
 
+/** The IAM actions the role of the function with `handler` allows, in a template's JSON. */
+export function allowedActionsOf(templateJson: Record<string, unknown>, handler: string): string[] {
+  const template = templateJson as unknown as Template;
+  const fn = Object.values(template.Resources).find(
+    (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === handler,
+  );
+  const role = (fn?.Properties as { Role?: { 'Fn::GetAtt'?: string[] } } | undefined)?.Role?.[
+    'Fn::GetAtt'
+  ]?.[0];
+  if (!role) throw new Error(`No function with handler ${handler} in the template`);
+  return allowedActions(template, role);
+}
+
 function allowedActions(template: Template, role: string | undefined): string[] {
   const actions = new Set<string>();
   for (const resource of Object.values(template.Resources)) {
