@@ -2,7 +2,9 @@
  * The handler against mocked SDK clients: call order, arguments and error mapping. The same code,
  * bundled, is run against the local AWS endpoint in test/bundle.test.ts.
  */
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -526,6 +528,94 @@ describe('sweep', () => {
       level: 'ERROR',
       message: 'The sweep did not finish; the next one tries again',
     });
+  });
+});
+
+describe('sweep, as the CloudFormation custom resource that seeds heartbeats', () => {
+  let server: Server;
+  let responses: Record<string, unknown>[];
+  let responseUrl: string;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        responses.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    responses = [];
+  });
+
+  function request(properties: Record<string, unknown>) {
+    return {
+      RequestType: 'Create',
+      ResponseURL: responseUrl,
+      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Monitor/1',
+      RequestId: 'request-1',
+      LogicalResourceId: 'MonitorHeartbeatSeed',
+      ResourceProperties: properties,
+    };
+  }
+
+  it("publishes the listed windows' latest runs and answers SUCCESS, naming windows it could not read", async () => {
+    // Prepare: one window ran 3 hours ago, the other cannot be listed
+    const ended = new Date(Date.now() - 3 * 3_600_000);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionsCommand, { WindowId: WINDOW_ID })
+      .resolves({
+        WindowExecutions: [
+          { WindowExecutionId: WINDOW_EXECUTION_ID, Status: 'SUCCESS', StartTime: ended, EndTime: ended },
+        ],
+      })
+      .on(DescribeMaintenanceWindowExecutionsCommand, { WindowId: 'mw-0123456789abcdef0' })
+      .rejects(new Error('SSM is down'));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'w0', Values: [1] }] });
+    const sweep = await loadSweep();
+
+    // Act
+    const result = await sweep(
+      request({ WindowIds: [WINDOW_ID, 'mw-0123456789abcdef0'], ExpectedRunIntervalHours: '26' }),
+      context(),
+    );
+
+    // Assess
+    expect(result).toBeUndefined();
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'SUCCESS',
+        Reason:
+          'Seeded the heartbeat of 1 window(s); 0 had no run within 26 hours; could not read mw-0123456789abcdef0',
+        Data: { Seeded: 1, NoRecentRun: 0, Unreached: 1 },
+      }),
+    ]);
+    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
+    expect(sns).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers FAILED, with the reason, when the properties are not what the construct sets', async () => {
+    const sweep = await loadSweep();
+    await sweep(request({ WindowIds: 'all', ExpectedRunIntervalHours: '26' }), context());
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason: expect.stringContaining('ResourceProperties.WindowIds'),
+      }),
+    ]);
+    expect(ssm).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers a deletion at once', async () => {
+    const sweep = await loadSweep();
+    await sweep({ ...request({}), RequestType: 'Delete', PhysicalResourceId: 'seed' }, context());
+    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'seed' })]);
   });
 });
 
