@@ -61,16 +61,24 @@ export function wholeSeconds(at: Date): string {
   return `${new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
-/** The executions of one window that started after `after`. */
-export async function windowExecutionsSince(
+/** A maintenance window lasts at most 24 hours, and so does any run of it. */
+const LONGEST_RUN_MS = 24 * 3_600_000;
+
+/**
+ * Every execution of one window that can have ended at or after `since`. SSM filters on start
+ * time, so this asks from a day earlier (the longest a run lasts); callers keep the executions
+ * whose end is in their range.
+ */
+export async function windowExecutionsEndingSince(
   ssm: SSMClient,
   windowId: string,
-  after: Date,
+  since: Date,
 ): Promise<MaintenanceWindowExecution[]> {
   const executions: MaintenanceWindowExecution[] = [];
+  const startedAfter = new Date(since.getTime() - LONGEST_RUN_MS);
   const pages = paginateDescribeMaintenanceWindowExecutions(
     { client: ssm, pageSize: PAGE_SIZE },
-    { WindowId: windowId, Filters: [{ Key: 'ExecutedAfter', Values: [wholeSeconds(after)] }] },
+    { WindowId: windowId, Filters: [{ Key: 'ExecutedAfter', Values: [wholeSeconds(startedAfter)] }] },
   );
   for await (const page of pages) executions.push(...(page.WindowExecutions ?? []));
   return executions;

@@ -19,8 +19,6 @@ export interface Config {
   readonly sweep: {
     readonly lookbackMinutes: number;
     readonly graceMinutes: number;
-    /** Windows the sweep lists; all of the account's when undefined. */
-    readonly windowIds?: readonly string[];
     readonly reporting: 'execution' | 'task';
   };
 }
@@ -85,7 +83,6 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     sweep: {
       lookbackMinutes: wholeNumber(env, EnvVar.SweepLookbackMinutes),
       graceMinutes: wholeNumber(env, EnvVar.SweepGraceMinutes, 0),
-      ...(windowIds?.length ? { windowIds } : {}),
       reporting,
     },
   };

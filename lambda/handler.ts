@@ -15,7 +15,7 @@ import { type DeployRequest, isDeployRequest, respond, seedProperties } from './
 import { InvalidEventError, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, Ledger } from './ledger';
-import { type MonitorDeps, type Report, reportEvent } from './monitor';
+import { describeError, type MonitorDeps, type Report, reportEvent } from './monitor';
 import { sweep as runSweep, type SweepReport } from './sweep';
 
 const config = readConfig(process.env);
@@ -120,7 +120,7 @@ export async function sweep(event: unknown, context: Context): Promise<SweepRepo
       lookbackMs: config.sweep.lookbackMinutes * 60_000,
       graceMs: config.sweep.graceMinutes * 60_000,
       reporting: config.sweep.reporting,
-      ...(config.sweep.windowIds ? { windowIds: config.sweep.windowIds } : {}),
+      ...(config.windowIds ? { windowIds: config.windowIds } : {}),
       deadline: now + context.getRemainingTimeInMillis() - SWEEP_SAFETY_MS,
       now,
     });
@@ -172,7 +172,7 @@ async function onDeploy(request: DeployRequest, context: Context): Promise<void>
     logger.error('Could not seed the window heartbeats', { error });
     await respond(request, {
       status: 'FAILED',
-      reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      reason: describeError(error),
     });
   } finally {
     logger.resetKeys();

@@ -7,17 +7,13 @@
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { metricSums, putMetrics, windowExecutionsSince } from './aws';
+import { metricSums, putMetrics, windowExecutionsEndingSince } from './aws';
 import type { Ledger } from './ledger';
 import { ledgerKey } from './ledger';
 import { DimensionName, MetricName } from './metric-names';
-import type { MonitorLogger } from './monitor';
-import type { MetricPayload } from './report';
+import { describeError, type MonitorLogger } from './monitor';
+import { type MetricPayload, ran } from './report';
 
-/** A window run that ran: its heartbeat counts. Skipped and cancelled runs did not patch. */
-const RAN = new Set(['SUCCESS', 'FAILED', 'TIMED_OUT']);
-/** A maintenance window lasts at most 24 hours, and so does any run of it. */
-const LONGEST_RUN_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
 
 export interface SeedDeps {
@@ -53,10 +49,6 @@ export interface SeedReport {
   readonly visible: boolean;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Promise<SeedReport> {
   const { clients, ledger, logger, metricNamespace } = deps;
   const since = options.now - options.expectedRunIntervalMs;
@@ -71,11 +63,10 @@ export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Prom
 
   for (const windowId of options.windowIds) {
     try {
-      // SSM filters on start time; a run that ended in range may have started up to a day earlier.
-      const executions = await windowExecutionsSince(clients.ssm, windowId, new Date(since - LONGEST_RUN_MS));
-      for (const execution of executions) {
+      for (const execution of await windowExecutionsEndingSince(clients.ssm, windowId, new Date(since))) {
         const endedAt = execution.EndTime ?? execution.StartTime;
-        if (!execution.WindowExecutionId || !RAN.has(execution.Status ?? '') || !endedAt) continue;
+        // A skipped or cancelled run did not patch: it is no heartbeat.
+        if (!execution.WindowExecutionId || !ran(execution.Status) || !endedAt) continue;
         if (endedAt.getTime() < since || endedAt.getTime() > options.now) continue;
         const best = latest.get(windowId);
         if (!best || endedAt > best.endedAt)

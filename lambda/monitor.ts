@@ -74,6 +74,11 @@ export type Report =
     })
   | { readonly duplicate: true };
 
+/** An error as one line for a log field: its name and message. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 const NO_COUNTS: PublishedCounts = { total: 0, failed: 0, timedOut: 0, cancelled: 0 };
 /** Stop retrying a ledger record this long before the lease runs out. */
 const LEASE_SAFETY_MS = 5_000;
@@ -240,7 +245,7 @@ async function recordPublished(
       if (attempt > 1) logger.info(`Recorded ${what} in the ledger`, { attempts: attempt });
       return;
     } catch (error: unknown) {
-      const failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const failure = describeError(error);
       if (error instanceof LeaseLostError) {
         logger.error(
           `Published ${what}, but another delivery took the lease before it was recorded: it will publish ${what} again`,
@@ -275,7 +280,7 @@ async function lookUpWindowName(
     return await windowName(ssm, windowId);
   } catch (error: unknown) {
     logger.warn('Could not look up the window name; the alert names the window by ID', {
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      error: describeError(error),
     });
     return undefined;
   }

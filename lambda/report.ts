@@ -200,13 +200,18 @@ export function needsAlert(event: MonitoredEvent, tally: ExecutionTally): boolea
 /** Statuses of a run that did not (fully) happen: operators must hear that patching was skipped. */
 const DID_NOT_RUN = new Set(['CANCELLED', 'SKIPPED_OVERLAPPING']);
 
+/** Whether a window run with this status ran (to success or not): not skipped, not cancelled. */
+export function ran(status: string | undefined): boolean {
+  return status === 'SUCCESS' || status === 'FAILED' || status === 'TIMED_OUT';
+}
+
 /**
  * Whether the event is a window run that ran, whatever its outcome: such a run is the window's
  * heartbeat (tasks are not runs, and a window whose runs are all skipped or cancelled is not
  * patching).
  */
 export function ranToItsEnd(event: MonitoredEvent): boolean {
-  return event.kind === 'execution' && !DID_NOT_RUN.has(event.status);
+  return event.kind === 'execution' && ran(event.status);
 }
 
 /** The subset of CloudWatch's `PutMetricDataInput` the monitor sends. */

@@ -4,7 +4,7 @@
  * reports each terminal one the ledger has not recorded as reported, through the same code path
  * as the event handler (and so with the same exactly-once guarantees).
  */
-import { executionTasks, listWindowIds, windowExecutionsSince } from './aws';
+import { executionTasks, listWindowIds, windowExecutionsEndingSince } from './aws';
 import {
   type ExecutionStatus,
   type MonitoredEvent,
@@ -13,7 +13,7 @@ import {
   TERMINAL_TASK_STATUSES,
 } from './event';
 import { ExecutionInProgressError, ledgerKey } from './ledger';
-import { type MonitorDeps, reportEvent } from './monitor';
+import { describeError, type MonitorDeps, reportEvent } from './monitor';
 
 export interface SweepOptions {
   /** How far back to look for executions. */
@@ -54,13 +54,7 @@ export class SweepIncompleteError extends Error {
 }
 
 const TERMINAL_EXECUTION = new Set<string>(TERMINAL_EXECUTION_STATUSES);
-/** A maintenance window lasts at most 24 hours, and so does any run of it. */
-const LONGEST_RUN_MS = 24 * 3_600_000;
 const TERMINAL_TASK = new Set<string>(TERMINAL_TASK_STATUSES);
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<SweepReport> {
   const { clients, ledger, logger } = deps;
@@ -83,9 +77,7 @@ export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<S
   const events = new Map<string, MonitoredEvent>();
   for (const windowId of windowIds) {
     try {
-      // SSM filters on start time; a run that ended in range may have started up to a day earlier.
-      const listFrom = new Date(notBefore.getTime() - LONGEST_RUN_MS);
-      for (const execution of await windowExecutionsSince(clients.ssm, windowId, listFrom)) {
+      for (const execution of await windowExecutionsEndingSince(clients.ssm, windowId, notBefore)) {
         const { WindowExecutionId: id, Status: status, StartTime: startTime } = execution;
         // EndTime is optional in the API (a skipped run may have none); its start is then the best clock.
         const endTime = execution.EndTime ?? startTime;

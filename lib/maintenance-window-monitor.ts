@@ -155,12 +155,15 @@ export class MaintenanceWindowMonitor extends Construct {
       ]),
     );
     this.healthAlarms = this.createHealthAlarms();
+    // Missed-run alarms watch the heartbeat of listed windows, which only execution reporting has.
     const interval = props.expectedRunInterval ?? DEFAULTS.expectedRunInterval;
-    const watched = interval !== 'none' && this.reporting === 'execution' ? (props.windowIds ?? []) : [];
+    const watched = this.reporting === 'execution' ? (props.windowIds ?? []) : [];
     if (interval !== 'none' && watched.length > 0) {
       this.heartbeatSeed = this.createHeartbeatSeed(watched, interval);
+      this.missedRunAlarms = this.createMissedRunAlarms(watched, interval, this.heartbeatSeed);
+    } else {
+      this.missedRunAlarms = {};
     }
-    this.missedRunAlarms = this.createMissedRunAlarms(watched, interval, this.heartbeatSeed);
     this.dashboard = this.createDashboard(period);
     this.createChatChannels(props);
   }
@@ -606,10 +609,9 @@ export class MaintenanceWindowMonitor extends Construct {
   /** Per listed window: ALARM when no run completed within the expected interval. */
   private createMissedRunAlarms(
     windowIds: readonly string[],
-    interval: Duration | 'none',
-    seed: CustomResource | undefined,
+    interval: Duration,
+    seed: CustomResource,
   ): Record<string, cloudwatch.Alarm> {
-    if (interval === 'none') return {};
     const alarms: Record<string, cloudwatch.Alarm> = Object.fromEntries(
       windowIds.map((windowId) => [
         windowId,
@@ -638,7 +640,7 @@ export class MaintenanceWindowMonitor extends Construct {
       ]),
     );
     // Created only once the heartbeats they watch are there to see.
-    if (seed) for (const alarm of Object.values(alarms)) alarm.node.addDependency(seed);
+    for (const alarm of Object.values(alarms)) alarm.node.addDependency(seed);
     return alarms;
   }
 
