@@ -24,6 +24,8 @@ export interface DeployResponse {
 export interface SeedProperties {
   readonly windowIds: string[];
   readonly expectedRunIntervalHours: number;
+  /** The namespace the missed-run alarms watch: a change of it must seed again. */
+  readonly metricNamespace: string;
 }
 
 /** The properties are not what the construct sets; the construct and the function disagree. */
@@ -49,7 +51,11 @@ export function isDeployRequest(event: unknown): event is DeployRequest {
 
 /** CloudFormation passes every property value as a string, lists as lists of strings. */
 export function seedProperties(request: DeployRequest): SeedProperties {
-  const { WindowIds: windowIds, ExpectedRunIntervalHours: hours } = request.ResourceProperties;
+  const {
+    WindowIds: windowIds,
+    ExpectedRunIntervalHours: hours,
+    MetricNamespace: metricNamespace,
+  } = request.ResourceProperties;
   if (!Array.isArray(windowIds) || !windowIds.every((id) => typeof id === 'string' && WINDOW_ID.test(id))) {
     throw new InvalidDeployRequestError(
       `ResourceProperties.WindowIds must be a list of window IDs, got ${JSON.stringify(windowIds)}`,
@@ -65,7 +71,12 @@ export function seedProperties(request: DeployRequest): SeedProperties {
       `ResourceProperties.ExpectedRunIntervalHours must be whole hours from 1 to 168, got ${JSON.stringify(hours)}`,
     );
   }
-  return { windowIds, expectedRunIntervalHours };
+  if (typeof metricNamespace !== 'string' || !/^[A-Za-z0-9.\-_/#:]{1,255}$/.test(metricNamespace)) {
+    throw new InvalidDeployRequestError(
+      `ResourceProperties.MetricNamespace must be a CloudWatch namespace, got ${JSON.stringify(metricNamespace)}`,
+    );
+  }
+  return { windowIds, expectedRunIntervalHours, metricNamespace };
 }
 
 /** Sends the result to CloudFormation; throws if it cannot be delivered (CloudFormation then times out). */

@@ -27,12 +27,13 @@ const UUID_SHAPE = 'a 36-character UUID';
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * The oldest event the monitor reports, in days: the longest an event can wait before a delivery
- * (EventBridge retries for up to 1 day, then the dead-letter queue keeps it for 14). The ledger keeps
+ * The oldest event the monitor reports, in days: longer than an event can be kept for a replay
+ * (EventBridge retries for up to 1 day, Lambda's asynchronous queue keeps it up to 6 hours, then
+ * the dead-letter or failure queue keeps it 14 days: 15 days and 6 hours at most). The ledger keeps
  * every record longer than this, so any event young enough to be reported is one the ledger still
  * remembers; an older one (a replay from a backup, say) is refused as stale.
  */
-export const MAX_EVENT_AGE_DAYS = 15;
+export const MAX_EVENT_AGE_DAYS = 16;
 const MAX_EVENT_AGE_MS = MAX_EVENT_AGE_DAYS * 86_400_000;
 /** How far in the future a timestamp may be: clock skew, not a run that has not ended yet. */
 const MAX_CLOCK_SKEW_MS = 15 * 60_000;

@@ -61,6 +61,13 @@ export type Skipped =
 export async function handler(event: unknown, context: Context): Promise<Report | Skipped> {
   logger.addContext(context);
   try {
+    // With many windows listed the rule matches every window, and this is the filter: before
+    // validation, so that another window's odd event is not this monitor's error.
+    const windowId = (event as { detail?: { 'window-id'?: unknown } } | null)?.detail?.['window-id'];
+    if (config.windowIds && typeof windowId === 'string' && !config.windowIds.includes(windowId)) {
+      logger.info('Not one of the watched windows; ignored', { windowId });
+      return { ignored: 'window not watched' };
+    }
     const monitored = parseMonitoredEvent(event);
     logger.appendKeys({
       windowId: monitored.windowId,
@@ -68,11 +75,6 @@ export async function handler(event: unknown, context: Context): Promise<Report 
       ...(monitored.kind === 'task' ? { taskExecutionId: monitored.taskExecutionId } : {}),
       status: monitored.status,
     });
-    // With many windows listed the rule matches every window, and this is the filter.
-    if (config.windowIds && !config.windowIds.includes(monitored.windowId)) {
-      logger.info('Not one of the watched windows; ignored');
-      return { ignored: 'window not watched' };
-    }
     return await reportEvent(monitored, depsFor(context));
   } catch (error: unknown) {
     if (error instanceof ExecutionInProgressError) {
@@ -142,11 +144,12 @@ async function onDeploy(request: DeployRequest, context: Context): Promise<void>
       await respond(request, { status: 'SUCCESS', reason: 'Nothing to remove: heartbeats are metrics' });
       return;
     }
-    const { windowIds, expectedRunIntervalHours } = seedProperties(request);
+    const { windowIds, expectedRunIntervalHours, metricNamespace } = seedProperties(request);
     const report = await seedHeartbeats(
-      { clients, ledger, logger, metricNamespace: config.metricNamespace },
+      { clients, ledger, logger },
       {
         windowIds,
+        metricNamespace,
         expectedRunIntervalMs: expectedRunIntervalHours * 3_600_000,
         now: Date.now(),
         visibleWithinMs: Math.min(SEED_VISIBLE_WITHIN_MS, context.getRemainingTimeInMillis() - 60_000),

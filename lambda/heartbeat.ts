@@ -18,15 +18,16 @@ const HOUR_MS = 3_600_000;
 
 export interface SeedDeps {
   readonly clients: { readonly ssm: SSMClient; readonly cloudWatch: CloudWatchClient };
-  readonly ledger: Pick<Ledger, 'completed'>;
+  readonly ledger: Pick<Ledger, 'heartbeatPublished'>;
   readonly logger: MonitorLogger;
-  readonly metricNamespace: string;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SeedOptions {
   readonly windowIds: readonly string[];
+  /** The namespace the missed-run alarms watch. */
+  readonly metricNamespace: string;
   /** The missed-run alarms' range: only a run that ended within it keeps a window's alarm OK. */
   readonly expectedRunIntervalMs: number;
   readonly now: number;
@@ -34,6 +35,8 @@ export interface SeedOptions {
   readonly visibleWithinMs: number;
   /** @default 10 seconds */
   readonly pollMs?: number;
+  /** Waits before listing again the windows whose runs could not be read. @default 5, 10 and 20 s */
+  readonly listingRetryMs?: readonly number[];
 }
 
 export interface SeedReport {
@@ -50,7 +53,8 @@ export interface SeedReport {
 }
 
 export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Promise<SeedReport> {
-  const { clients, ledger, logger, metricNamespace } = deps;
+  const { clients, ledger, logger } = deps;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const since = options.now - options.expectedRunIntervalMs;
   const latest = new Map<string, { executionId: string; endedAt: Date }>();
   const report = {
@@ -61,28 +65,40 @@ export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Prom
     visible: true,
   };
 
-  for (const windowId of options.windowIds) {
-    try {
-      for (const execution of await windowExecutionsEndingSince(clients.ssm, windowId, new Date(since))) {
-        const endedAt = execution.EndTime ?? execution.StartTime;
-        // A skipped or cancelled run did not patch: it is no heartbeat.
-        if (!execution.WindowExecutionId || !ran(execution.Status) || !endedAt) continue;
-        if (endedAt.getTime() < since || endedAt.getTime() > options.now) continue;
-        const best = latest.get(windowId);
-        if (!best || endedAt > best.endedAt)
-          latest.set(windowId, { executionId: execution.WindowExecutionId, endedAt });
+  // A first deploy runs seconds after the role was created; give throttling or a policy still
+  // propagating a few rounds before a window is given up on.
+  let pending = [...options.windowIds];
+  for (const wait of [0, ...(options.listingRetryMs ?? [5_000, 10_000, 20_000])]) {
+    if (pending.length === 0) break;
+    if (wait > 0) await sleep(wait);
+    report.unreached = [];
+    for (const windowId of pending) {
+      try {
+        for (const execution of await windowExecutionsEndingSince(clients.ssm, windowId, new Date(since))) {
+          const endedAt = execution.EndTime ?? execution.StartTime;
+          // A skipped or cancelled run did not patch: it is no heartbeat.
+          if (!execution.WindowExecutionId || !ran(execution.Status) || !endedAt) continue;
+          if (endedAt.getTime() < since || endedAt.getTime() > options.now) continue;
+          const best = latest.get(windowId);
+          if (!best || endedAt > best.endedAt) {
+            latest.set(windowId, { executionId: execution.WindowExecutionId, endedAt });
+          }
+        }
+        if (!latest.has(windowId)) report.noRecentRun.push(windowId);
+      } catch (error: unknown) {
+        report.unreached.push({ windowId, error: describeError(error) });
       }
-      if (!latest.has(windowId)) report.noRecentRun.push(windowId);
-    } catch (error: unknown) {
-      report.unreached.push({ windowId, error: describeError(error) });
     }
+    pending = report.unreached.map((unreached) => unreached.windowId);
   }
 
-  // A run the monitor already reported published its own heartbeat.
-  const reported = await ledger.completed([...latest.values()].map((run) => ledgerKey(run.executionId)));
+  // A run the monitor already reported (or is reporting) published its own heartbeat.
+  const published = await ledger.heartbeatPublished(
+    [...latest.values()].map((run) => ledgerKey(run.executionId)),
+  );
   const data: MetricPayload['MetricData'] = [];
   for (const [windowId, run] of latest) {
-    if (reported.has(ledgerKey(run.executionId))) {
+    if (published.has(ledgerKey(run.executionId))) {
       report.alreadyReported.push(windowId);
       continue;
     }
@@ -96,7 +112,7 @@ export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Prom
     });
   }
   if (data.length > 0) {
-    await putMetrics(clients.cloudWatch, { Namespace: metricNamespace, MetricData: data });
+    await putMetrics(clients.cloudWatch, { Namespace: options.metricNamespace, MetricData: data });
     report.visible = await waitUntilVisible(deps, Object.keys(report.seeded), since, options);
   }
   logger.info('Seeded window heartbeats', { ...report });
@@ -116,7 +132,7 @@ async function waitUntilVisible(
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const metrics = windowIds.map((windowId, i) => ({
     id: `w${i}`,
-    namespace: deps.metricNamespace,
+    namespace: options.metricNamespace,
     metricName: MetricName.ExecutionsCompleted,
     dimensions: [{ Name: DimensionName.WindowId, Value: windowId }],
   }));

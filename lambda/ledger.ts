@@ -246,6 +246,27 @@ export class Ledger {
 
   /** The keys among `keys` whose execution was already reported (strongly consistent reads). */
   async completed(keys: readonly string[]): Promise<Set<string>> {
+    return this.keysWhere(keys, 'completedAt', (item) => 'completedAt' in item);
+  }
+
+  /**
+   * The keys among `keys` whose run's heartbeat is already in CloudWatch: recorded as published,
+   * or completed (a record written before heartbeats were recorded published it with the rest).
+   */
+  async heartbeatPublished(keys: readonly string[]): Promise<Set<string>> {
+    return this.keysWhere(
+      keys,
+      'completedAt, heartbeatPublishedAt',
+      (item) => 'completedAt' in item || 'heartbeatPublishedAt' in item,
+    );
+  }
+
+  /** Strongly consistent batch reads of `attributes`; the keys whose item satisfies `test`. */
+  private async keysWhere(
+    keys: readonly string[],
+    attributes: string,
+    test: (item: Record<string, AttributeValue>) => boolean,
+  ): Promise<Set<string>> {
     const done = new Set<string>();
     for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
       let request: Record<
@@ -255,7 +276,7 @@ export class Ledger {
         [this.tableName]: {
           Keys: keys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ pk: { S: key } })),
           ConsistentRead: true,
-          ProjectionExpression: 'pk, completedAt',
+          ProjectionExpression: `pk, ${attributes}`,
         },
       };
       // DynamoDB may return part of a batch as unprocessed under load; ask again for the rest.
@@ -264,7 +285,7 @@ export class Ledger {
           await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
         const output = await this.dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
         for (const item of output.Responses?.[this.tableName] ?? []) {
-          if (item.completedAt && item.pk?.S) done.add(item.pk.S);
+          if (test(item) && item.pk?.S) done.add(item.pk.S);
         }
         request = (output.UnprocessedKeys ?? {}) as typeof request;
       }

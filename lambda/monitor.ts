@@ -79,6 +79,26 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+const THROTTLING_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+
+/**
+ * Whether trying again can help: throttling, a fault on the service's side, or no answer at all
+ * (a network error or timeout). A refusal (access denied, a missing table) will not go away.
+ */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { $fault, $retryable } = error as { $fault?: string; $retryable?: unknown };
+  return (
+    Boolean($retryable) || $fault === 'server' || $fault === undefined || THROTTLING_ERRORS.has(error.name)
+  );
+}
+
 const NO_COUNTS: PublishedCounts = { total: 0, failed: 0, timedOut: 0, cancelled: 0 };
 /** Stop retrying a ledger record this long before the lease runs out. */
 const LEASE_SAFETY_MS = 5_000;
@@ -254,6 +274,13 @@ async function recordPublished(
         throw error;
       }
       const wait = Math.min(250 * 2 ** (attempt - 1), 5_000);
+      if (!isTransient(error)) {
+        logger.error(
+          `Published ${what}, but the ledger refused to record it: a retry of this event will publish ${what} again`,
+          { error: failure },
+        );
+        throw error;
+      }
       if (Date.now() + wait > deadline) {
         logger.error(
           `Published ${what}, but could not record it in the ledger while the lease lasted: a retry of this event will publish ${what} again`,

@@ -433,8 +433,9 @@ function headline(
   const counts = tally.counts;
   const unhealthy = counts.failed + counts.timedOut;
   if (alreadyReported !== undefined) {
+    const more = unhealthy - alreadyReported;
     return (
-      `${unhealthy - alreadyReported} more targets did not succeed in maintenance window ${label} after the ` +
+      `${more} more target${more === 1 ? '' : 's'} did not succeed in maintenance window ${label} after the ` +
       `first alert: invocations still running when the run ended have finished. Now ${unhealthy} of ${counts.total}.`
     );
   }

@@ -271,7 +271,7 @@ export class MaintenanceWindowMonitor extends Construct {
         [EnvVar.MetricNamespace]: this.metricNamespace,
         [EnvVar.LedgerTableName]: this.ledgerTable.tableName,
         // Records outlive the oldest event the function accepts (a replay from a dead-letter
-        // queue, up to 15 days on) and the sweep's look-back (at most 14 days), so neither can
+        // queue, up to 15 days and 6 hours on) and the sweep's look-back (at most 14 days), so neither can
         // report a run twice.
         [EnvVar.LedgerRetentionDays]: String(MAX_EVENT_AGE_DAYS + 1),
         [EnvVar.Reporting]: this.reporting,
@@ -602,7 +602,12 @@ export class MaintenanceWindowMonitor extends Construct {
       resourceType: 'Custom::MaintenanceWindowHeartbeatSeed',
       // The function's own timeout, and a minute: a request it never answers fails the deploy then.
       serviceTimeout: Duration.minutes(11),
-      properties: { WindowIds: [...windowIds], ExpectedRunIntervalHours: interval.toHours() },
+      // Everything the missed-run alarms depend on: a change of any of it seeds again.
+      properties: {
+        WindowIds: [...windowIds],
+        ExpectedRunIntervalHours: interval.toHours(),
+        MetricNamespace: this.metricNamespace,
+      },
     });
   }
 

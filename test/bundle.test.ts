@@ -350,7 +350,7 @@ describe('the deployed bundle', () => {
     time: ended.replace(/\.\d+Z$/, 'Z'),
     detail: validDetail,
   };
-  const STALE = new Date(Date.now() - 16 * 86_400_000).toISOString();
+  const STALE = new Date(Date.now() - 17 * 86_400_000).toISOString();
   it.each([
     ['no detail', { ...base, detail: undefined }, 'detail', 'an object, got nothing'],
     ['the wrong source', { ...base, source: 'aws.ec2' }, 'source', '"aws.ssm", got "aws.ec2"'],
@@ -400,7 +400,7 @@ describe('the deployed bundle', () => {
       'an end time older than any queue keeps an event (a stale replay)',
       { ...base, detail: { ...validDetail, 'end-time': STALE } },
       'detail.end-time',
-      `a time within the last 15 days (an older event is stale: its run may already have been reported and forgotten), got "${STALE}"`,
+      `a time within the last 16 days (an older event is stale: its run may already have been reported and forgotten), got "${STALE}"`,
     ],
   ])(
     'rejects an event with %s, naming the field, before any AWS call',
@@ -683,7 +683,7 @@ describe("the deployed bundle, under a real account's conditions", () => {
   it('succeeds without reporting when another delivery holds the run, so no error alarm fires', async () => {
     // Prepare: a first delivery of the same run is still at work
     const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 10, FAILED: 1 })]);
-    await new Ledger(dynamo.client, ledgerTable, 16 * 86_400).claim(
+    await new Ledger(dynamo.client, ledgerTable, 17 * 86_400).claim(
       `execution#${execution.windowExecutionId}`,
       'first-delivery',
       120_000,

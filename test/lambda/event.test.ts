@@ -178,9 +178,9 @@ describe('parseMonitoredEvent', () => {
     ],
     [
       'an end time older than any queue keeps an event (a stale replay)',
-      validEvent({ 'start-time': '2025-05-17T14:00:00Z', 'end-time': '2025-05-17T14:50:00Z' }),
+      validEvent({ 'start-time': '2025-05-16T14:00:00Z', 'end-time': '2025-05-16T14:50:00Z' }),
       'detail.end-time',
-      'a time within the last 15 days (an older event is stale: its run may already have been reported and forgotten), got "2025-05-17T14:50:00Z"',
+      'a time within the last 16 days (an older event is stale: its run may already have been reported and forgotten), got "2025-05-16T14:50:00Z"',
     ],
     [
       'a start after the end',
@@ -201,10 +201,10 @@ describe('parseMonitoredEvent', () => {
     expect(error.message).toBe(`Invalid event: ${field} must be ${expectation}`);
   });
 
-  it('accepts an end time 14 days old, and a few minutes of clock skew', () => {
-    const old = validEvent({ 'start-time': undefined, 'end-time': '2025-05-19T15:00:00Z' });
+  it('accepts an end time 15 days and 6 hours old (the longest a queue keeps it), and a few minutes of clock skew', () => {
+    const old = validEvent({ 'start-time': undefined, 'end-time': '2025-05-18T09:00:00Z' });
     const skewed = validEvent({ 'start-time': undefined, 'end-time': '2025-06-02T15:10:00Z' });
-    expect(parseMonitoredEvent(old, NOW).endTime).toEqual(new Date('2025-05-19T15:00:00Z'));
+    expect(parseMonitoredEvent(old, NOW).endTime).toEqual(new Date('2025-05-18T09:00:00Z'));
     expect(parseMonitoredEvent(skewed, NOW).endTime).toEqual(new Date('2025-06-02T15:10:00Z'));
   });
 

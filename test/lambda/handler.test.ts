@@ -120,7 +120,7 @@ beforeEach(async () => {
   // The ledger is a real DynamoDB engine (dynalite); only SSM, CloudWatch and SNS are mocked.
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
   vi.stubEnv('LEDGER_TABLE_NAME', await dynamo.createLedgerTable());
-  vi.stubEnv('LEDGER_RETENTION_DAYS', '16');
+  vi.stubEnv('LEDGER_RETENTION_DAYS', '17');
   vi.stubEnv('REPORTING', 'execution');
   vi.stubEnv('SWEEP_LOOKBACK_MINUTES', '1440');
   vi.stubEnv('SWEEP_GRACE_MINUTES', '15');
@@ -376,11 +376,13 @@ describe('handler', () => {
     vi.stubEnv('WINDOW_IDS', 'mw-0123456789abcdef0,mw-0123456789abcdef1');
     const handler = await loadHandler();
 
-    // Act
+    // Act: a well-formed event, and a malformed one, of a window not watched
     const result = await handler(EVENT, context());
+    const malformed = await handler({ ...EVENT, detail: { ...EVENT.detail, 'end-time': 'soon' } }, context());
 
     // Assess
     expect(result).toEqual({ ignored: 'window not watched' });
+    expect(malformed).toEqual({ ignored: 'window not watched' });
     expect(ssm).not.toHaveReceivedAnyCommand();
     expect(cloudWatch).not.toHaveReceivedAnyCommand();
     expect(sns).not.toHaveReceivedAnyCommand();
@@ -564,8 +566,8 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
     };
   }
 
-  it("publishes the listed windows' latest runs and answers SUCCESS, naming windows it could not read", async () => {
-    // Prepare: one window ran 3 hours ago, the other cannot be listed
+  it("publishes the listed windows' latest runs and answers SUCCESS, counting windows that did not run", async () => {
+    // Prepare: one window ran 3 hours ago, the other not within the interval
     const ended = new Date(Date.now() - 3 * 3_600_000);
     ssm
       .on(DescribeMaintenanceWindowExecutionsCommand, { WindowId: WINDOW_ID })
@@ -575,14 +577,18 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
         ],
       })
       .on(DescribeMaintenanceWindowExecutionsCommand, { WindowId: 'mw-0123456789abcdef0' })
-      .rejects(new Error('SSM is down'));
+      .resolves({ WindowExecutions: [] });
     cloudWatch.on(PutMetricDataCommand).resolves({});
     cloudWatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'w0', Values: [1] }] });
     const sweep = await loadSweep();
 
     // Act
     const result = await sweep(
-      request({ WindowIds: [WINDOW_ID, 'mw-0123456789abcdef0'], ExpectedRunIntervalHours: '26' }),
+      request({
+        WindowIds: [WINDOW_ID, 'mw-0123456789abcdef0'],
+        ExpectedRunIntervalHours: '26',
+        MetricNamespace: 'MaintenanceWindowMonitor',
+      }),
       context(),
     );
 
@@ -591,9 +597,8 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
     expect(responses).toEqual([
       expect.objectContaining({
         Status: 'SUCCESS',
-        Reason:
-          'Seeded the heartbeat of 1 window(s); 0 had no run within 26 hours; could not read mw-0123456789abcdef0',
-        Data: { Seeded: 1, NoRecentRun: 0, Unreached: 1 },
+        Reason: 'Seeded the heartbeat of 1 window(s); 1 had no run within 26 hours',
+        Data: { Seeded: 1, NoRecentRun: 1, Unreached: 0 },
       }),
     ]);
     expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
@@ -602,7 +607,14 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
 
   it('answers FAILED, with the reason, when the properties are not what the construct sets', async () => {
     const sweep = await loadSweep();
-    await sweep(request({ WindowIds: 'all', ExpectedRunIntervalHours: '26' }), context());
+    await sweep(
+      request({
+        WindowIds: 'all',
+        ExpectedRunIntervalHours: '26',
+        MetricNamespace: 'MaintenanceWindowMonitor',
+      }),
+      context(),
+    );
     expect(responses).toEqual([
       expect.objectContaining({
         Status: 'FAILED',
@@ -632,8 +644,8 @@ describe('configuration at cold start', () => {
     ['LEDGER_TABLE_NAME', '', 'Environment variable LEDGER_TABLE_NAME is not set'],
     [
       'LEDGER_RETENTION_DAYS',
-      '15',
-      'Environment variable LEDGER_RETENTION_DAYS must be a whole number of at least 16, got "15"',
+      '16',
+      'Environment variable LEDGER_RETENTION_DAYS must be a whole number of at least 17, got "16"',
     ],
     ['CHAT_TOPIC_ARN', 'chat', 'Environment variable CHAT_TOPIC_ARN must be an SNS topic ARN, got "chat"'],
     ['REPORTING', 'window', 'Environment variable REPORTING must be execution or task, got "window"'],

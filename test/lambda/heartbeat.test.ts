@@ -44,7 +44,7 @@ beforeEach(async () => {
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
     maxAttempts: 1,
   };
-  ledger = new Ledger(dynamo.client, await dynamo.createLedgerTable(), 16 * 86_400);
+  ledger = new Ledger(dynamo.client, await dynamo.createLedgerTable(), 17 * 86_400);
   logs = [];
   const log = (message: string, ...extra: Record<string, unknown>[]) =>
     logs.push({ message, extra: Object.assign({}, ...extra) });
@@ -52,7 +52,6 @@ beforeEach(async () => {
     clients: { ssm: new SSMClient(config), cloudWatch: new CloudWatchClient(config) },
     ledger,
     logger: { info: log, warn: log, error: log },
-    metricNamespace: NAMESPACE,
     sleep: async () => {},
   };
 });
@@ -88,6 +87,7 @@ describe('seedHeartbeats', () => {
     // Act
     const report = await seedHeartbeats(deps, {
       windowIds: [daily.windowId, skippedOnly.windowId, stopped.windowId],
+      metricNamespace: NAMESPACE,
       expectedRunIntervalMs: 26 * HOUR,
       now: Date.now(),
       visibleWithinMs: 60_000,
@@ -114,49 +114,94 @@ describe('seedHeartbeats', () => {
     expect(fake.callsTo('sns')).toEqual([]);
   });
 
-  it('does not publish again the heartbeat of a run the monitor already reported', async () => {
-    // Prepare
+  it('does not publish again the heartbeat of a run the monitor reported, or is still reporting', async () => {
+    // Prepare: one run reported; one whose invocations are still running, heartbeat published
     const reported = ranAgo(2);
     const key = ledgerKey(reported.windowExecutionId);
     await ledger.claim(key, 'event', 60_000, {});
     await ledger.complete(key, 'event');
+    const deferred = ranAgo(3);
+    const deferredKey = ledgerKey(deferred.windowExecutionId);
+    await ledger.claim(deferredKey, 'event', 60_000, {});
+    await ledger.recordMetrics(
+      deferredKey,
+      'event',
+      { total: 1, failed: 0, timedOut: 0, cancelled: 0 },
+      true,
+    );
+    await ledger.defer(deferredKey, 'event', 2);
 
     // Act
     const report = await seedHeartbeats(deps, {
-      windowIds: [reported.windowId],
+      windowIds: [reported.windowId, deferred.windowId],
+      metricNamespace: NAMESPACE,
       expectedRunIntervalMs: 26 * HOUR,
       now: Date.now(),
       visibleWithinMs: 60_000,
     });
 
     // Assess
-    expect(report).toMatchObject({ seeded: {}, alreadyReported: [reported.windowId] });
+    expect(report).toMatchObject({ seeded: {}, alreadyReported: [reported.windowId, deferred.windowId] });
     expect(fake.callsTo('monitoring')).toEqual([]);
   });
 
-  it('names the windows it could not read and seeds the others', async () => {
-    // Prepare: SSM fails the first window's listing
-    const unreadable = ranAgo(1);
-    const readable = ranAgo(1);
+  it('lists again a window whose runs could not be read, before giving up on it', async () => {
+    // Prepare: SSM fails the second window's first listing
+    const first = ranAgo(1);
+    const second = ranAgo(1);
     fake.failAfter({
       after: { service: 'ssm', operation: 'DescribeMaintenanceWindowExecutions' },
       service: 'ssm',
       calls: 1,
     });
+    const waits: number[] = [];
 
     // Act
-    const report = await seedHeartbeats(deps, {
-      windowIds: [readable.windowId, unreadable.windowId],
-      expectedRunIntervalMs: 26 * HOUR,
-      now: Date.now(),
-      visibleWithinMs: 60_000,
+    const report = await seedHeartbeats(
+      { ...deps, sleep: async (ms) => void waits.push(ms) },
+      {
+        windowIds: [first.windowId, second.windowId],
+        metricNamespace: NAMESPACE,
+        expectedRunIntervalMs: 26 * HOUR,
+        now: Date.now(),
+        visibleWithinMs: 60_000,
+      },
+    );
+
+    // Assess
+    expect(report.seeded).toEqual({
+      [first.windowId]: first.windowExecutionId,
+      [second.windowId]: second.windowExecutionId,
     });
+    expect(report.unreached).toEqual([]);
+    expect(waits).toEqual([5_000]);
+  });
+
+  it('names the windows it still cannot read after the retries, and seeds the others', async () => {
+    // Prepare: SSM refuses every listing of one window
+    const readable = ranAgo(1);
+    const unreadable = 'mw-0000000000000zzzz';
+    const waits: number[] = [];
+
+    // Act
+    const report = await seedHeartbeats(
+      { ...deps, sleep: async (ms) => void waits.push(ms) },
+      {
+        windowIds: [readable.windowId, unreadable],
+        metricNamespace: NAMESPACE,
+        expectedRunIntervalMs: 26 * HOUR,
+        now: Date.now(),
+        visibleWithinMs: 60_000,
+      },
+    );
 
     // Assess
     expect(report.seeded).toEqual({ [readable.windowId]: readable.windowExecutionId });
     expect(report.unreached).toEqual([
-      { windowId: unreadable.windowId, error: expect.stringContaining('InternalServerError') },
+      { windowId: unreadable, error: expect.stringContaining('ValidationException') },
     ]);
+    expect(waits).toEqual([5_000, 10_000, 20_000]);
+    expect(fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutions')).toHaveLength(5);
   });
 
   it('reads back through errors, and does not fail the deploy when reading back never works', async () => {
@@ -172,6 +217,7 @@ describe('seedHeartbeats', () => {
     // Act
     const report = await seedHeartbeats(deps, {
       windowIds: [window.windowId],
+      metricNamespace: NAMESPACE,
       expectedRunIntervalMs: 26 * HOUR,
       now: Date.now(),
       visibleWithinMs: 25,
@@ -198,6 +244,7 @@ describe('seedHeartbeats', () => {
     // Act
     const report = await seedHeartbeats(patient, {
       windowIds: [window.windowId],
+      metricNamespace: NAMESPACE,
       expectedRunIntervalMs: 26 * HOUR,
       now: Date.now(),
       visibleWithinMs: 60_000,
@@ -221,7 +268,11 @@ describe('the CloudFormation custom resource protocol', () => {
       StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Monitor/1',
       RequestId: 'request-1',
       LogicalResourceId: 'MonitorHeartbeatSeed',
-      ResourceProperties: { WindowIds: ['mw-00000000000000001'], ExpectedRunIntervalHours: '26' },
+      ResourceProperties: {
+        WindowIds: ['mw-00000000000000001'],
+        ExpectedRunIntervalHours: '26',
+        MetricNamespace: NAMESPACE,
+      },
       ...overrides,
     };
   }
@@ -237,14 +288,28 @@ describe('the CloudFormation custom resource protocol', () => {
     expect(seedProperties(request())).toEqual({
       windowIds: ['mw-00000000000000001'],
       expectedRunIntervalHours: 26,
+      metricNamespace: NAMESPACE,
     });
   });
 
   it.each([
-    [{ WindowIds: 'mw-00000000000000001', ExpectedRunIntervalHours: '26' }, 'ResourceProperties.WindowIds'],
-    [{ WindowIds: ['mw-1'], ExpectedRunIntervalHours: '26' }, 'ResourceProperties.WindowIds'],
-    [{ WindowIds: [], ExpectedRunIntervalHours: '0' }, 'ResourceProperties.ExpectedRunIntervalHours'],
-    [{ WindowIds: [], ExpectedRunIntervalHours: '169' }, 'ResourceProperties.ExpectedRunIntervalHours'],
+    [
+      { WindowIds: 'mw-00000000000000001', ExpectedRunIntervalHours: '26', MetricNamespace: 'N' },
+      'ResourceProperties.WindowIds',
+    ],
+    [
+      { WindowIds: ['mw-1'], ExpectedRunIntervalHours: '26', MetricNamespace: 'N' },
+      'ResourceProperties.WindowIds',
+    ],
+    [
+      { WindowIds: [], ExpectedRunIntervalHours: '0', MetricNamespace: 'N' },
+      'ResourceProperties.ExpectedRunIntervalHours',
+    ],
+    [
+      { WindowIds: [], ExpectedRunIntervalHours: '169', MetricNamespace: 'N' },
+      'ResourceProperties.ExpectedRunIntervalHours',
+    ],
+    [{ WindowIds: [], ExpectedRunIntervalHours: '26' }, 'ResourceProperties.MetricNamespace'],
   ])('refuses properties %j, naming %s', (properties, field) => {
     const read = () => seedProperties(request({ ResourceProperties: properties }));
     expect(read).toThrow(InvalidDeployRequestError);

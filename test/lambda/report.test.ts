@@ -565,6 +565,8 @@ describe('the chat variant', () => {
       `3 more targets did not succeed in maintenance window ${EXECUTION.windowId} after the first alert: ` +
         'invocations still running when the run ended have finished. Now 5 of 6.',
     );
+    const one = buildAlert(EXECUTION, tallyOf([PATCH_TASK, records]), { ...CONTEXT, alreadyReported: 4 });
+    expect(one.message.split('\n')[0]).toMatch(/^1 more target did not succeed /);
   });
 });
 

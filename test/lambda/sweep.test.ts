@@ -45,7 +45,7 @@ afterAll(async () => {
 beforeEach(async () => {
   fake.clearCalls();
   table = await dynamo.createLedgerTable();
-  const ledger = new Ledger(dynamo.client, table, 16 * 86_400);
+  const ledger = new Ledger(dynamo.client, table, 17 * 86_400);
   createdAt = (await ledger.createdAt()).getTime();
   logs = [];
   const log = (message: string, ...extra: Record<string, unknown>[]) =>
@@ -483,7 +483,7 @@ describe('reportEvent', () => {
       slept = [];
       flaky = {
         ...deps,
-        ledger: new Ledger(new DynamoDBClient(clientConfig()), table, 16 * 86_400),
+        ledger: new Ledger(new DynamoDBClient(clientConfig()), table, 17 * 86_400),
         sleep: async (ms) => {
           slept.push(ms);
         },
@@ -515,6 +515,27 @@ describe('reportEvent', () => {
         ).toHaveLength(4);
       },
     );
+
+    it('does not retry a refusal that will not go away, and says what a retry will repeat', async () => {
+      // Prepare: the ledger's role lost its DynamoDB access right after the publish
+      const execution = ran(1_000, 'SUCCESS', { SUCCESS: 5, FAILED: 1 });
+      fake.failAfter({
+        after: { service: 'monitoring', operation: 'PutMetricData' },
+        service: 'dynamodb',
+        calls: 1,
+        error: { code: 'AccessDeniedException', statusCode: 400 },
+      });
+
+      // Act
+      const failed = reportEvent(eventOf(execution), flaky);
+
+      // Assess
+      await expect(failed).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      expect(slept).toEqual([]);
+      expect(logs.map((log) => log.message)).toContain(
+        'Published the metrics, but the ledger refused to record it: a retry of this event will publish the metrics again',
+      );
+    });
 
     it('gives up when the lease runs out, saying loudly what a retry will repeat', async () => {
       // Prepare: no time left in the lease

@@ -119,8 +119,8 @@ describe('MaintenanceWindowMonitor', () => {
           ALERT_TOPIC_ARN: { Ref: logicalId(template, 'AWS::SNS::Topic') },
           METRIC_NAMESPACE: DEFAULT_METRIC_NAMESPACE,
           LEDGER_TABLE_NAME: { Ref: logicalId(template, 'AWS::DynamoDB::Table') },
-          // Beyond the oldest event the function accepts (15 days), so no replay outlives its record.
-          LEDGER_RETENTION_DAYS: '16',
+          // Beyond the oldest event the function accepts (16 days), so no replay outlives its record.
+          LEDGER_RETENTION_DAYS: '17',
           REPORTING: 'execution',
           SWEEP_LOOKBACK_MINUTES: '1440',
           SWEEP_GRACE_MINUTES: '15',
@@ -263,7 +263,7 @@ describe('MaintenanceWindowMonitor', () => {
       Handler: 'index.sweep',
       Timeout: 600,
       Environment: {
-        Variables: Match.objectLike({ SWEEP_LOOKBACK_MINUTES: '4320', LEDGER_RETENTION_DAYS: '16' }),
+        Variables: Match.objectLike({ SWEEP_LOOKBACK_MINUTES: '4320', LEDGER_RETENTION_DAYS: '17' }),
       },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
@@ -788,6 +788,18 @@ describe('MaintenanceWindowMonitor', () => {
       ServiceTimeout: '660',
       WindowIds: [WINDOW_A, WINDOW_B],
       ExpectedRunIntervalHours: 26,
+      MetricNamespace: DEFAULT_METRIC_NAMESPACE,
+    });
+    // Whatever the alarms depend on is a property, so that changing it seeds again (an Update).
+    const moved = synth({
+      windowIds: [WINDOW_A],
+      expectedRunInterval: Duration.hours(26),
+      metricNamespace: 'Ops/Patching',
+    });
+    expect(
+      Object.values(moved.findResources('Custom::MaintenanceWindowHeartbeatSeed'))[0]?.Properties,
+    ).toMatchObject({
+      MetricNamespace: 'Ops/Patching',
     });
     const missedRun = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
       JSON.stringify(alarm.Properties.AlarmDescription).includes('No run of'),
@@ -835,6 +847,13 @@ describe('MaintenanceWindowMonitor', () => {
     // 8 health alarms, the fleet's, and each window's failure and missed-run alarms, under 500 resources.
     expect(Object.keys(many.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(8 + 1 + 2 * 120);
     expect(Object.keys(many.toJSON().Resources).length).toBeLessThan(500);
+    // The output names the fleet alarm and the first 20 window alarms, and says how to list the rest.
+    const output = (many.toJSON().Outputs as Record<string, { Value: unknown; Description: string }>)
+      .FailureAlarmNames;
+    expect(JSON.stringify(output?.Value).match(/"Ref":"\w*FailedInvocationsAlarm\w*"/g)).toHaveLength(21);
+    expect(output?.Description).toContain(
+      'the first 20 of 120; aws cloudwatch describe-alarms --alarm-name-prefix Test- lists them all',
+    );
   });
 
   it("keeps each function's environment within Lambda's 4 KB with 120 windows, even with long names", () => {
