@@ -1,0 +1,64 @@
+/**
+ * The synthesized templates of representative configurations, pinned: a refactor of the construct
+ * must not change a resource, a property or a logical ID. Asset hashes are masked (they follow the
+ * function's source, which a refactor of `lambda/` may move around without changing behaviour; the
+ * bundle tests cover the code itself).
+ */
+import { App, Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import {
+  MaintenanceWindowMonitorStack,
+  type MaintenanceWindowMonitorStackProps,
+} from '../../lib/maintenance-window-monitor-stack';
+
+function template(props: MaintenanceWindowMonitorStackProps): unknown {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const json = JSON.stringify(
+    Template.fromStack(new MaintenanceWindowMonitorStack(app, 'Pinned', props)).toJSON(),
+  );
+  return JSON.parse(json.replace(/[0-9a-f]{64}(\.zip)?/g, '<asset hash>$1'));
+}
+
+describe('the synthesized template', () => {
+  it.each<[string, MaintenanceWindowMonitorStackProps]>([
+    ['the defaults', {}],
+    [
+      'listed windows, missed-run alarms, chat channels, e-mails and every option',
+      {
+        monitor: {
+          alertEmails: ['ops@example.com'],
+          windowIds: ['mw-0123456789abcdef0', 'mw-0123456789abcdef1'],
+          expectedRunInterval: Duration.hours(26),
+          alarmThreshold: 3,
+          alarmPeriod: Duration.minutes(15),
+          alarmEvaluationPeriods: 2,
+          reservedConcurrency: 10,
+          reconcileInterval: Duration.minutes(30),
+          reconcileLookback: Duration.hours(48),
+          metricNamespace: 'Ops/Patching',
+          slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
+          teamsChannel: {
+            teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
+            channelId: '19%3Aabc%40thread.tacv2',
+            tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+          },
+        },
+      },
+    ],
+    [
+      'an existing topic, per-task reporting and more windows than the rule names',
+      {
+        alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alerts',
+        alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        monitor: {
+          reporting: 'task',
+          createChatTopic: true,
+          windowIds: Array.from({ length: 41 }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`),
+        },
+      },
+    ],
+  ])('is unchanged for %s', (_, props) => {
+    expect(template(props)).toMatchSnapshot();
+  });
+});
