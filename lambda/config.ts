@@ -1,5 +1,4 @@
-import { MAX_EVENT_AGE_DAYS } from './event';
-import { EnvVar } from './metric-names';
+import { EnvVar, LEDGER_RETENTION_DAYS } from './contract';
 
 export interface Config {
   readonly alertTopicArn: string;
@@ -60,7 +59,7 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   const chatTopicArn = env[EnvVar.ChatTopicArn]?.trim() || undefined;
   if (chatTopicArn) topicArn(EnvVar.ChatTopicArn, chatTopicArn);
   // Every event young enough to be reported must find its run's record still there.
-  const retentionDays = wholeNumber(env, EnvVar.LedgerRetentionDays, MAX_EVENT_AGE_DAYS + 1);
+  const retentionDays = wholeNumber(env, EnvVar.LedgerRetentionDays, LEDGER_RETENTION_DAYS);
   const reporting = required(env, EnvVar.Reporting);
   if (reporting !== 'execution' && reporting !== 'task') {
     throw new ConfigError(

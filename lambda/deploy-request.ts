@@ -3,6 +3,7 @@
  * (seeding window heartbeats): recognise a request, read its properties, and answer it by a PUT of
  * the result to the pre-signed `ResponseURL`, which is what CloudFormation waits for.
  */
+import { NAMESPACE_PATTERN, WINDOW_ID_PATTERN } from './contract';
 
 export interface DeployRequest {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
@@ -33,7 +34,6 @@ export class InvalidDeployRequestError extends Error {
   override readonly name = 'InvalidDeployRequestError';
 }
 
-const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
 /** CloudFormation allows 4,096 bytes for the whole response. */
 const MAX_REASON_LENGTH = 1_000;
 
@@ -56,7 +56,10 @@ export function seedProperties(request: DeployRequest): SeedProperties {
     ExpectedRunIntervalHours: hours,
     MetricNamespace: metricNamespace,
   } = request.ResourceProperties;
-  if (!Array.isArray(windowIds) || !windowIds.every((id) => typeof id === 'string' && WINDOW_ID.test(id))) {
+  if (
+    !Array.isArray(windowIds) ||
+    !windowIds.every((id) => typeof id === 'string' && WINDOW_ID_PATTERN.test(id))
+  ) {
     throw new InvalidDeployRequestError(
       `ResourceProperties.WindowIds must be a list of window IDs, got ${JSON.stringify(windowIds)}`,
     );
@@ -71,7 +74,7 @@ export function seedProperties(request: DeployRequest): SeedProperties {
       `ResourceProperties.ExpectedRunIntervalHours must be whole hours from 1 to 168, got ${JSON.stringify(hours)}`,
     );
   }
-  if (typeof metricNamespace !== 'string' || !/^[A-Za-z0-9.\-_/#:]{1,255}$/.test(metricNamespace)) {
+  if (typeof metricNamespace !== 'string' || !NAMESPACE_PATTERN.test(metricNamespace)) {
     throw new InvalidDeployRequestError(
       `ResourceProperties.MetricNamespace must be a CloudWatch namespace, got ${JSON.stringify(metricNamespace)}`,
     );

@@ -3,37 +3,21 @@
  * API is checked here first, so a malformed event fails with a message naming the field and never
  * causes a call or a publish.
  */
+import {
+  EXECUTION_DETAIL_TYPE,
+  type ExecutionStatus,
+  MAX_EVENT_AGE_DAYS,
+  TASK_EXECUTION_DETAIL_TYPE,
+  type TaskStatus,
+  TERMINAL_EXECUTION_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  UUID_PATTERN,
+  WINDOW_ID_PATTERN,
+} from './contract';
 
-export const EXECUTION_DETAIL_TYPE = 'Maintenance Window Execution State-change Notification';
-export const TASK_EXECUTION_DETAIL_TYPE = 'Maintenance Window Task Execution State-change Notification';
-
-/** Window execution statuses after which its tasks and invocations no longer change. */
-export const TERMINAL_EXECUTION_STATUSES = [
-  'SUCCESS',
-  'FAILED',
-  'TIMED_OUT',
-  'CANCELLED',
-  'SKIPPED_OVERLAPPING',
-] as const;
-/** Task execution statuses after which its invocations no longer change. */
-export const TERMINAL_TASK_STATUSES = ['SUCCESS', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
-
-export type ExecutionStatus = (typeof TERMINAL_EXECUTION_STATUSES)[number];
-export type TaskStatus = (typeof TERMINAL_TASK_STATUSES)[number];
-
-const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const UUID_SHAPE = 'a 36-character UUID';
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-/**
- * The oldest event the monitor reports, in days: longer than an event can be kept for a replay
- * (EventBridge retries for up to 1 day, Lambda's asynchronous queue keeps it up to 6 hours, then
- * the dead-letter or failure queue keeps it 14 days: 15 days and 6 hours at most). The ledger keeps
- * every record longer than this, so any event young enough to be reported is one the ledger still
- * remembers; an older one (a replay from a backup, say) is refused as stale.
- */
-export const MAX_EVENT_AGE_DAYS = 16;
 const MAX_EVENT_AGE_MS = MAX_EVENT_AGE_DAYS * 86_400_000;
 /** How far in the future a timestamp may be: clock skew, not a run that has not ended yet. */
 const MAX_CLOCK_SKEW_MS = 15 * 60_000;
@@ -148,11 +132,16 @@ export function parseMonitoredEvent(event: unknown, now: number = Date.now()): M
   const detail = event.detail;
   if (!isRecord(detail)) throw new InvalidEventError('detail', 'an object', detail);
 
-  const windowId = matching(detail, 'window-id', WINDOW_ID, '"mw-" followed by 17 lowercase hex digits');
-  const windowExecutionId = matching(detail, 'window-execution-id', UUID, UUID_SHAPE);
+  const windowId = matching(
+    detail,
+    'window-id',
+    WINDOW_ID_PATTERN,
+    '"mw-" followed by 17 lowercase hex digits',
+  );
+  const windowExecutionId = matching(detail, 'window-execution-id', UUID_PATTERN, UUID_SHAPE);
   const taskExecutionId =
     detailType === TASK_EXECUTION_DETAIL_TYPE
-      ? matching(detail, 'task-execution-id', UUID, UUID_SHAPE)
+      ? matching(detail, 'task-execution-id', UUID_PATTERN, UUID_SHAPE)
       : undefined;
   const status =
     taskExecutionId === undefined

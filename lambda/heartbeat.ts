@@ -8,9 +8,9 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { metricSums, putMetrics, windowExecutionsEndingSince } from './aws';
+import { DimensionName, MetricName } from './contract';
 import type { Ledger } from './ledger';
 import { ledgerKey } from './ledger';
-import { DimensionName, MetricName } from './metric-names';
 import { describeError, type MonitorLogger } from './monitor';
 import { type MetricPayload, ran } from './report';
 

@@ -3,8 +3,9 @@
  * Imports no SDK; the shapes below are the subset of the SSM, CloudWatch and SNS types it needs,
  * so the SDK's own types are assignable to them.
  */
+
+import { DimensionName, MetricName } from './contract';
 import type { MonitoredEvent } from './event';
-import { DimensionName, MetricName } from './metric-names';
 
 /** The fields of an SSM `MaintenanceWindowExecutionTaskInvocationIdentity` the monitor reads. */
 export interface InvocationRecord {

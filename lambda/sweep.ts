@@ -7,11 +7,11 @@
 import { executionTasks, listWindowIds, windowExecutionsEndingSince } from './aws';
 import {
   type ExecutionStatus,
-  type MonitoredEvent,
   type TaskStatus,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
-} from './event';
+} from './contract';
+import type { MonitoredEvent } from './event';
 import { ExecutionInProgressError, ledgerKey } from './ledger';
 import { describeError, type MonitorDeps, reportEvent } from './monitor';
 

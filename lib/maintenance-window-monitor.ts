@@ -17,13 +17,17 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_METRIC_NAMESPACE,
+  DimensionName,
+  EnvVar,
   EXECUTION_DETAIL_TYPE,
-  MAX_EVENT_AGE_DAYS,
+  LEDGER_RETENTION_DAYS,
+  LedgerAttribute,
+  MetricName,
   TASK_EXECUTION_DETAIL_TYPE,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
-} from '../lambda/event';
-import { DEFAULT_METRIC_NAMESPACE, DimensionName, EnvVar, MetricName } from '../lambda/metric-names';
+} from '../lambda/contract';
 import { DEFAULTS, type MaintenanceWindowMonitorProps, type Reporting, validateProps } from './props';
 
 export type { MaintenanceWindowMonitorProps, Reporting } from './props';
@@ -273,7 +277,7 @@ export class MaintenanceWindowMonitor extends Construct {
         // Records outlive the oldest event the function accepts (a replay from a dead-letter
         // queue, up to 15 days and 6 hours on) and the sweep's look-back (at most 14 days), so neither can
         // report a run twice.
-        [EnvVar.LedgerRetentionDays]: String(MAX_EVENT_AGE_DAYS + 1),
+        [EnvVar.LedgerRetentionDays]: String(LEDGER_RETENTION_DAYS),
         [EnvVar.Reporting]: this.reporting,
         ...(props.windowIds ? { [EnvVar.WindowIds]: props.windowIds.join(',') } : {}),
         [EnvVar.SweepLookbackMinutes]: String(lookback.toMinutes()),
@@ -431,11 +435,11 @@ export class MaintenanceWindowMonitor extends Construct {
   /** One item per reported execution: exactly-once reporting across duplicate deliveries. */
   private createLedgerTable(): dynamodb.Table {
     return new dynamodb.Table(this, 'Ledger', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: LedgerAttribute.PartitionKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: LedgerAttribute.ExpiresAt,
       // Losing the ledger costs at most one re-report per execution in the look-back window.
       removalPolicy: RemovalPolicy.DESTROY,
     });

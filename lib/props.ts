@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { NAMESPACE_PATTERN, UUID_PATTERN, WINDOW_ID_PATTERN } from '../lambda/contract';
 
 /** The unit of reporting: a whole window execution, or each of its task executions. */
 export type Reporting = 'execution' | 'task';
@@ -164,8 +165,7 @@ export const MAX_WINDOW_IDS = 120;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 /** The AWS-managed SNS key, which no key policy can open to CloudWatch alarms. */
 const AWS_MANAGED_SNS_KEY = /(^|:)alias\/aws\/sns$/;
-const NAMESPACE = /^[A-Za-z0-9.\-_/#:]{1,255}$/;
-const WINDOW_ID = /^mw-[0-9a-f]{17}$/;
+
 const RETENTION_DAYS = new Set(
   Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'),
 );
@@ -191,7 +191,7 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
 
   const namespace = props.metricNamespace;
   if (namespace !== undefined && !Token.isUnresolved(namespace)) {
-    if (!NAMESPACE.test(namespace) || namespace.startsWith('AWS/')) {
+    if (!NAMESPACE_PATTERN.test(namespace) || namespace.startsWith('AWS/')) {
       throw new PropError(
         'metricNamespace',
         `"${namespace}" is not a valid custom namespace (1-255 of A-Z a-z 0-9 . - _ / # :, not starting with "AWS/")`,
@@ -203,7 +203,7 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
     if (props.windowIds.length === 0)
       throw new PropError('windowIds', 'must list at least one window, or be left out to watch all');
     for (const windowId of props.windowIds) {
-      if (!WINDOW_ID.test(windowId))
+      if (!WINDOW_ID_PATTERN.test(windowId))
         throw new PropError('windowIds', `"${windowId}" is not a window ID (expected mw- and 17 hex digits)`);
     }
     if (new Set(props.windowIds).size !== props.windowIds.length)
@@ -330,10 +330,10 @@ export function validateProps(props: MaintenanceWindowMonitorProps): void {
       );
   }
   if (props.teamsChannel) {
-    const uuid = /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/;
     const { teamId, tenantId, channelId } = props.teamsChannel;
-    if (!uuid.test(teamId)) throw new PropError('teamsChannel', `teamId "${teamId}" is not a UUID`);
-    if (!uuid.test(tenantId)) throw new PropError('teamsChannel', `tenantId "${tenantId}" is not a UUID`);
+    if (!UUID_PATTERN.test(teamId)) throw new PropError('teamsChannel', `teamId "${teamId}" is not a UUID`);
+    if (!UUID_PATTERN.test(tenantId))
+      throw new PropError('teamsChannel', `tenantId "${tenantId}" is not a UUID`);
     // As it appears, URL-encoded, in the channel's link: 19%3A...%40thread.tacv2
     if (!/^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$/.test(channelId)) {
       throw new PropError(
