@@ -16,7 +16,9 @@ import {
   paginateDescribeMaintenanceWindows,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { Alert, ChatNotification, InvocationRecord, MetricPayload, TaskRecord } from './report';
+import type { Alert, ChatNotification } from './alert';
+import type { MetricPayload } from './metric-data';
+import type { InvocationRecord, TaskRecord } from './tally';
 
 /** The API's maximum page size: fewest calls for a large fleet. */
 export const PAGE_SIZE = 100;

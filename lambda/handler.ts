@@ -12,10 +12,11 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { readConfig } from './config';
 import { type DeployRequest, isDeployRequest, respond, seedProperties } from './deploy-request';
+import { describeError } from './errors';
 import { InvalidEventError, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, Ledger } from './ledger';
-import { describeError, type MonitorDeps, type Report, reportEvent } from './monitor';
+import { type ReportDeps, type ReportResult, reportEvent } from './report-event';
 import { sweep as runSweep, type SweepReport } from './sweep';
 
 const config = readConfig(process.env);
@@ -38,7 +39,7 @@ const LEASE_MARGIN_MS = 30_000;
 /** Stop retrying ledger writes this long before the invocation times out. */
 const DEADLINE_MARGIN_MS = 2_000;
 
-function depsFor(context: Context): MonitorDeps {
+function depsFor(context: Context): ReportDeps {
   return {
     clients,
     config,
@@ -58,7 +59,7 @@ export type Skipped =
   | { readonly ignored: 'window not watched' }
   | { readonly duplicate: true; readonly inProgress: true };
 
-export async function handler(event: unknown, context: Context): Promise<Report | Skipped> {
+export async function handler(event: unknown, context: Context): Promise<ReportResult | Skipped> {
   logger.addContext(context);
   try {
     // With many windows listed the rule matches every window, and this is the filter: before

@@ -9,10 +9,12 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { metricSums, putMetrics, windowExecutionsEndingSince } from './aws';
 import { DimensionName, MetricName } from './contract';
+import { describeError } from './errors';
 import type { Ledger } from './ledger';
 import { ledgerKey } from './ledger';
-import { describeError, type MonitorLogger } from './monitor';
-import { type MetricPayload, ran } from './report';
+import type { MetricPayload } from './metric-data';
+import type { MonitorLogger } from './report-event';
+import { ran } from './tally';
 
 const HOUR_MS = 3_600_000;
 

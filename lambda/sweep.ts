@@ -11,9 +11,10 @@ import {
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
 } from './contract';
+import { describeError } from './errors';
 import type { MonitoredEvent } from './event';
 import { ExecutionInProgressError, ledgerKey } from './ledger';
-import { describeError, type MonitorDeps, reportEvent } from './monitor';
+import { type ReportDeps, reportEvent } from './report-event';
 
 export interface SweepOptions {
   /** How far back to look for executions. */
@@ -56,7 +57,7 @@ export class SweepIncompleteError extends Error {
 const TERMINAL_EXECUTION = new Set<string>(TERMINAL_EXECUTION_STATUSES);
 const TERMINAL_TASK = new Set<string>(TERMINAL_TASK_STATUSES);
 
-export async function sweep(deps: MonitorDeps, options: SweepOptions): Promise<SweepReport> {
+export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<SweepReport> {
   const { clients, ledger, logger } = deps;
   const unreached: Unreached[] = [];
   const notBefore = new Date(

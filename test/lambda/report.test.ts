@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionEvent, TaskEvent } from '../../lambda/event';
+import { buildAlert, safeSubject, windowConsoleUrl } from '../../lambda/alert';
+import { metricPayload } from '../../lambda/metric-data';
 import {
-  buildAlert,
   ExecutionTally,
   type InvocationRecord,
-  instanceIdOf,
   MAX_MESSAGE_BYTES,
-  metricPayload,
   needsAlert,
-  safeSubject,
   type TaskRecord,
-  windowConsoleUrl,
-} from '../../lambda/report';
+} from '../../lambda/tally';
+import { instanceIdOf } from '../../lambda/target-line';
 
 const EXECUTION: ExecutionEvent = {
   kind: 'execution',

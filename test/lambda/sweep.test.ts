@@ -7,9 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../lambda/config';
 import { Ledger, ledgerKey } from '../../lambda/ledger';
-import { type MonitorDeps, reportEvent } from '../../lambda/monitor';
+import { type ReportDeps, reportEvent } from '../../lambda/report-event';
 import { SweepIncompleteError, type SweepOptions, sweep } from '../../lambda/sweep';
 import { type LocalDynamo, startDynamo } from '../support/dynamo';
 import { FakeAws, type FakeWindowExecution } from '../support/fake-aws';
@@ -18,7 +17,7 @@ import { type StatusCounts, taskExecution, windowExecution, windowId } from '../
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 let fake: FakeAws;
 let dynamo: LocalDynamo;
-let deps: MonitorDeps;
+let deps: ReportDeps;
 let logs: { message: string; extra: Record<string, unknown> }[];
 let createdAt: number;
 let table: string;
@@ -61,7 +60,7 @@ beforeEach(async () => {
       metricNamespace: 'MaintenanceWindowMonitor',
       region: 'us-east-1',
       partition: 'aws',
-    } as Config,
+    },
     logger: { info: log, warn: log, error: log },
     ledger,
     delivery: { owner: 'sweep-request', leaseMs: () => 60_000, deadline: () => Date.now() + 55_000 },
@@ -474,7 +473,7 @@ describe('reportEvent', () => {
   });
 
   describe('when the ledger fails right after a publish', () => {
-    let flaky: MonitorDeps;
+    let flaky: ReportDeps;
     let slept: number[];
 
     beforeEach(() => {

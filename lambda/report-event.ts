@@ -1,0 +1,300 @@
+/**
+ * Reporting one event: the pipeline that counts a run's invocations and then takes each step
+ * (publish the metrics, send the alert, send the chat card, complete) exactly once, recording each
+ * in the ledger as it happens. Every dependency is passed in.
+ */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { buildAlert } from './alert';
+import {
+  executionTasks,
+  publishAlert,
+  publishChatCard,
+  putMetrics,
+  taskInvocationPages,
+  windowName,
+} from './aws';
+import type { Config } from './config';
+import { describeError, isTransient } from './errors';
+import type { MonitoredEvent } from './event';
+import { LeaseLostError, type Ledger, ledgerKey, type Notification, type Progress } from './ledger';
+import { metricPayload } from './metric-data';
+import { type Counts, ExecutionTally, needsAlert, ranToItsEnd, type TaskRecord } from './tally';
+
+export interface Clients {
+  readonly ssm: SSMClient;
+  readonly cloudWatch: CloudWatchClient;
+  readonly sns: SNSClient;
+}
+
+/** The part of a logger the monitor uses; Powertools' Logger satisfies it. */
+export interface MonitorLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/** The settings reporting uses: where to publish, and what the alert's links say. */
+export type ReportConfig = Pick<
+  Config,
+  'alertTopicArn' | 'chatTopicArn' | 'metricNamespace' | 'region' | 'partition'
+>;
+
+export interface ReportDeps {
+  readonly clients: Clients;
+  readonly config: ReportConfig;
+  readonly logger: MonitorLogger;
+  readonly ledger: Ledger;
+  /**
+   * Who is delivering (unique to the invocation); how long a lease taken now may last (beyond the
+   * invocation's own end, so that it cannot expire while the invocation still works); and when
+   * the invocation must stop working (ms since the epoch).
+   */
+  readonly delivery: {
+    readonly owner: string;
+    readonly leaseMs: () => number;
+    readonly deadline: () => number;
+  };
+  /** The clock. @default Date.now */
+  readonly now?: () => number;
+  /** Waits `ms`; injectable so tests need not wait. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** What reporting one event did. */
+export type ReportResult =
+  | (Counts & {
+      readonly tasks: number;
+      /** Invocations not finished yet: counted by a later delivery (the sweep). */
+      readonly running?: number;
+      readonly alertMessageId?: string;
+    })
+  | { readonly duplicate: true };
+
+/** Stop retrying a ledger record this long before the lease runs out. */
+const LEASE_SAFETY_MS = 5_000;
+
+/**
+ * Reports one execution (or task) exactly once: takes its lease in the ledger, counts every
+ * task's invocations, publishes one set of metrics, then alerts when targets failed. Each step is
+ * recorded as it happens, so a duplicate delivery does nothing and a retry after a crash skips
+ * the steps already done. Nothing is published until every page has been read. A run with
+ * invocations still running is counted as far as they finished and left incomplete; a later
+ * delivery (the sweep) publishes the rest, and an update alert if any of them failed.
+ */
+export async function reportEvent(event: MonitoredEvent, deps: ReportDeps): Promise<ReportResult> {
+  const { logger, ledger, delivery } = deps;
+  const key = ledgerKey(event.windowExecutionId, event.kind === 'task' ? event.taskExecutionId : undefined);
+  const progress = await ledger.claim(key, delivery.owner, delivery.leaseMs(), {
+    windowId: event.windowId,
+    status: event.status,
+  });
+  if (progress === 'completed') {
+    logger.info('Already reported by an earlier delivery; nothing to do');
+    return { duplicate: true };
+  }
+  try {
+    return await reportClaimed(event, deps, key, progress);
+  } catch (error: unknown) {
+    // Let a retry, or another delivery, resume from the steps recorded so far right away.
+    if (!(error instanceof LeaseLostError)) {
+      await ledger.release(key, delivery.owner).catch((release: unknown) => {
+        logger.warn('Could not release the lease; it expires by itself', { error: describeError(release) });
+      });
+    }
+    throw error;
+  }
+}
+
+async function reportClaimed(
+  event: MonitoredEvent,
+  deps: ReportDeps,
+  key: string,
+  progress: Progress,
+): Promise<ReportResult> {
+  const { clients, config, logger, ledger, delivery } = deps;
+  const owner = delivery.owner;
+  const step = stepRunner(deps, Math.min(progress.leaseUntil - LEASE_SAFETY_MS, delivery.deadline()));
+
+  // 1. Count: every page of every task, before anything is published.
+  const { tally, tasks, pages } = await countInvocations(event, clients.ssm);
+  const counts = tally.counts;
+  const running = tally.running;
+  logger.info('Counted task invocations', { ...counts, running, tasks, pages });
+
+  // 2. Publish the metrics: all of them the first time, then only what finished since.
+  const metrics = metricsDue(event, counts, progress);
+  if (metrics) {
+    await step(
+      'the metrics',
+      () =>
+        putMetrics(
+          clients.cloudWatch,
+          metricPayload(
+            event,
+            metrics.fresh,
+            config.metricNamespace,
+            (deps.now ?? Date.now)(),
+            metrics.heartbeat,
+          ),
+        ),
+      () => ledger.recordMetrics(key, owner, counts, metrics.heartbeat || progress.heartbeatPublished),
+    );
+  } else {
+    logger.info('Metrics were published by an earlier attempt; not publishing them again');
+  }
+
+  // 3. Alert, and send the chat card: once, and again only when more targets failed since.
+  let alertMessageId: string | undefined;
+  if (needsAlert(event, tally)) {
+    const unhealthy = counts.failed + counts.timedOut;
+    let name: Promise<string | undefined> | undefined;
+    for (const [notification, topicArn] of destinations(config)) {
+      const reported = progress.notified[notification];
+      if (reported !== undefined && unhealthy <= reported) {
+        logger.info(`The ${notification} was sent by an earlier attempt; not sending it again`);
+        continue;
+      }
+      name ??= lookUpWindowName(clients.ssm, event.windowId, logger);
+      const alert = buildAlert(event, tally, {
+        windowName: await name,
+        region: config.region,
+        partition: config.partition,
+        ...(reported !== undefined ? { alreadyReported: reported } : {}),
+      });
+      const messageId = await step(
+        `the ${notification}`,
+        () =>
+          notification === 'alert'
+            ? publishAlert(clients.sns, topicArn, alert)
+            : publishChatCard(clients.sns, topicArn, alert.chat),
+        (id) => ledger.recordNotification(key, owner, notification, unhealthy, id),
+      );
+      if (notification === 'alert') alertMessageId = messageId;
+      logger.info(`Published the ${notification}`, { messageId, subject: alert.subject });
+    }
+  }
+
+  // 4. Complete, or leave the run for the sweep while invocations still run.
+  const result = { ...counts, tasks, ...(alertMessageId ? { alertMessageId } : {}) };
+  if (running > 0) {
+    await ledger.defer(key, owner, running);
+    logger.warn(
+      'Invocations are still running although the run ended; counted what finished, the sweep counts the rest',
+      { running },
+    );
+    return { ...result, running };
+  }
+  await ledger.complete(key, owner);
+  return result;
+}
+
+async function countInvocations(
+  event: MonitoredEvent,
+  ssm: SSMClient,
+): Promise<{ tally: ExecutionTally; tasks: number; pages: number }> {
+  const tasks: TaskRecord[] =
+    event.kind === 'task'
+      ? [{ TaskExecutionId: event.taskExecutionId, Status: event.status }]
+      : await executionTasks(ssm, event.windowExecutionId);
+  const tally = new ExecutionTally();
+  let pages = 0;
+  for (const task of tasks) {
+    const taskTally = tally.addTask(task);
+    if (!task.TaskExecutionId) continue;
+    for await (const page of taskInvocationPages(ssm, event.windowExecutionId, task.TaskExecutionId)) {
+      taskTally.add(page);
+      pages++;
+    }
+  }
+  return { tally, tasks: tasks.length, pages };
+}
+
+/**
+ * What the metrics step must publish: everything the first time; later (the rest of a run whose
+ * invocations were still running) only what finished since, and the heartbeat if it is not out
+ * yet. `undefined` when there is nothing new.
+ */
+function metricsDue(
+  event: MonitoredEvent,
+  counts: Counts,
+  progress: Progress,
+): { fresh: Counts; heartbeat: boolean } | undefined {
+  if (progress.published === 'all') return undefined;
+  const published = progress.published ?? { total: 0, failed: 0, timedOut: 0, cancelled: 0 };
+  const fresh = {
+    total: Math.max(0, counts.total - published.total),
+    failed: Math.max(0, counts.failed - published.failed),
+    timedOut: Math.max(0, counts.timedOut - published.timedOut),
+    cancelled: Math.max(0, counts.cancelled - published.cancelled),
+  };
+  const heartbeat = ranToItsEnd(event) && !progress.heartbeatPublished;
+  return progress.published === undefined || fresh.total > 0 || heartbeat ? { fresh, heartbeat } : undefined;
+}
+
+/** The alert topic, and the chat topic when there is one. */
+function destinations(config: ReportConfig): [Notification, string][] {
+  return [
+    ['alert', config.alertTopicArn],
+    ...(config.chatTopicArn ? [['chat', config.chatTopicArn] as [Notification, string]] : []),
+  ];
+}
+
+/**
+ * One ledger-recorded step: publish, then record it. The publish cannot be taken back, so a
+ * failed record is retried, while the error is transient, until `deadline` (before the lease
+ * runs out, so no other delivery can take over meanwhile): giving up means a retry publishes it
+ * again, which is then said loudly.
+ */
+function stepRunner(deps: ReportDeps, deadline: number) {
+  const { logger } = deps;
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return async <T>(what: string, publish: () => Promise<T>, record: (published: T) => Promise<void>) => {
+    const published = await publish();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await record(published);
+        if (attempt > 1) logger.info(`Recorded ${what} in the ledger`, { attempts: attempt });
+        return published;
+      } catch (error: unknown) {
+        const failure = describeError(error);
+        const wait = Math.min(250 * 2 ** (attempt - 1), 5_000);
+        const giveUp =
+          error instanceof LeaseLostError
+            ? `Published ${what}, but another delivery took the lease before it was recorded: it will publish ${what} again`
+            : !isTransient(error)
+              ? `Published ${what}, but the ledger refused to record it: a retry of this event will publish ${what} again`
+              : now() + wait > deadline
+                ? `Published ${what}, but could not record it in the ledger while the lease lasted: a retry of this event will publish ${what} again`
+                : undefined;
+        if (giveUp) {
+          logger.error(giveUp, { attempts: attempt, error: failure });
+          throw error;
+        }
+        logger.warn(`Published ${what}, but could not record it yet; retrying while the lease lasts`, {
+          attempt,
+          error: failure,
+        });
+        await sleep(wait);
+      }
+    }
+  };
+}
+
+/** The name makes the alert readable, but its absence must not stop the alert. */
+async function lookUpWindowName(
+  ssm: SSMClient,
+  windowId: string,
+  logger: MonitorLogger,
+): Promise<string | undefined> {
+  try {
+    return await windowName(ssm, windowId);
+  } catch (error: unknown) {
+    logger.warn('Could not look up the window name; the alert names the window by ID', {
+      error: describeError(error),
+    });
+    return undefined;
+  }
+}
