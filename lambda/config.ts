@@ -15,11 +15,14 @@ export interface Config {
   readonly ledgerTableName: string;
   /** How long a ledger record is kept (its TTL), in seconds. */
   readonly ledgerRetentionSeconds: number;
-  readonly sweep: {
-    readonly lookbackMinutes: number;
-    readonly graceMinutes: number;
-    readonly reporting: 'execution' | 'task';
-  };
+}
+
+/** What only the sweep needs: read when it first runs, so the event handler does not need them. */
+export interface SweepSettings {
+  readonly lookbackMinutes: number;
+  readonly graceMinutes: number;
+  /** What the sweep reports: whole executions, or each task. */
+  readonly reporting: 'execution' | 'task';
 }
 
 export class ConfigError extends Error {
@@ -60,12 +63,6 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
   if (chatTopicArn) topicArn(EnvVar.ChatTopicArn, chatTopicArn);
   // Every event young enough to be reported must find its run's record still there.
   const retentionDays = wholeNumber(env, EnvVar.LedgerRetentionDays, LEDGER_RETENTION_DAYS);
-  const reporting = required(env, EnvVar.Reporting);
-  if (reporting !== 'execution' && reporting !== 'task') {
-    throw new ConfigError(
-      `Environment variable ${EnvVar.Reporting} must be execution or task, got "${reporting}"`,
-    );
-  }
   const windowIds = env[EnvVar.WindowIds]
     ?.split(',')
     .map((id) => id.trim())
@@ -79,10 +76,20 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     partition: arn[1] as string,
     ledgerTableName: required(env, EnvVar.LedgerTableName),
     ledgerRetentionSeconds: retentionDays * 86_400,
-    sweep: {
-      lookbackMinutes: wholeNumber(env, EnvVar.SweepLookbackMinutes),
-      graceMinutes: wholeNumber(env, EnvVar.SweepGraceMinutes, 0),
-      reporting,
-    },
+  };
+}
+
+/** Reads the sweep's settings; a missing or malformed one fails the sweep loudly. */
+export function readSweepSettings(env: NodeJS.ProcessEnv): SweepSettings {
+  const reporting = required(env, EnvVar.Reporting);
+  if (reporting !== 'execution' && reporting !== 'task') {
+    throw new ConfigError(
+      `Environment variable ${EnvVar.Reporting} must be execution or task, got "${reporting}"`,
+    );
+  }
+  return {
+    lookbackMinutes: wholeNumber(env, EnvVar.SweepLookbackMinutes),
+    graceMinutes: wholeNumber(env, EnvVar.SweepGraceMinutes, 0),
+    reporting,
   };
 }

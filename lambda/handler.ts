@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
-import { readConfig } from './config';
+import { readConfig, readSweepSettings, type SweepSettings } from './config';
 import { type DeployRequest, isDeployRequest, respond, seedProperties } from './deploy-request';
 import { describeError } from './errors';
 import { InvalidEventError, parseMonitoredEvent } from './event';
@@ -108,6 +108,9 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
 /** Finish starting reports this long before the function times out. */
 const SWEEP_SAFETY_MS = 60_000;
 
+/** The sweep's own settings, read on its first run. */
+let sweepSettings: SweepSettings | undefined;
+
 /** How long a deploy waits for seeded heartbeats to become visible to the alarms. */
 const SEED_VISIBLE_WITHIN_MS = 3 * 60_000;
 
@@ -119,10 +122,12 @@ export async function sweep(event: unknown, context: Context): Promise<SweepRepo
   logger.addContext(context);
   const now = Date.now();
   try {
+    sweepSettings ??= readSweepSettings(process.env);
+    const settings = sweepSettings;
     return await runSweep(depsFor(context), {
-      lookbackMs: config.sweep.lookbackMinutes * 60_000,
-      graceMs: config.sweep.graceMinutes * 60_000,
-      reporting: config.sweep.reporting,
+      lookbackMs: settings.lookbackMinutes * 60_000,
+      graceMs: settings.graceMinutes * 60_000,
+      reporting: settings.reporting,
       ...(config.windowIds ? { windowIds: config.windowIds } : {}),
       deadline: now + context.getRemainingTimeInMillis() - SWEEP_SAFETY_MS,
       now,

@@ -648,15 +648,42 @@ describe('configuration at cold start', () => {
       'Environment variable LEDGER_RETENTION_DAYS must be a whole number of at least 17, got "16"',
     ],
     ['CHAT_TOPIC_ARN', 'chat', 'Environment variable CHAT_TOPIC_ARN must be an SNS topic ARN, got "chat"'],
+  ])('fails to load when %s is %j', async (name, value, message) => {
+    vi.stubEnv(name, value);
+    await expect(loadHandler()).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining(message),
+    });
+  });
+
+  it('loads and reports without the settings only the sweep needs', async () => {
+    // Prepare
+    for (const name of ['REPORTING', 'SWEEP_LOOKBACK_MINUTES', 'SWEEP_GRACE_MINUTES']) vi.stubEnv(name, '');
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
+      WindowExecutionTaskInvocationIdentities: invocations('SUCCESS', 2),
+    });
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const handler = await loadHandler();
+
+    // Act
+    const report = await handler(SUCCESSFUL_TASK_EVENT, context());
+
+    // Assess
+    expect(report).toMatchObject({ total: 2, failed: 0 });
+  });
+
+  it.each([
     ['REPORTING', 'window', 'Environment variable REPORTING must be execution or task, got "window"'],
     [
       'SWEEP_GRACE_MINUTES',
       '-1',
       'Environment variable SWEEP_GRACE_MINUTES must be a whole number of at least 0, got "-1"',
     ],
-  ])('fails to load when %s is %j', async (name, value, message) => {
+    ['SWEEP_LOOKBACK_MINUTES', '', 'Environment variable SWEEP_LOOKBACK_MINUTES is not set'],
+  ])('fails the sweep, loudly, when %s is %j', async (name, value, message) => {
     vi.stubEnv(name, value);
-    await expect(loadHandler()).rejects.toMatchObject({
+    const sweep = await loadSweep();
+    await expect(sweep({}, context())).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringContaining(message),
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionEvent, TaskEvent } from '../../lambda/event';
 import { buildAlert, safeSubject, windowConsoleUrl } from '../../lambda/alert';
+import type { ExecutionEvent, TaskEvent } from '../../lambda/event';
 import { metricPayload } from '../../lambda/metric-data';
 import {
   ExecutionTally,
