@@ -83,7 +83,7 @@ export class MaintenanceWindowMonitorStack extends Stack {
     new CfnOutput(this, 'HealthAlarmNames', {
       value: Fn.join(
         ', ',
-        monitor.healthAlarms.map((alarm) => alarm.alarmName),
+        Object.values(monitor.healthAlarms).map((alarm) => alarm.alarmName),
       ),
       description: 'Alarms on the monitor itself',
     });

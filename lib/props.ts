@@ -1,7 +1,11 @@
-import { Duration, Token } from 'aws-cdk-lib';
+/**
+ * The construct's props as a user writes them, their defaults, and the limits they must respect:
+ * the one place each default and each limit is written. `resolve-props.ts` applies them.
+ */
+import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { NAMESPACE_PATTERN, UUID_PATTERN, WINDOW_ID_PATTERN } from '../lambda/contract';
+import { DEFAULT_METRIC_NAMESPACE } from '../lambda/contract';
 
 /** The unit of reporting: a whole window execution, or each of its task executions. */
 export type Reporting = 'execution' | 'task';
@@ -159,200 +163,9 @@ export interface TeamsChannel {
   readonly tenantId: string;
 }
 
-/** The most windows `windowIds` may list: each costs alarms and environment space (see the prop). */
-export const MAX_WINDOW_IDS = 120;
-
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-/** The AWS-managed SNS key, which no key policy can open to CloudWatch alarms. */
-const AWS_MANAGED_SNS_KEY = /(^|:)alias\/aws\/sns$/;
-
-const RETENTION_DAYS = new Set(
-  Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'),
-);
-
-class PropError extends Error {
-  override readonly name = 'ValidationError';
-
-  constructor(prop: keyof MaintenanceWindowMonitorProps, problem: string) {
-    super(`${prop}: ${problem}`);
-  }
-}
-
-function isPositiveInteger(value: number): boolean {
-  return Number.isInteger(value) && value >= 1;
-}
-
-/** Checks every prop; throws one error naming the first that is wrong and what it expects. */
-export function validateProps(props: MaintenanceWindowMonitorProps): void {
-  for (const email of props.alertEmails ?? []) {
-    if (!EMAIL.test(email))
-      throw new PropError('alertEmails', `"${email}" is not an e-mail address (expected name@domain.tld)`);
-  }
-
-  const namespace = props.metricNamespace;
-  if (namespace !== undefined && !Token.isUnresolved(namespace)) {
-    if (!NAMESPACE_PATTERN.test(namespace) || namespace.startsWith('AWS/')) {
-      throw new PropError(
-        'metricNamespace',
-        `"${namespace}" is not a valid custom namespace (1-255 of A-Z a-z 0-9 . - _ / # :, not starting with "AWS/")`,
-      );
-    }
-  }
-
-  if (props.windowIds !== undefined) {
-    if (props.windowIds.length === 0)
-      throw new PropError('windowIds', 'must list at least one window, or be left out to watch all');
-    for (const windowId of props.windowIds) {
-      if (!WINDOW_ID_PATTERN.test(windowId))
-        throw new PropError('windowIds', `"${windowId}" is not a window ID (expected mw- and 17 hex digits)`);
-    }
-    if (new Set(props.windowIds).size !== props.windowIds.length)
-      throw new PropError('windowIds', 'lists a window twice');
-    if (props.windowIds.length > MAX_WINDOW_IDS) {
-      throw new PropError(
-        'windowIds',
-        `lists ${props.windowIds.length} windows, more than the ${MAX_WINDOW_IDS} one stack can watch by ID ` +
-          "(per-window alarms, and the functions' 4 KB environment); leave it out to watch every window",
-      );
-    }
-  }
-
-  const keyArn = props.alertTopic?.masterKey?.keyArn;
-  if (keyArn !== undefined && !Token.isUnresolved(keyArn) && AWS_MANAGED_SNS_KEY.test(keyArn)) {
-    throw new PropError(
-      'alertTopic',
-      'is encrypted with the AWS-managed key alias/aws/sns, to which CloudWatch alarms cannot publish; ' +
-        'encrypt it with a customer-managed key whose policy lets cloudwatch.amazonaws.com use it',
-    );
-  }
-  if (props.createChatTopic === false && (props.slackChannel || props.teamsChannel)) {
-    throw new PropError(
-      'createChatTopic',
-      'is false, but slackChannel or teamsChannel needs the chat topic to subscribe to',
-    );
-  }
-
-  if (props.reporting !== undefined && !REPORTING_MODES.includes(props.reporting)) {
-    throw new PropError('reporting', `"${props.reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
-  }
-
-  const threshold = props.alarmThreshold;
-  if (threshold !== undefined && !(Number.isFinite(threshold) && threshold >= 1)) {
-    throw new PropError('alarmThreshold', `must be a number of invocations of at least 1, got ${threshold}`);
-  }
-
-  const period = props.alarmPeriod;
-  const periodSeconds = period && !period.isUnresolved() ? period.toSeconds() : undefined;
-  if (
-    periodSeconds !== undefined &&
-    !(periodSeconds % 60 === 0 && periodSeconds >= 60 && periodSeconds <= 86_400)
-  ) {
-    throw new PropError(
-      'alarmPeriod',
-      `must be whole minutes from 1 minute to 1 day, got ${period?.toHumanString()}`,
-    );
-  }
-
-  const evaluationPeriods = props.alarmEvaluationPeriods;
-  if (evaluationPeriods !== undefined && !isPositiveInteger(evaluationPeriods)) {
-    throw new PropError(
-      'alarmEvaluationPeriods',
-      `must be a whole number of at least 1, got ${evaluationPeriods}`,
-    );
-  }
-  // CloudWatch: at most one day of evaluation for periods under an hour, seven days otherwise.
-  const longest = (periodSeconds ?? 300) < 3_600 ? 86_400 : 7 * 86_400;
-  if ((periodSeconds ?? 300) * (evaluationPeriods ?? 1) > longest) {
-    throw new PropError(
-      'alarmEvaluationPeriods',
-      `times alarmPeriod must not exceed ${longest === 86_400 ? 'one day for periods under an hour' : 'seven days'} (a CloudWatch limit)`,
-    );
-  }
-
-  if (props.logLevel !== undefined && !LOG_LEVELS.includes(props.logLevel)) {
-    throw new PropError('logLevel', `"${props.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
-  }
-
-  if (props.logRetention !== undefined && !RETENTION_DAYS.has(props.logRetention)) {
-    throw new PropError(
-      'logRetention',
-      `${props.logRetention} is not a retention CloudWatch Logs offers (logs.RetentionDays)`,
-    );
-  }
-
-  const interval = props.reconcileInterval;
-  const intervalMinutes = interval && !interval.isUnresolved() ? interval.toMinutes({ integral: false }) : 60;
-  if (!(Number.isInteger(intervalMinutes) && intervalMinutes >= 5 && intervalMinutes <= 1_440)) {
-    throw new PropError(
-      'reconcileInterval',
-      `must be whole minutes from 5 minutes to 1 day, got ${interval?.toHumanString()}`,
-    );
-  }
-  const lookback = props.reconcileLookback;
-  const lookbackMinutes =
-    lookback && !lookback.isUnresolved() ? lookback.toMinutes({ integral: false }) : 1_440;
-  if (
-    !(
-      Number.isInteger(lookbackMinutes) &&
-      // A run that ends just inside the grace period must still be in range at the next sweep.
-      lookbackMinutes >= intervalMinutes + 30 &&
-      lookbackMinutes <= 14 * 1_440
-    )
-  ) {
-    throw new PropError(
-      'reconcileLookback',
-      `must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got ${lookback?.toHumanString() ?? '1 day'}`,
-    );
-  }
-
-  const expected = props.expectedRunInterval;
-  if (expected !== undefined && expected !== 'none' && !expected.isUnresolved()) {
-    const minutes = expected.toMinutes({ integral: false });
-    if (!(Number.isInteger(minutes) && minutes >= 60 && minutes <= 7 * 1_440 && minutes % 60 === 0)) {
-      throw new PropError(
-        'expectedRunInterval',
-        `must be whole hours from 1 hour to 7 days, or 'none', got ${expected.toHumanString()}`,
-      );
-    }
-  }
-
-  if (props.slackChannel) {
-    const { workspaceId, channelId } = props.slackChannel;
-    if (!/^[0-9A-Z]{1,255}$/.test(workspaceId))
-      throw new PropError(
-        'slackChannel',
-        `workspaceId "${workspaceId}" is not a Slack workspace ID (like T012ABCDEFG)`,
-      );
-    if (!/^[A-Za-z0-9]{1,256}$/.test(channelId))
-      throw new PropError(
-        'slackChannel',
-        `channelId "${channelId}" is not a Slack channel ID (like C012ABCDEFG)`,
-      );
-  }
-  if (props.teamsChannel) {
-    const { teamId, tenantId, channelId } = props.teamsChannel;
-    if (!UUID_PATTERN.test(teamId)) throw new PropError('teamsChannel', `teamId "${teamId}" is not a UUID`);
-    if (!UUID_PATTERN.test(tenantId))
-      throw new PropError('teamsChannel', `tenantId "${tenantId}" is not a UUID`);
-    // As it appears, URL-encoded, in the channel's link: 19%3A...%40thread.tacv2
-    if (!/^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$/.test(channelId)) {
-      throw new PropError(
-        'teamsChannel',
-        `channelId "${channelId}" must be URL-encoded as in the channel's link (like 19%3Aabc%40thread.tacv2)`,
-      );
-    }
-  }
-
-  const concurrency = props.reservedConcurrency;
-  if (concurrency !== undefined && concurrency !== 'none' && !isPositiveInteger(concurrency)) {
-    throw new PropError(
-      'reservedConcurrency',
-      `must be a whole number of at least 1, or 'none', got ${concurrency}`,
-    );
-  }
-}
-
+/** Defaults of the optional props. */
 export const DEFAULTS = {
+  metricNamespace: DEFAULT_METRIC_NAMESPACE,
   reporting: 'execution' as Reporting,
   alarmThreshold: 1,
   alarmPeriod: Duration.minutes(5),
@@ -363,4 +176,31 @@ export const DEFAULTS = {
   reconcileInterval: Duration.hours(1),
   reconcileLookback: Duration.days(1),
   expectedRunInterval: 'none' as Duration | 'none',
+};
+
+/** What the props must respect, and the timings the construct derives from them. */
+export const LIMITS = {
+  /** The most windows `windowIds` may list: each costs alarms and environment space (see the prop). */
+  maxWindowIds: 120,
+  /**
+   * Windows the rule's event pattern and the roles' policies list by ID. Each costs ~23 characters
+   * of EventBridge's 2,048-character pattern and ~70 of IAM's 10,240-character role policies; above
+   * this, the rule matches every window and the function filters.
+   */
+  maxWindowsInPattern: 40,
+  /** The failure alarms' period: whole minutes, from 1 minute to 1 day (CloudWatch's range). */
+  alarmPeriod: { min: Duration.minutes(1), max: Duration.days(1) },
+  /** CloudWatch: periods times evaluation periods at most one day below an hour, seven days from an hour. */
+  alarmRange: { shortPeriod: Duration.hours(1), short: Duration.days(1), long: Duration.days(7) },
+  reconcileInterval: { min: Duration.minutes(5), max: Duration.days(1) },
+  /**
+   * The look-back: at least the interval plus this margin (so that a run that ended during one
+   * sweep's grace is still in range at the next), at most 14 days (CloudWatch takes metric data up
+   * to two weeks old).
+   */
+  reconcileLookback: { marginOverInterval: Duration.minutes(30), max: Duration.days(14) },
+  /** The missed-run alarms' range: whole hours, from 1 hour to 7 days (CloudWatch's longest). */
+  expectedRunInterval: { min: Duration.hours(1), max: Duration.days(7) },
+  /** The sweep leaves executions that ended this recently to their own event. */
+  sweepGrace: Duration.minutes(15),
 };

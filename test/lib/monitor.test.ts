@@ -638,24 +638,13 @@ describe('MaintenanceWindowMonitor', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
-    expect(
-      Object.values(
-        alarmsWithDescription(synth({ windowIds: [WINDOW_A], expectedRunInterval: 'none' }), 'No run of'),
-      ),
-    ).toHaveLength(0);
-    expect(
-      Object.values(
-        alarmsWithDescription(
-          synth({ windowIds: [WINDOW_A], reporting: 'task', expectedRunInterval: Duration.hours(26) }),
-          'No run of',
-        ),
-      ),
-    ).toHaveLength(0);
-    // Off by default: the monitor does not know the window's schedule.
-    expect(Object.values(alarmsWithDescription(synth({ windowIds: [WINDOW_A] }), 'No run of'))).toHaveLength(
-      0,
-    );
-    expect(Object.values(alarmsWithDescription(synth(), 'No run of'))).toHaveLength(0);
+  });
+
+  it.each<[string, MaintenanceWindowMonitorProps]>([
+    ["'none'", { windowIds: [WINDOW_A], expectedRunInterval: 'none' }],
+    ['the default (the monitor does not know a schedule)', { windowIds: [WINDOW_A] }],
+  ])('makes no missed-run alarm with an expected run interval of %s', (_, props) => {
+    expect(Object.values(alarmsWithDescription(synth(props), 'No run of'))).toEqual([]);
   });
 
   it('delivers chat cards and alarm notifications to Slack and Teams through a chat topic of their own', () => {
@@ -891,6 +880,14 @@ describe('MaintenanceWindowMonitor', () => {
     [{ windowIds: [] }, 'windowIds: must list at least one window'],
     [{ windowIds: ['mw-123'] }, 'windowIds: "mw-123" is not a window ID'],
     [{ windowIds: [WINDOW_A, WINDOW_A] }, 'windowIds: lists a window twice'],
+    [
+      { expectedRunInterval: Duration.hours(26) },
+      'Test/Monitor: expectedRunInterval and windowIds: missed-run alarms are per listed window',
+    ],
+    [
+      { windowIds: [WINDOW_A], reporting: 'task', expectedRunInterval: Duration.hours(26) },
+      "Test/Monitor: expectedRunInterval and reporting: missed-run alarms watch runs, which only reporting: 'execution' reports",
+    ],
     [
       { windowIds: Array.from({ length: 121 }, (_, i) => `mw-${i.toString(16).padStart(17, '0')}`) },
       'windowIds: lists 121 windows, more than the 120 one stack can watch by ID',
