@@ -2,14 +2,7 @@
  * The progress ledger: one DynamoDB item per reported execution (or task), written with
  * conditional updates so that a duplicate delivery never repeats a step that already happened,
  * two concurrent deliveries never both work on the same execution, and a crashed delivery can be
- * resumed from the step it reached.
- *
- * Item: `pk` ("execution#<id>" or "task#<execution id>#<task id>"), `leaseOwner` and `leaseUntil`
- * while a delivery works on it; `metricsPublishedAt` with the counts already in CloudWatch
- * (`published*`) and `heartbeatPublishedAt`; `alertSentAt` and `chatSentAt` with the failed plus
- * timed-out targets each reported (`alertedUnhealthy`, `chattedUnhealthy`); `runningInvocations`
- * while some were unfinished; `completedAt`; and `expiresAt` (the TTL attribute) so the table does
- * not grow without bound.
+ * resumed from the step it reached. The item's format is in `ledger-item.ts`.
  */
 import {
   type AttributeValue,
@@ -20,6 +13,17 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  COUNT_ATTRIBUTES,
+  NOTIFIED_AT,
+  NOTIFIED_UNHEALTHY,
+  type Notification,
+  type Progress,
+  type PublishedCounts,
+  progressOf,
+} from './ledger-item';
+
+export type { Notification, Progress, PublishedCounts } from './ledger-item';
 
 /** Another delivery of the same execution holds the lease; it will finish the report. */
 export class ExecutionInProgressError extends Error {
@@ -29,76 +33,6 @@ export class ExecutionInProgressError extends Error {
 /** This delivery's lease expired and another took over; it must stop without publishing more. */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
-}
-
-/** Invocation counts, as published to CloudWatch. */
-export interface PublishedCounts {
-  readonly total: number;
-  readonly failed: number;
-  readonly timedOut: number;
-  readonly cancelled: number;
-}
-
-/** The notifications a run can send, each recorded as its own step. */
-export type Notification = 'alert' | 'chat';
-
-/** What earlier deliveries already did, as read when the lease was taken. */
-export interface Progress {
-  /**
-   * Counts already in CloudWatch; `undefined` before the first publish, `'all'` for a record
-   * written before counts were recorded (everything counted then was published).
-   */
-  readonly published?: PublishedCounts | 'all';
-  readonly heartbeatPublished: boolean;
-  /**
-   * Failed plus timed-out targets each notification last reported; absent when it was never sent
-   * (`Infinity` for a record written before the number was recorded).
-   */
-  readonly notified: Readonly<Partial<Record<Notification, number>>>;
-  /** When this delivery's lease ends, in ms since the epoch. */
-  readonly leaseUntil: number;
-}
-
-const COUNT_ATTRIBUTES: Record<keyof PublishedCounts, string> = {
-  total: 'publishedTotal',
-  failed: 'publishedFailed',
-  timedOut: 'publishedTimedOut',
-  cancelled: 'publishedCancelled',
-};
-const NOTIFIED_AT: Record<Notification, string> = { alert: 'alertSentAt', chat: 'chatSentAt' };
-const NOTIFIED_UNHEALTHY: Record<Notification, string> = {
-  alert: 'alertedUnhealthy',
-  chat: 'chattedUnhealthy',
-};
-
-function numberOf(value: AttributeValue | undefined): number | undefined {
-  return value?.N === undefined ? undefined : Number(value.N);
-}
-
-function progressOf(item: Record<string, AttributeValue>, leaseUntil: number): Progress {
-  const total = numberOf(item[COUNT_ATTRIBUTES.total]);
-  const published =
-    total !== undefined
-      ? {
-          total,
-          failed: numberOf(item[COUNT_ATTRIBUTES.failed]) ?? 0,
-          timedOut: numberOf(item[COUNT_ATTRIBUTES.timedOut]) ?? 0,
-          cancelled: numberOf(item[COUNT_ATTRIBUTES.cancelled]) ?? 0,
-        }
-      : 'metricsPublishedAt' in item
-        ? ('all' as const)
-        : undefined;
-  const notified: Partial<Record<Notification, number>> = {};
-  for (const notification of ['alert', 'chat'] as const) {
-    if (!(NOTIFIED_AT[notification] in item)) continue;
-    notified[notification] = numberOf(item[NOTIFIED_UNHEALTHY[notification]]) ?? Number.POSITIVE_INFINITY;
-  }
-  return {
-    ...(published !== undefined ? { published } : {}),
-    heartbeatPublished: 'heartbeatPublishedAt' in item || published === 'all',
-    notified,
-    leaseUntil,
-  };
 }
 
 const BATCH_GET_LIMIT = 100;

@@ -3,9 +3,9 @@
  * (topics, queues, ledger, functions, rule, alarms, dashboard, chat) from the resolved props.
  * Construct IDs are those of the first release: changing one replaces the resource.
  */
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,13 +13,12 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   EnvVar,
   EXECUTION_DETAIL_TYPE,
   LEDGER_RETENTION_DAYS,
-  LedgerAttribute,
   MetricName,
   TASK_EXECUTION_DETAIL_TYPE,
   TERMINAL_EXECUTION_STATUSES,
@@ -41,6 +40,7 @@ import { MonitorMetrics } from './metrics';
 import { MonitorFunction } from './monitor-function';
 import { LIMITS, type MaintenanceWindowMonitorProps, type Reporting } from './props';
 import { type ResolvedMonitorProps, resolveProps } from './resolve-props';
+import { createLedgerTable, deadLetterQueue } from './storage';
 
 export type { HealthAlarms } from './alarms';
 export { LAZY_CREDENTIAL_MODULES } from './monitor-function';
@@ -308,32 +308,4 @@ export class MaintenanceWindowMonitor extends Construct {
       },
     });
   }
-}
-
-/** An encrypted, TLS-only queue that keeps undeliverable events for the 14 days SQS allows. */
-function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason:
-      'This queue is itself a dead-letter queue (an EventBridge target DLQ or a Lambda on-failure destination).',
-  });
-  return queue;
-}
-
-/** One item per reported execution: exactly-once reporting across duplicate deliveries. */
-function createLedgerTable(scope: Construct): dynamodb.Table {
-  return new dynamodb.Table(scope, 'Ledger', {
-    partitionKey: { name: LedgerAttribute.PartitionKey, type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    encryption: dynamodb.TableEncryption.AWS_MANAGED,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    timeToLiveAttribute: LedgerAttribute.ExpiresAt,
-    // Losing the ledger costs at most one re-report per execution in the look-back window.
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
 }

@@ -1,0 +1,82 @@
+/**
+ * The ledger's item, as the function reads it: what earlier deliveries of a run already did. The
+ * attribute names live here; the table's key and TTL attribute in the contract.
+ *
+ * Item: `pk` ("execution#<id>" or "task#<execution id>#<task id>"), `leaseOwner` and `leaseUntil`
+ * while a delivery works on it; `metricsPublishedAt` with the counts already in CloudWatch
+ * (`published*`) and `heartbeatPublishedAt`; `alertSentAt` and `chatSentAt` with the failed plus
+ * timed-out targets each reported (`alertedUnhealthy`, `chattedUnhealthy`); `runningInvocations`
+ * while some were unfinished; `completedAt`; and `expiresAt` (the TTL attribute) so the table does
+ * not grow without bound.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+/** Invocation counts, as published to CloudWatch. */
+export interface PublishedCounts {
+  readonly total: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly cancelled: number;
+}
+
+/** The notifications a run can send, each recorded as its own step. */
+export type Notification = 'alert' | 'chat';
+
+/** What earlier deliveries already did, as read when the lease was taken. */
+export interface Progress {
+  /**
+   * Counts already in CloudWatch; `undefined` before the first publish, `'all'` for a record
+   * written before counts were recorded (everything counted then was published).
+   */
+  readonly published?: PublishedCounts | 'all';
+  readonly heartbeatPublished: boolean;
+  /**
+   * Failed plus timed-out targets each notification last reported; absent when it was never sent
+   * (`Infinity` for a record written before the number was recorded).
+   */
+  readonly notified: Readonly<Partial<Record<Notification, number>>>;
+  /** When this delivery's lease ends, in ms since the epoch. */
+  readonly leaseUntil: number;
+}
+
+export const COUNT_ATTRIBUTES: Record<keyof PublishedCounts, string> = {
+  total: 'publishedTotal',
+  failed: 'publishedFailed',
+  timedOut: 'publishedTimedOut',
+  cancelled: 'publishedCancelled',
+};
+export const NOTIFIED_AT: Record<Notification, string> = { alert: 'alertSentAt', chat: 'chatSentAt' };
+export const NOTIFIED_UNHEALTHY: Record<Notification, string> = {
+  alert: 'alertedUnhealthy',
+  chat: 'chattedUnhealthy',
+};
+
+function numberOf(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
+}
+
+export function progressOf(item: Record<string, AttributeValue>, leaseUntil: number): Progress {
+  const total = numberOf(item[COUNT_ATTRIBUTES.total]);
+  const published =
+    total !== undefined
+      ? {
+          total,
+          failed: numberOf(item[COUNT_ATTRIBUTES.failed]) ?? 0,
+          timedOut: numberOf(item[COUNT_ATTRIBUTES.timedOut]) ?? 0,
+          cancelled: numberOf(item[COUNT_ATTRIBUTES.cancelled]) ?? 0,
+        }
+      : 'metricsPublishedAt' in item
+        ? ('all' as const)
+        : undefined;
+  const notified: Partial<Record<Notification, number>> = {};
+  for (const notification of ['alert', 'chat'] as const) {
+    if (!(NOTIFIED_AT[notification] in item)) continue;
+    notified[notification] = numberOf(item[NOTIFIED_UNHEALTHY[notification]]) ?? Number.POSITIVE_INFINITY;
+  }
+  return {
+    ...(published !== undefined ? { published } : {}),
+    heartbeatPublished: 'heartbeatPublishedAt' in item || published === 'all',
+    notified,
+    leaseUntil,
+  };
+}
