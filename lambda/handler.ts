@@ -8,7 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { DoesNotExistException, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { readConfig, readSweepSettings, type SweepSettings } from './config';
 import { type DeployRequest, isDeployRequest, respond, seedProperties } from './deploy-request';
@@ -88,7 +88,7 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
     }
     if (error instanceof InvalidEventError) {
       logger.error('Rejected malformed event; nothing was published', { field: error.field, error });
-    } else if (error instanceof Error && error.name === 'DoesNotExistException') {
+    } else if (error instanceof DoesNotExistException) {
       logger.error(
         'SSM no longer has this execution (its history expired or was deleted); nothing was published',
         {

@@ -36,6 +36,8 @@ export class LeaseLostError extends Error {
 }
 
 const BATCH_GET_LIMIT = 100;
+/** Tries of one batch before the keys DynamoDB keeps leaving unprocessed are given up on. */
+const BATCH_GET_ATTEMPTS = 8;
 
 export class Ledger {
   constructor(
@@ -44,6 +46,9 @@ export class Ledger {
     /** How long a record outlives the reporting: must exceed the reconciliation look-back. */
     private readonly retentionSeconds: number,
     private readonly now: () => number = Date.now,
+    /** Waits between tries of a batch read; injectable so tests need not wait. */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
   /**
@@ -98,6 +103,7 @@ export class Ledger {
       const until = Number(item?.leaseUntil?.N ?? 0);
       throw new ExecutionInProgressError(
         `${key} is being reported by another delivery (lease until ${new Date(until).toISOString()}); retry later`,
+        { cause: error },
       );
     }
   }
@@ -213,10 +219,16 @@ export class Ledger {
           ProjectionExpression: `pk, ${attributes}`,
         },
       };
-      // DynamoDB may return part of a batch as unprocessed under load; ask again for the rest.
+      // DynamoDB may return part of a batch as unprocessed under load; ask again for the rest, a
+      // bounded number of times.
       for (let attempt = 0; Object.keys(request).length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2_000)));
+        if (attempt >= BATCH_GET_ATTEMPTS) {
+          const left = Object.values(request).flatMap((table) => table.Keys.map((k) => k.pk.S));
+          throw new Error(
+            `DynamoDB left ${left.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} attempts: ${left.join(', ')}`,
+          );
+        }
+        if (attempt > 0) await this.sleep(Math.min(50 * 2 ** attempt, 2_000));
         const output = await this.dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
         for (const item of output.Responses?.[this.tableName] ?? []) {
           if (test(item) && item.pk?.S) done.add(item.pk.S);
@@ -262,6 +274,7 @@ export class Ledger {
       if (error instanceof ConditionalCheckFailedException) {
         throw new LeaseLostError(
           `Lost the lease on ${key} to another delivery; stopping without publishing more`,
+          { cause: error },
         );
       }
       throw error;

@@ -24,9 +24,12 @@ export interface SweepOptions {
   /** Windows to sweep; every window of the account and region when undefined. */
   readonly windowIds?: readonly string[];
   readonly reporting: 'execution' | 'task';
-  /** Stop starting new reports once less than this much time is left (ms since epoch). */
+  /** Stop starting new reports at this time (ms since epoch). */
   readonly deadline: number;
+  /** When the sweep started (ms since epoch): the look-back and the grace count from it. */
   readonly now: number;
+  /** The clock the deadline is checked against. @default Date.now */
+  readonly clock?: () => number;
 }
 
 export interface Unreached {
@@ -118,7 +121,7 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
   };
   for (const [key, event] of events) {
     if (done.has(key)) continue;
-    if (Date.now() > options.deadline) {
+    if ((options.clock ?? Date.now)() > options.deadline) {
       report.deferred.push(key);
       continue;
     }
