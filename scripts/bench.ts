@@ -18,11 +18,16 @@ import {
   deployedFunctions,
   invokeBundle,
   resolveEnvironment,
-} from '../test/support/bundle';
-import { type LocalDynamo, startDynamo } from '../test/support/dynamo';
-import { FakeAws } from '../test/support/fake-aws';
-import { executionEvent, taskExecution, windowExecution } from '../test/support/fixtures';
-import { PROJECT_ROOT, synthesize } from '../test/support/synth';
+} from '../tools/lambda-runner/bundle';
+import { PROJECT_ROOT, synthesize } from '../tools/lambda-runner/synth';
+import {
+  executionEvent,
+  LocalAws,
+  type LocalDynamo,
+  startDynamo,
+  taskExecution,
+  windowExecution,
+} from '../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench';
 const COLD_STARTS = 15;
@@ -126,7 +131,7 @@ async function naiveReport(
 }
 
 interface Fleet {
-  readonly fake: FakeAws;
+  readonly fake: LocalAws;
   readonly dynamo: LocalDynamo;
   readonly fn: DeployedFunction;
 }
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
 
   const assemblyDir = await synthesize();
   const work = await mkdtemp(path.join(tmpdir(), 'mwm-bench-'));
-  const fake = await FakeAws.start();
+  const fake = await LocalAws.start();
   const dynamo = await startDynamo();
   try {
     const functions = deployedFunctions(assemblyDir);

@@ -6,11 +6,16 @@
  * alert e-mail it sent and the same alert as a chat card.
  */
 import { rm } from 'node:fs/promises';
-import { deployedFunctions, invokeBundle, resolveEnvironment } from '../test/support/bundle';
-import { startDynamo } from '../test/support/dynamo';
-import { FakeAws } from '../test/support/fake-aws';
-import { executionEvent, taskExecution, windowExecution, windowId } from '../test/support/fixtures';
-import { synthesize } from '../test/support/synth';
+import { deployedFunctions, invokeBundle, resolveEnvironment } from '../tools/lambda-runner/bundle';
+import { synthesize } from '../tools/lambda-runner/synth';
+import {
+  executionEvent,
+  LocalAws,
+  startDynamo,
+  taskExecution,
+  windowExecution,
+  windowId,
+} from '../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
 /** The chat topic a stack with a Slack or Teams channel creates (and sets CHAT_TOPIC_ARN to). */
@@ -22,7 +27,7 @@ const ENDED = new Date(Date.now() - 4 * 60_000);
 export async function runDemo(assemblyDir: string): Promise<string> {
   const fn = deployedFunctions(assemblyDir).find((candidate) => candidate.handler === 'index.handler');
   if (!fn) throw new Error(`No event handler function in the cloud assembly at ${assemblyDir}`);
-  const fake = await FakeAws.start();
+  const fake = await LocalAws.start();
   const dynamo = await startDynamo();
   try {
     fake.forwardDynamoDb(dynamo.endpoint);

@@ -17,35 +17,34 @@ import {
   invokeBundle,
   resolveEnvironment,
   stackTemplates,
-} from './support/bundle';
-import { type LocalDynamo, startDynamo } from './support/dynamo';
-import {
-  FakeAws,
-  type FakeTaskExecution,
-  type FakeWindowExecution,
-  type RecordedCall,
-} from './support/fake-aws';
+} from '../tools/lambda-runner/bundle';
 import {
   executionEvent,
+  type FakeTaskExecution,
+  type FakeWindowExecution,
+  LocalAws,
+  type LocalDynamo,
+  type RecordedCall,
+  startDynamo,
   taskExecution,
   taskExecutionEvent,
   uuid,
   windowExecution,
   windowId,
-} from './support/fixtures';
+} from '../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
 const WINDOW_NAME = 'patch-prod-linux';
 const SSM_LIST_INVOCATIONS = 'DescribeMaintenanceWindowExecutionTaskInvocations';
 
-let fake: FakeAws;
+let fake: LocalAws;
 let dynamo: LocalDynamo;
 let fn: DeployedFunction;
 let sweepFn: DeployedFunction;
 let ledgerTable: string;
 
 beforeAll(async () => {
-  fake = await FakeAws.start();
+  fake = await LocalAws.start();
   fake.addTopic(TOPIC_ARN);
   fake.addWindow({ windowId: windowId(), name: WINDOW_NAME });
   dynamo = await startDynamo();
@@ -248,7 +247,7 @@ describe('the deployed bundle', () => {
     const calmAlert = fake.published[0];
     fake.clearCalls();
     ledgerTable = await dynamo.createLedgerTable(); // a first delivery again, not a duplicate
-    fake.throttle({ everyNth: 3, service: 'ssm' });
+    fake.failEveryNth({ everyNth: 3, service: 'ssm' });
 
     // Act
     const throttled = await invoke(event);

@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
-import { synthesize } from './support/synth';
+import { synthesize } from '../tools/lambda-runner/synth';
 
 declare module 'vitest' {
   export interface ProvidedContext {

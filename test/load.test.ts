@@ -6,10 +6,22 @@
  * alerted at most once.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type DeployedFunction, deployedFunctions, invokeBundle, resolveEnvironment } from './support/bundle';
-import { type LocalDynamo, startDynamo } from './support/dynamo';
-import { FakeAws, type FakeWindowExecution } from './support/fake-aws';
-import { executionEvent, taskExecution, windowExecution, windowId } from './support/fixtures';
+import {
+  type DeployedFunction,
+  deployedFunctions,
+  invokeBundle,
+  resolveEnvironment,
+} from '../tools/lambda-runner/bundle';
+import {
+  executionEvent,
+  type FakeWindowExecution,
+  LocalAws,
+  type LocalDynamo,
+  startDynamo,
+  taskExecution,
+  windowExecution,
+  windowId,
+} from '../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
 const EXECUTIONS = 200;
@@ -28,12 +40,12 @@ interface Outcome {
   readonly error?: { name: string; message: string };
 }
 
-let fake: FakeAws;
+let fake: LocalAws;
 let dynamo: LocalDynamo;
 let fn: DeployedFunction;
 
 beforeAll(async () => {
-  fake = await FakeAws.start();
+  fake = await LocalAws.start();
   fake.addTopic(TOPIC_ARN);
   dynamo = await startDynamo();
   fake.forwardDynamoDb(dynamo.endpoint);

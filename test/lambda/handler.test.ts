@@ -21,7 +21,7 @@ import {
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type LocalDynamo, startDynamo } from '../support/dynamo';
+import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
 
 const ssm = mockClient(SSMClient);
 const cloudWatch = mockClient(CloudWatchClient);

@@ -14,13 +14,18 @@ import {
 } from '../../lambda/deploy-request';
 import { type SeedDeps, seedHeartbeats } from '../../lambda/heartbeat';
 import { Ledger, ledgerKey } from '../../lambda/ledger';
-import { type LocalDynamo, startDynamo } from '../support/dynamo';
-import { FakeAws, type FakeWindowExecution } from '../support/fake-aws';
-import { windowExecution, windowId } from '../support/fixtures';
+import {
+  type FakeWindowExecution,
+  LocalAws,
+  type LocalDynamo,
+  startDynamo,
+  windowExecution,
+  windowId,
+} from '../../tools/local-aws';
 
 const HOUR = 3_600_000;
 const NAMESPACE = 'MaintenanceWindowMonitor';
-let fake: FakeAws;
+let fake: LocalAws;
 let dynamo: LocalDynamo;
 let deps: SeedDeps;
 let ledger: Ledger;
@@ -28,7 +33,7 @@ let logs: { message: string; extra: Record<string, unknown> }[];
 let nextWindow = 0x7000;
 
 beforeAll(async () => {
-  fake = await FakeAws.start();
+  fake = await LocalAws.start();
   dynamo = await startDynamo();
 });
 afterAll(async () => {

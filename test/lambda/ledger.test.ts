@@ -5,7 +5,7 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExecutionInProgressError, LeaseLostError, Ledger, ledgerKey } from '../../lambda/ledger';
-import { type LocalDynamo, startDynamo } from '../support/dynamo';
+import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
 
 let dynamo: LocalDynamo;
 let table: string;

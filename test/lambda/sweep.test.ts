@@ -10,12 +10,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, ledgerKey } from '../../lambda/ledger';
 import { type ReportDeps, reportEvent } from '../../lambda/report-event';
 import { SweepIncompleteError, type SweepOptions, sweep } from '../../lambda/sweep';
-import { type LocalDynamo, startDynamo } from '../support/dynamo';
-import { FakeAws, type FakeWindowExecution } from '../support/fake-aws';
-import { type StatusCounts, taskExecution, windowExecution, windowId } from '../support/fixtures';
+import {
+  type FakeWindowExecution,
+  LocalAws,
+  type LocalDynamo,
+  type StatusCounts,
+  startDynamo,
+  taskExecution,
+  windowExecution,
+  windowId,
+} from '../../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
-let fake: FakeAws;
+let fake: LocalAws;
 let dynamo: LocalDynamo;
 let deps: ReportDeps;
 let logs: { message: string; extra: Record<string, unknown> }[];
@@ -32,7 +39,7 @@ function clientConfig() {
 }
 
 beforeAll(async () => {
-  fake = await FakeAws.start();
+  fake = await LocalAws.start();
   fake.addTopic(TOPIC_ARN);
   dynamo = await startDynamo();
 });
@@ -226,7 +233,7 @@ describe('sweep', () => {
   it('says what it could not reach when SSM is down, and the next sweep picks it up', async () => {
     // Prepare
     const missed = ran(1_000);
-    fake.throttle({
+    fake.failEveryNth({
       everyNth: 1,
       service: 'ssm',
       operation: 'DescribeMaintenanceWindowExecutions',
@@ -247,13 +254,13 @@ describe('sweep', () => {
     ]);
     expect(published(missed)).toHaveLength(0);
 
-    fake.throttle(undefined);
+    fake.failEveryNth(undefined);
     const next = await sweep(deps, options({ windowIds: [missed.windowId] }));
     expect(next.reported).toEqual([ledgerKey(missed.windowExecutionId)]);
   });
 
   it('says so when the list of windows cannot be read', async () => {
-    fake.throttle({
+    fake.failEveryNth({
       everyNth: 1,
       service: 'ssm',
       operation: 'DescribeMaintenanceWindows',
@@ -292,7 +299,7 @@ describe('sweep', () => {
     });
     fake.addWindowExecution(gone);
     const fine = ran(1_500);
-    fake.throttle({
+    fake.failEveryNth({
       everyNth: 1,
       service: 'ssm',
       operation: 'DescribeMaintenanceWindowExecutionTasks',

@@ -1,6 +1,7 @@
 /**
- * A real DynamoDB-compatible engine for the tests: dynalite (the DynamoDB API, conditional writes
- * included, in memory) on an ephemeral port of 127.0.0.1, with the ledger table's schema.
+ * A real DynamoDB-compatible engine for the tests and scripts: dynalite (the DynamoDB API,
+ * conditional writes included, in memory) on an ephemeral port of 127.0.0.1, with the ledger
+ * table's schema.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -198,6 +198,7 @@ export interface InvokeOptions {
   readonly nodeBinary?: string;
 }
 
+/** The runner script, next to this file. */
 const RUNNER = path.join(__dirname, 'run-handler.mjs');
 
 /** Runs the handler once in a new process, as a cold Lambda invocation would. */

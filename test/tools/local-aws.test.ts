@@ -13,17 +13,16 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeAws } from './fake-aws';
-import { taskExecution, uuid, windowExecution, windowId } from './fixtures';
+import { LocalAws, taskExecution, uuid, windowExecution, windowId } from '../../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
-let fake: FakeAws;
+let fake: LocalAws;
 let ssm: SSMClient;
 let cloudWatch: CloudWatchClient;
 let sns: SNSClient;
 
 beforeAll(async () => {
-  fake = await FakeAws.start();
+  fake = await LocalAws.start();
   fake.addTopic(TOPIC_ARN);
   ssm = new SSMClient(clientConfig());
   cloudWatch = new CloudWatchClient(clientConfig());
@@ -259,13 +258,13 @@ describe('SSM GetMaintenanceWindow', () => {
 });
 
 describe('faults', () => {
-  it('throttles every Nth call; the SDK retries and the result is unchanged', async () => {
+  it('fails every Nth call, with throttling by default; the SDK retries and the result is unchanged', async () => {
     // Prepare
     const task = taskExecution('RUN_COMMAND', { SUCCESS: 480, FAILED: 20 });
     const execution = windowExecution([task]);
     fake.addWindowExecution(execution);
     const retrying = new SSMClient(clientConfig(4));
-    fake.throttle({ everyNth: 3, service: 'ssm' });
+    fake.failEveryNth({ everyNth: 3, service: 'ssm' });
 
     // Act
     const records = await listAll(retrying, execution.windowExecutionId, task.taskExecutionId, 100);
@@ -279,7 +278,7 @@ describe('faults', () => {
 
   it('surfaces throttling when the client does not retry', async () => {
     // Prepare
-    fake.throttle({ everyNth: 1, service: 'monitoring' });
+    fake.failEveryNth({ everyNth: 1, service: 'monitoring' });
 
     // Act
     const call = cloudWatch.send(

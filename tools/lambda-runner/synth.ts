@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 
+/** The project's root: this file is in `tools/lambda-runner/`. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 function credentialFreeEnv(): NodeJS.ProcessEnv {

@@ -8,7 +8,7 @@ import type {
   FakeWindowExecution,
   InvocationStatus,
   TaskType,
-} from './fake-aws';
+} from './ssm';
 
 let sequence = 0;
 

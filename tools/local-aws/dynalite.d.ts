@@ -1,3 +1,4 @@
+// Types for dynalite, which ships none: the one call `dynamo.ts` makes.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
 

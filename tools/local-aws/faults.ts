@@ -1,0 +1,140 @@
+/**
+ * Fault injection for the local endpoint: an error every Nth matching call (by default the
+ * service's own throttling error), throttling above a request rate (a token bucket), a run of
+ * failed calls to one service right after a given call succeeds, and latency on every response.
+ */
+import { ServiceError, type ServiceName } from './protocols';
+
+/** An error to answer with instead of the service's response. */
+export interface InjectedError {
+  readonly code: string;
+  readonly statusCode: number;
+}
+
+export interface FailEveryNthRule {
+  /** Fail every Nth matching call (1 = every call). */
+  readonly everyNth: number;
+  /** The error to answer with. @default the service's throttling error */
+  readonly error?: InjectedError;
+  /** Only calls to this service count; all services when omitted. */
+  readonly service?: ServiceName;
+  /** Only calls to this operation count. */
+  readonly operation?: string;
+}
+
+/** A run of failures injected right after a matching call succeeds. */
+export interface FailAfterRule {
+  /** The call whose success arms the fault. */
+  readonly after: { readonly service: ServiceName; readonly operation?: string };
+  /** The service whose next calls fail. */
+  readonly service: ServiceName;
+  /** How many of its calls fail, in a row. */
+  readonly calls: number;
+  /** @default an InternalServerError (HTTP 500) */
+  readonly error?: InjectedError;
+}
+
+export interface RateLimit {
+  readonly service: ServiceName;
+  readonly perSecond: number;
+}
+
+/** Each service's throttling error, as the real one sends it. */
+export const THROTTLING: Record<ServiceName, InjectedError> = {
+  ssm: { code: 'ThrottlingException', statusCode: 400 },
+  monitoring: { code: 'Throttling', statusCode: 400 },
+  sns: { code: 'Throttled', statusCode: 429 },
+  dynamodb: { code: 'ThrottlingException', statusCode: 400 },
+};
+
+export class Faults {
+  /** Delay before each response, in milliseconds. */
+  latencyMs = 0;
+
+  private everyNthRule: FailEveryNthRule | undefined;
+  private everyNthCounter = 0;
+  private failAfterRule: (FailAfterRule & { armed: boolean; left: number }) | undefined;
+  private bucket: (RateLimit & { tokens: number; refilledAt: number }) | undefined;
+
+  /** Fails every Nth call matching the rule; `undefined` turns it off. */
+  failEveryNth(rule: FailEveryNthRule | undefined): void {
+    if (rule && (!Number.isInteger(rule.everyNth) || rule.everyNth < 1)) {
+      throw new Error(`failEveryNth: everyNth must be a positive integer, got ${rule.everyNth}`);
+    }
+    this.everyNthRule = rule;
+    this.everyNthCounter = 0;
+  }
+
+  /**
+   * Throttles calls to `service` above `perSecond` requests a second (a token bucket holding one
+   * second's worth), as a service protecting itself does; `undefined` turns it off.
+   */
+  rateLimit(limit: RateLimit | undefined): void {
+    this.bucket = limit && { ...limit, tokens: limit.perSecond, refilledAt: performance.now() };
+  }
+
+  /**
+   * Once a call matching `rule.after` succeeds, fails the next `rule.calls` calls to
+   * `rule.service` (DynamoDB included) with `rule.error`: an outage that starts right after, say,
+   * a publish. `undefined` turns it off.
+   */
+  failAfter(rule: FailAfterRule | undefined): void {
+    this.failAfterRule = rule && { ...rule, armed: false, left: rule.calls };
+  }
+
+  /** Turns every fault off, latency included. */
+  reset(): void {
+    this.failAfter(undefined);
+    this.failEveryNth(undefined);
+    this.rateLimit(undefined);
+    this.latencyMs = 0;
+  }
+
+  /** Waits `latencyMs`, if any. */
+  async delay(): Promise<void> {
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+  }
+
+  /** The error of an armed `failAfter` outage this call to `service` fails with, counting it. */
+  outageError(service: ServiceName): InjectedError | undefined {
+    const rule = this.failAfterRule;
+    if (!rule?.armed || rule.service !== service || rule.left <= 0) return undefined;
+    rule.left--;
+    return rule.error ?? { code: 'InternalServerError', statusCode: 500 };
+  }
+
+  /** Throws the rate limit's throttling error, or the `failEveryNth` error when this call is the Nth. */
+  check(service: ServiceName, operation: string): void {
+    const bucket = this.bucket;
+    if (bucket && bucket.service === service) {
+      const now = performance.now();
+      bucket.tokens = Math.min(
+        bucket.perSecond,
+        bucket.tokens + ((now - bucket.refilledAt) / 1000) * bucket.perSecond,
+      );
+      bucket.refilledAt = now;
+      if (bucket.tokens < 1) {
+        const { code, statusCode } = THROTTLING[service];
+        throw new ServiceError(code, 'Rate exceeded', statusCode);
+      }
+      bucket.tokens -= 1;
+    }
+    const rule = this.everyNthRule;
+    if (!rule) return;
+    if (rule.service && rule.service !== service) return;
+    if (rule.operation && rule.operation !== operation) return;
+    this.everyNthCounter++;
+    if (this.everyNthCounter % rule.everyNth === 0) {
+      const { code, statusCode } = rule.error ?? THROTTLING[service];
+      throw new ServiceError(code, rule.error ? `Injected ${code}` : 'Rate exceeded', statusCode);
+    }
+  }
+
+  /** A call succeeded: arms a `failAfter` rule waiting for it. */
+  succeeded(service: ServiceName, operation: string): void {
+    const rule = this.failAfterRule;
+    if (!rule || rule.armed || rule.after.service !== service) return;
+    if (rule.after.operation && rule.after.operation !== operation) return;
+    rule.armed = true;
+  }
+}
