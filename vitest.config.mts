@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `unit` (the function's and the construct's own code, in process, fast) and
+ * `integration` (the synthesized app: its bundle run on Node 24 against the local AWS endpoint, the
+ * load test and the demo), which alone needs the `cdk synth` of the global setup.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
@@ -17,11 +20,29 @@ export default defineConfig({
       AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
       POWERTOOLS_DEV: 'true',
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/lambda/**/*.test.ts', 'test/lib/**/*.test.ts', 'test/tools/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
     coverage: {
       provider: 'v8',
-      include: ['lambda/**/*.ts'],
+      include: ['lambda/**/*.ts', 'lib/**/*.ts'],
       reporter: ['text-summary', 'text'],
-      thresholds: { lines: 95 },
+      // The pure modules are at or near 100 %; these hold the whole of lambda/ and lib/ where it is.
+      thresholds: { lines: 98, branches: 92, functions: 97 },
     },
   },
 });

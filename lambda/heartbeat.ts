@@ -8,6 +8,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { metricSums, putMetrics, windowExecutionsEndingSince } from './aws';
+import { type Clock, systemClock } from './clock';
 import { DimensionName, MetricName } from './contract';
 import { describeError } from './errors';
 import type { Ledger } from './ledger';
@@ -22,8 +23,8 @@ export interface SeedDeps {
   readonly clients: { readonly ssm: SSMClient; readonly cloudWatch: CloudWatchClient };
   readonly ledger: Pick<Ledger, 'heartbeatPublished'>;
   readonly logger: MonitorLogger;
-  /** @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
 export interface SeedOptions {
@@ -56,7 +57,7 @@ export interface SeedReport {
 
 export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Promise<SeedReport> {
   const { clients, ledger, logger } = deps;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const clock = deps.clock ?? systemClock;
   const since = options.now - options.expectedRunIntervalMs;
   const latest = new Map<string, { executionId: string; endedAt: Date }>();
   const report = {
@@ -72,7 +73,7 @@ export async function seedHeartbeats(deps: SeedDeps, options: SeedOptions): Prom
   let pending = [...options.windowIds];
   for (const wait of [0, ...(options.listingRetryMs ?? [5_000, 10_000, 20_000])]) {
     if (pending.length === 0) break;
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await clock.sleep(wait);
     report.unreached = [];
     for (const windowId of pending) {
       try {
@@ -131,7 +132,7 @@ async function waitUntilVisible(
   since: number,
   options: SeedOptions,
 ): Promise<boolean> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const clock = deps.clock ?? systemClock;
   const metrics = windowIds.map((windowId, i) => ({
     id: `w${i}`,
     namespace: options.metricNamespace,
@@ -140,7 +141,7 @@ async function waitUntilVisible(
   }));
   const start = new Date(Math.floor(since / HOUR_MS) * HOUR_MS);
   const end = new Date(Math.ceil(options.now / HOUR_MS) * HOUR_MS + HOUR_MS);
-  const giveUpAt = Date.now() + options.visibleWithinMs;
+  const giveUpAt = clock.now() + options.visibleWithinMs;
   for (;;) {
     let missing = metrics;
     try {
@@ -152,7 +153,7 @@ async function waitUntilVisible(
     }
     if (missing.length === 0) return true;
     const wait = options.pollMs ?? 10_000;
-    if (Date.now() + wait > giveUpAt) {
+    if (clock.now() + wait > giveUpAt) {
       deps.logger.warn(
         'Seeded heartbeats are not visible yet; their missed-run alarms may go to ALARM once',
         {
@@ -161,6 +162,6 @@ async function waitUntilVisible(
       );
       return false;
     }
-    await sleep(wait);
+    await clock.sleep(wait);
   }
 }

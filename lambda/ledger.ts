@@ -13,6 +13,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from './clock';
 import {
   COUNT_ATTRIBUTES,
   NOTIFIED_AT,
@@ -45,10 +46,7 @@ export class Ledger {
     private readonly tableName: string,
     /** How long a record outlives the reporting: must exceed the reconciliation look-back. */
     private readonly retentionSeconds: number,
-    private readonly now: () => number = Date.now,
-    /** Waits between tries of a batch read; injectable so tests need not wait. */
-    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
-      new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -64,7 +62,7 @@ export class Ledger {
     leaseMs: number,
     attributes: Record<string, string>,
   ): Promise<Progress | 'completed'> {
-    const now = this.now();
+    const now = this.clock.now();
     const names = Object.keys(attributes);
     try {
       const output = await this.dynamodb.send(
@@ -228,7 +226,7 @@ export class Ledger {
             `DynamoDB left ${left.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} attempts: ${left.join(', ')}`,
           );
         }
-        if (attempt > 0) await this.sleep(Math.min(50 * 2 ** attempt, 2_000));
+        if (attempt > 0) await this.clock.sleep(Math.min(50 * 2 ** attempt, 2_000));
         const output = await this.dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
         for (const item of output.Responses?.[this.tableName] ?? []) {
           if (test(item) && item.pk?.S) done.add(item.pk.S);
@@ -265,7 +263,7 @@ export class Ledger {
           ExpressionAttributeValues: {
             ':owner': { S: owner },
             // DynamoDB refuses values an expression does not use.
-            ...(expression.includes(':now') ? { ':now': { N: String(this.now()) } } : {}),
+            ...(expression.includes(':now') ? { ':now': { N: String(this.clock.now()) } } : {}),
             ...values,
           },
         }),

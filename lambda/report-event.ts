@@ -15,6 +15,7 @@ import {
   taskInvocationPages,
   windowName,
 } from './aws';
+import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import { describeError, isTransient } from './errors';
 import type { MonitoredEvent } from './event';
@@ -56,10 +57,8 @@ export interface ReportDeps {
     readonly leaseMs: () => number;
     readonly deadline: () => number;
   };
-  /** The clock. @default Date.now */
-  readonly now?: () => number;
-  /** Waits `ms`; injectable so tests need not wait. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** What reporting one event did. */
@@ -135,7 +134,7 @@ async function reportClaimed(
             event,
             metrics.fresh,
             config.metricNamespace,
-            (deps.now ?? Date.now)(),
+            (deps.clock ?? systemClock).now(),
             metrics.heartbeat,
           ),
         ),
@@ -249,8 +248,7 @@ function destinations(config: ReportConfig): [Notification, string][] {
  */
 function stepRunner(deps: ReportDeps, deadline: number) {
   const { logger } = deps;
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const clock = deps.clock ?? systemClock;
   return async <T>(what: string, publish: () => Promise<T>, record: (published: T) => Promise<void>) => {
     const published = await publish();
     for (let attempt = 1; ; attempt++) {
@@ -266,7 +264,7 @@ function stepRunner(deps: ReportDeps, deadline: number) {
             ? `Published ${what}, but another delivery took the lease before it was recorded: it will publish ${what} again`
             : !isTransient(error)
               ? `Published ${what}, but the ledger refused to record it: a retry of this event will publish ${what} again`
-              : now() + wait > deadline
+              : clock.now() + wait > deadline
                 ? `Published ${what}, but could not record it in the ledger while the lease lasted: a retry of this event will publish ${what} again`
                 : undefined;
         if (giveUp) {
@@ -277,7 +275,7 @@ function stepRunner(deps: ReportDeps, deadline: number) {
           attempt,
           error: failure,
         });
-        await sleep(wait);
+        await clock.sleep(wait);
       }
     }
   };

@@ -5,6 +5,7 @@
  * as the event handler (and so with the same exactly-once guarantees).
  */
 import { executionTasks, listWindowIds, windowExecutionsEndingSince } from './aws';
+import { type Clock, systemClock } from './clock';
 import {
   type ExecutionStatus,
   type TaskStatus,
@@ -28,8 +29,8 @@ export interface SweepOptions {
   readonly deadline: number;
   /** When the sweep started (ms since epoch): the look-back and the grace count from it. */
   readonly now: number;
-  /** The clock the deadline is checked against. @default Date.now */
-  readonly clock?: () => number;
+  /** The clock the deadline is checked against. @default systemClock */
+  readonly clock?: Clock;
 }
 
 export interface Unreached {
@@ -121,7 +122,7 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
   };
   for (const [key, event] of events) {
     if (done.has(key)) continue;
-    if ((options.clock ?? Date.now)() > options.deadline) {
+    if ((options.clock ?? systemClock).now() > options.deadline) {
       report.deferred.push(key);
       continue;
     }

@@ -22,6 +22,7 @@ import {
   windowExecution,
   windowId,
 } from '../../tools/local-aws';
+import { testClock } from '../support/clock';
 
 const HOUR = 3_600_000;
 const NAMESPACE = 'MaintenanceWindowMonitor';
@@ -57,7 +58,7 @@ beforeEach(async () => {
     clients: { ssm: new SSMClient(config), cloudWatch: new CloudWatchClient(config) },
     ledger,
     logger: { info: log, warn: log, error: log },
-    sleep: async () => {},
+    clock: testClock(),
   };
 });
 
@@ -159,11 +160,11 @@ describe('seedHeartbeats', () => {
       service: 'ssm',
       calls: 1,
     });
-    const waits: number[] = [];
+    const clock = testClock();
 
     // Act
     const report = await seedHeartbeats(
-      { ...deps, sleep: async (ms) => void waits.push(ms) },
+      { ...deps, clock },
       {
         windowIds: [first.windowId, second.windowId],
         metricNamespace: NAMESPACE,
@@ -179,18 +180,18 @@ describe('seedHeartbeats', () => {
       [second.windowId]: second.windowExecutionId,
     });
     expect(report.unreached).toEqual([]);
-    expect(waits).toEqual([5_000]);
+    expect(clock.waits).toEqual([5_000]);
   });
 
   it('names the windows it still cannot read after the retries, and seeds the others', async () => {
     // Prepare: SSM refuses every listing of one window
     const readable = ranAgo(1);
     const unreadable = 'mw-0000000000000zzzz';
-    const waits: number[] = [];
+    const clock = testClock();
 
     // Act
     const report = await seedHeartbeats(
-      { ...deps, sleep: async (ms) => void waits.push(ms) },
+      { ...deps, clock },
       {
         windowIds: [readable.windowId, unreadable],
         metricNamespace: NAMESPACE,
@@ -205,7 +206,7 @@ describe('seedHeartbeats', () => {
     expect(report.unreached).toEqual([
       { windowId: unreadable, error: expect.stringContaining('ValidationException') },
     ]);
-    expect(waits).toEqual([5_000, 10_000, 20_000]);
+    expect(clock.waits).toEqual([5_000, 10_000, 20_000]);
     expect(fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutions')).toHaveLength(5);
   });
 
@@ -243,8 +244,8 @@ describe('seedHeartbeats', () => {
       service: 'monitoring',
       calls: 1,
     });
-    const waits: number[] = [];
-    const patient = { ...deps, sleep: async (ms: number) => void waits.push(ms) };
+    const clock = testClock();
+    const patient = { ...deps, clock };
 
     // Act
     const report = await seedHeartbeats(patient, {
@@ -257,7 +258,7 @@ describe('seedHeartbeats', () => {
 
     // Assess
     expect(report.visible).toBe(true);
-    expect(waits).toEqual([10_000]);
+    expect(clock.waits).toEqual([10_000]);
     expect(fake.callsTo('monitoring', 'GetMetricData').map((call) => call.errorCode ?? 'ok')).toEqual([
       'InternalServerError',
       'ok',

@@ -20,6 +20,7 @@ import {
   windowExecution,
   windowId,
 } from '../../tools/local-aws';
+import { type TestClock, testClock } from '../support/clock';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 let fake: LocalAws;
@@ -479,20 +480,66 @@ describe('reportEvent', () => {
     });
   });
 
+  it('resumes a delivery that died after the alert and before completing, sending nothing again', async () => {
+    // Prepare: the first delivery's completion fails (a crash between the last step and the end)
+    const execution = ran(1_000, 'SUCCESS', { SUCCESS: 5, FAILED: 2 });
+    const crashing: Ledger = Object.create(deps.ledger);
+    crashing.complete = async () => {
+      throw new Error('the function timed out');
+    };
+
+    // Act
+    const first = reportEvent(eventOf(execution), { ...deps, ledger: crashing });
+    await expect(first).rejects.toThrow('the function timed out');
+    const retry = await reportEvent(eventOf(execution), deps);
+
+    // Assess
+    expect(retry).toMatchObject({ failed: 2 });
+    expect(published(execution)).toHaveLength(1);
+    expect(fake.published).toHaveLength(1);
+    expect(logs.map((log) => log.message)).toEqual(
+      expect.arrayContaining([
+        'Metrics were published by an earlier attempt; not publishing them again',
+        'The alert was sent by an earlier attempt; not sending it again',
+      ]),
+    );
+    expect(await deps.ledger.completed([ledgerKey(execution.windowExecutionId)])).toEqual(
+      new Set([ledgerKey(execution.windowExecutionId)]),
+    );
+  });
+
+  it('still fails with the first error when the lease cannot be given back, which then expires by itself', async () => {
+    // Prepare: SNS refuses the alert, and the ledger refuses to release the lease
+    const execution = ran(1_000, 'SUCCESS', { SUCCESS: 5, FAILED: 2 });
+    const stuck: Ledger = Object.create(deps.ledger);
+    stuck.release = async () => {
+      throw new Error('DynamoDB is unavailable');
+    };
+    fake.failEveryNth({ everyNth: 1, service: 'sns', error: { code: 'InternalError', statusCode: 500 } });
+
+    // Act
+    const delivery = reportEvent(eventOf(execution), { ...deps, ledger: stuck });
+
+    // Assess
+    await expect(delivery).rejects.toMatchObject({ name: 'InternalErrorException' });
+    expect(logs).toContainEqual({
+      message: 'Could not release the lease; it expires by itself',
+      extra: { error: 'Error: DynamoDB is unavailable' },
+    });
+  });
+
   describe('when the ledger fails right after a publish', () => {
     let flaky: ReportDeps;
-    let slept: number[];
+    let clock: TestClock;
 
     beforeEach(() => {
       // The ledger's DynamoDB calls go through the local endpoint, which can fail them on cue.
       fake.forwardDynamoDb(dynamo.endpoint);
-      slept = [];
+      clock = testClock();
       flaky = {
         ...deps,
         ledger: new Ledger(new DynamoDBClient(clientConfig()), table, 17 * 86_400),
-        sleep: async (ms) => {
-          slept.push(ms);
-        },
+        clock,
       };
     });
 
@@ -515,7 +562,7 @@ describe('reportEvent', () => {
         expect(retry).toEqual({ duplicate: true });
         expect(published(execution)).toHaveLength(1);
         expect(fake.published).toHaveLength(1);
-        expect(slept).toEqual([250, 500, 1_000, 2_000]);
+        expect(clock.waits).toEqual([250, 500, 1_000, 2_000]);
         expect(
           logs.filter((log) => log.message.startsWith(`Published ${what}, but could not record it yet`)),
         ).toHaveLength(4);
@@ -537,7 +584,7 @@ describe('reportEvent', () => {
 
       // Assess
       await expect(failed).rejects.toMatchObject({ name: 'AccessDeniedException' });
-      expect(slept).toEqual([]);
+      expect(clock.waits).toEqual([]);
       expect(logs.map((log) => log.message)).toContain(
         'Published the metrics, but the ledger refused to record it: a retry of this event will publish the metrics again',
       );

@@ -1,273 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildAlert, safeSubject, windowConsoleUrl } from '../../lambda/alert';
-import type { ExecutionEvent, TaskEvent } from '../../lambda/event';
-import { metricPayload } from '../../lambda/metric-data';
+import { ExecutionTally, MAX_MESSAGE_BYTES } from '../../lambda/tally';
 import {
-  ExecutionTally,
-  type InvocationRecord,
-  MAX_MESSAGE_BYTES,
-  needsAlert,
-  type TaskRecord,
-} from '../../lambda/tally';
-import { instanceIdOf } from '../../lambda/target-line';
-
-const EXECUTION: ExecutionEvent = {
-  kind: 'execution',
-  windowId: 'mw-0ed7251d3fcf6e0c2',
-  windowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c81234567',
-  status: 'SUCCESS',
-  startTime: new Date('2026-11-28T02:00:00Z'),
-  endTime: new Date('2026-11-28T02:10:00Z'),
-};
-
-/** Reporting right as the run ends. */
-const AT_END = EXECUTION.endTime.getTime();
-
-const TASK_EVENT: TaskEvent = {
-  ...EXECUTION,
-  kind: 'task',
-  taskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
-  status: 'FAILED',
-};
-
-const CONTEXT = { region: 'eu-west-1', partition: 'aws' };
-
-const PATCH_TASK: TaskRecord = {
-  TaskExecutionId: '6417e808-7f35-4d1a-843f-123456789012',
-  TaskType: 'RUN_COMMAND',
-  TaskArn: 'AWS-RunPatchBaseline',
-  Status: 'SUCCESS',
-};
-
-const RESTART_TASK: TaskRecord = {
-  TaskExecutionId: '7528f919-8046-4e2b-954a-234567890123',
-  TaskType: 'AUTOMATION',
-  TaskArn: 'AWS-RestartEC2Instance',
-  Status: 'SUCCESS',
-};
-
-/**
- * The custom notification schema as Amazon Q Developer in chat applications documents it: version
- * "1.0", source "custom", a description (required), optional title, next steps and keywords as
- * strings, metadata of strings. Returns what is wrong, or nothing.
- */
-function validateCustomNotification(value: unknown): string[] {
-  const problems: string[] = [];
-  const isStrings = (v: unknown) => Array.isArray(v) && v.every((item) => typeof item === 'string');
-  const n = value as Record<string, Record<string, unknown>>;
-  if ((n as Record<string, unknown>).version !== '1.0') problems.push('version must be "1.0"');
-  if ((n as Record<string, unknown>).source !== 'custom') problems.push('source must be "custom"');
-  const content = n.content ?? {};
-  if (typeof content.description !== 'string' || content.description.length === 0)
-    problems.push('content.description is required');
-  if (content.textType !== undefined && content.textType !== 'client-markdown')
-    problems.push('content.textType must be client-markdown');
-  if (content.title !== undefined && typeof content.title !== 'string')
-    problems.push('content.title must be a string');
-  for (const list of ['nextSteps', 'keywords']) {
-    if (content[list] !== undefined && !isStrings(content[list]))
-      problems.push(`content.${list} must be strings`);
-  }
-  const metadata = n.metadata ?? {};
-  for (const field of ['threadId', 'summary', 'eventType']) {
-    if (metadata[field] !== undefined && typeof metadata[field] !== 'string')
-      problems.push(`metadata.${field} must be a string`);
-  }
-  if (metadata.relatedResources !== undefined && !isStrings(metadata.relatedResources))
-    problems.push('metadata.relatedResources must be strings');
-  const context = metadata.additionalContext as Record<string, unknown> | undefined;
-  if (context && !Object.values(context).every((v) => typeof v === 'string'))
-    problems.push('metadata.additionalContext values must be strings');
-  return problems;
-}
-
-const DETAILS: Record<string, string> = { FAILED: 'Failed', TIMED_OUT: 'Execution Timed Out' };
-
-function record(status: string, n: number, extra: Partial<InvocationRecord> = {}): InvocationRecord {
-  const instance = `i-${n.toString(16).padStart(17, '0')}`;
-  return {
-    InvocationId: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-    ExecutionId: `11111111-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-    TaskType: 'RUN_COMMAND',
-    Parameters: JSON.stringify({ instanceIds: [instance], parameters: { token: ['hunter2'] } }),
-    Status: status,
-    StatusDetails: DETAILS[status] ?? 'Success',
-    WindowTargetId: 'e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6',
-    ...extra,
-  };
-}
-
-function tallyOf(...tasks: [TaskRecord, InvocationRecord[]][]): ExecutionTally {
-  const tally = new ExecutionTally();
-  for (const [task, records] of tasks) tally.addTask(task).add(records);
-  return tally;
-}
-
-describe('ExecutionTally', () => {
-  it('counts FAILED, TIMED_OUT and CANCELLED separately per task and in total', () => {
-    // Act
-    const tally = tallyOf(
-      [
-        PATCH_TASK,
-        [record('SUCCESS', 1), record('FAILED', 2), record('TIMED_OUT', 3), record('CANCELLED', 4), {}],
-      ],
-      [RESTART_TASK, [record('FAILED', 5, { TaskType: 'AUTOMATION' }), record('CANCELLED', 6)]],
-    );
-
-    // Assess
-    expect(tally.tasks.map((task) => task.counts)).toEqual([
-      { total: 5, failed: 1, timedOut: 1, cancelled: 1 },
-      { total: 2, failed: 1, timedOut: 0, cancelled: 1 },
-    ]);
-    expect(tally.counts).toEqual({ total: 7, failed: 2, timedOut: 1, cancelled: 2 });
-    expect(tally.tasks[0]?.listed).toHaveLength(2);
-    expect(needsAlert(EXECUTION, tally)).toBe(true);
-  });
-
-  it('counts unfinished invocations apart from the totals', () => {
-    // Act
-    const tally = tallyOf([
-      PATCH_TASK,
-      [record('FAILED', 1), record('IN_PROGRESS', 2), record('PENDING', 3), record('CANCELLING', 4)],
-    ]);
-
-    // Assess
-    expect(tally.counts).toEqual({ total: 1, failed: 1, timedOut: 0, cancelled: 0 });
-    expect(tally.running).toBe(3);
-  });
-
-  it('needs no alert when only successes and cancellations happened', () => {
-    expect(needsAlert(EXECUTION, tallyOf([PATCH_TASK, [record('SUCCESS', 1), record('CANCELLED', 2)]]))).toBe(
-      false,
-    );
-  });
-
-  it('needs an alert when the run itself failed, timed out, was cancelled or was skipped', () => {
-    const cancelled = tallyOf([{ ...PATCH_TASK, Status: 'CANCELLED' }, [record('CANCELLED', 1)]]);
-    expect(needsAlert({ ...EXECUTION, status: 'TIMED_OUT' }, cancelled)).toBe(true);
-    expect(needsAlert({ ...EXECUTION, status: 'FAILED' }, new ExecutionTally())).toBe(true);
-    expect(needsAlert({ ...EXECUTION, status: 'CANCELLED' }, cancelled)).toBe(true);
-    expect(needsAlert({ ...EXECUTION, status: 'SKIPPED_OVERLAPPING' }, new ExecutionTally())).toBe(true);
-    expect(needsAlert({ ...EXECUTION, status: 'SUCCESS' }, cancelled)).toBe(false);
-  });
-
-  it('needs an alert when a task itself failed, even with no failed invocation', () => {
-    const tally = tallyOf([
-      { ...PATCH_TASK, Status: 'FAILED', StatusDetails: 'No invocations to execute' },
-      [],
-    ]);
-    expect(needsAlert(EXECUTION, tally)).toBe(true);
-  });
-
-  it('keeps exact counts but stops keeping target lines once they cannot fit a message', () => {
-    // Act
-    const tally = new ExecutionTally(1_000);
-    const task = tally.addTask(PATCH_TASK);
-    for (let page = 0; page < 50; page++) {
-      task.add(Array.from({ length: 100 }, (_, i) => record('FAILED', page * 100 + i)));
-    }
-
-    // Assess
-    expect(task.counts.failed).toBe(5_000);
-    const kept = task.listed.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
-    expect(kept).toBeLessThanOrEqual(1_000);
-    expect(task.listed.length).toBeGreaterThan(3);
-  });
-});
-
-describe('instanceIdOf', () => {
-  it.each([
-    ['Run Command instanceIds', '{"instanceIds":["i-0123456789abcdef0"]}', 'i-0123456789abcdef0'],
-    [
-      'an Automation InstanceId parameter',
-      '{"parameters":{"InstanceId":["mi-0123456789abcdef0"]}}',
-      'mi-0123456789abcdef0',
-    ],
-    ['an Automation InstanceId string', '{"parameters":{"InstanceId":"i-0123abcd"}}', 'i-0123abcd'],
-    ['no parameters', undefined, undefined],
-    ['malformed JSON', '{"instanceIds":', undefined],
-    ['a JSON string', '"i-0123456789abcdef0"', undefined],
-    ['JSON null', 'null', undefined],
-    ['an ID that is not an instance ID', '{"instanceIds":["hunter2"]}', undefined],
-    ['a parameters value that is not an object', '{"parameters":"i-0123abcd"}', undefined],
-  ])('reads %s', (_, parameters, expected) => {
-    expect(instanceIdOf(parameters)).toBe(expected);
-  });
-});
-
-describe('metricPayload', () => {
-  it('sends failed, timed-out, cancelled and total counts per window and fleet-wide, at the end time', () => {
-    // Act
-    const payload = metricPayload(
-      EXECUTION,
-      { total: 9, failed: 1, timedOut: 2, cancelled: 3 },
-      'Ops',
-      AT_END,
-    );
-
-    // Assess
-    const window = [{ Name: 'WindowId', Value: EXECUTION.windowId }];
-    const datum = (MetricName: string, Dimensions: typeof window, Value: number) => ({
-      MetricName,
-      Dimensions,
-      Timestamp: EXECUTION.endTime,
-      Value,
-      Unit: 'Count',
-    });
-    expect(payload).toEqual({
-      Namespace: 'Ops',
-      MetricData: [
-        datum('FailedInvocations', window, 1),
-        datum('FailedInvocations', [], 1),
-        datum('TimedOutInvocations', window, 2),
-        datum('TimedOutInvocations', [], 2),
-        datum('CancelledInvocations', window, 3),
-        datum('CancelledInvocations', [], 3),
-        datum('Invocations', window, 9),
-        datum('Invocations', [], 9),
-        datum('ExecutionsCompleted', window, 1),
-      ],
-    });
-  });
-
-  it('stamps a run replayed more than two weeks later with the oldest time CloudWatch accepts', () => {
-    const now = EXECUTION.endTime.getTime() + 20 * 86_400_000;
-    const payload = metricPayload(EXECUTION, { total: 1, failed: 1, timedOut: 0, cancelled: 0 }, 'Ops', now);
-    expect(payload.MetricData[0]?.Timestamp).toEqual(new Date(now - 14 * 86_400_000 + 3_600_000));
-  });
-
-  it('sends explicit zeros for a clean run', () => {
-    const payload = metricPayload(
-      EXECUTION,
-      { total: 0, failed: 0, timedOut: 0, cancelled: 0 },
-      'Ops',
-      AT_END,
-    );
-    expect(payload.MetricData.map((datum) => datum.Value)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1]);
-  });
-
-  it('sends no ExecutionsCompleted heartbeat for a skipped or cancelled run', () => {
-    for (const status of ['SKIPPED_OVERLAPPING', 'CANCELLED'] as const) {
-      const payload = metricPayload(
-        { ...EXECUTION, status },
-        { total: 0, failed: 0, timedOut: 0, cancelled: 0 },
-        'Ops',
-        AT_END,
-      );
-      expect(payload.MetricData.map((datum) => datum.MetricName)).not.toContain('ExecutionsCompleted');
-    }
-  });
-
-  it('sends no ExecutionsCompleted heartbeat for a single task', () => {
-    const payload = metricPayload(
-      TASK_EVENT,
-      { total: 1, failed: 0, timedOut: 0, cancelled: 0 },
-      'Ops',
-      AT_END,
-    );
-    expect(payload.MetricData.map((datum) => datum.MetricName)).not.toContain('ExecutionsCompleted');
-  });
-});
+  CONTEXT,
+  EXECUTION,
+  PATCH_TASK,
+  RESTART_TASK,
+  record,
+  TASK_EVENT,
+  tallyOf,
+} from '../support/records';
 
 describe('buildAlert', () => {
   it('reports a window execution task by task, naming each failed target, without Parameters', () => {
@@ -493,7 +235,15 @@ describe('the chat variant', () => {
     );
 
     // Assess
-    expect(validateCustomNotification(alert.chat)).toEqual([]);
+    expect(JSON.parse(JSON.stringify(alert.chat))).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', keywords: [EXECUTION.windowId, 'FAILED', 'SUCCESS'] },
+      metadata: {
+        eventType: 'MaintenanceWindowRunReport',
+        relatedResources: [EXECUTION.windowId, EXECUTION.windowExecutionId],
+      },
+    });
     expect(alert.chat.content.title).toBe(alert.subject);
     expect(alert.chat.content.description.length).toBeLessThanOrEqual(3_000);
     expect(alert.chat.content.description).toContain(
@@ -565,6 +315,53 @@ describe('the chat variant', () => {
     );
     const one = buildAlert(EXECUTION, tallyOf([PATCH_TASK, records]), { ...CONTEXT, alreadyReported: 4 });
     expect(one.message.split('\n')[0]).toMatch(/^1 more target did not succeed /);
+  });
+});
+
+describe('the chat variant, when there is much to say', () => {
+  it('cuts the description short, saying where the rest is', () => {
+    // Prepare: 40 tasks, each with failures
+    const tasks = Array.from({ length: 40 }, (_, i): [typeof PATCH_TASK, ReturnType<typeof record>[]] => [
+      { ...PATCH_TASK, TaskExecutionId: `6417e808-7f35-4d1a-843f-${String(i).padStart(12, '0')}` },
+      [record('FAILED', i * 10), record('FAILED', i * 10 + 1)],
+    ]);
+
+    // Act
+    const alert = buildAlert(EXECUTION, tallyOf(...tasks), CONTEXT);
+
+    // Assess
+    expect(alert.chat.content.description.length).toBeLessThanOrEqual(3_000);
+    expect(alert.chat.content.description.endsWith('…(see the e-mail for the rest)')).toBe(true);
+    expect(alert.message.match(/^Task /gm)).toHaveLength(40);
+  });
+});
+
+describe('the subject', () => {
+  it('counts the tasks that did not complete when no target failed', () => {
+    const tally = tallyOf(
+      [{ ...PATCH_TASK, Status: 'FAILED' }, [record('SUCCESS', 1)]],
+      [{ ...RESTART_TASK, Status: 'TIMED_OUT' }, []],
+    );
+    expect(buildAlert(EXECUTION, tally, CONTEXT).subject).toBe(
+      `Maintenance window ${EXECUTION.windowId}: 2 tasks did not complete`,
+    );
+  });
+
+  it('leaves a window name out when not even a stub of it fits beside the counts', () => {
+    // Prepare: an update with five-digit counts leaves less than four characters for the name
+    const records = Array.from({ length: 20_000 }, (_, i) => record(i % 2 ? 'FAILED' : 'TIMED_OUT', i));
+
+    // Act
+    const alert = buildAlert(EXECUTION, tallyOf([PATCH_TASK, records]), {
+      ...CONTEXT,
+      windowName: 'patch-prod-linux',
+      alreadyReported: 0,
+    });
+
+    // Assess
+    expect(alert.subject).toBe(
+      `Update: maintenance window ${EXECUTION.windowId}: 10000 failed, 10000 timed out of 20000 targets`,
+    );
   });
 });
 

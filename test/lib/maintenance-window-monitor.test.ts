@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../lambda/contract';
 import {
   MaintenanceWindowMonitor,
@@ -199,7 +199,7 @@ describe('MaintenanceWindowMonitor', () => {
       Properties: Record<string, unknown>;
     }[];
     expect(roles).toHaveLength(2);
-    expect(roles.every((role) => role.Properties.ManagedPolicyArns === undefined)).toBe(true);
+    expect(roles.map((role) => role.Properties.ManagedPolicyArns)).toEqual(roles.map(() => undefined));
   });
 
   it('lets the sweep list windows and executions and read the ledger, on top of what reporting needs', () => {
@@ -986,54 +986,107 @@ describe('MaintenanceWindowMonitor', () => {
   });
 });
 
-describe('cdk-nag AwsSolutions', () => {
-  function synthWithNag(addExtra?: (app: App, stack: MaintenanceWindowMonitorStack) => void): () => void {
-    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'mwm-nag-')) });
-    const stack = new MaintenanceWindowMonitorStack(app, 'Nag', {
-      monitor: { alertEmails: ['ops@example.com'] },
-    });
-    addExtra?.(app, stack);
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-    return () => app.synth();
+describe('MaintenanceWindowMonitor in a stack of your own', () => {
+  function bareStack(): Stack {
+    return new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
   }
 
-  it('finds nothing unacknowledged in the default stack', () => {
-    expect(synthWithNag()).not.toThrow();
+  it('builds twice in one stack, each with its own functions, topics, ledger and alarms', () => {
+    // Act
+    const stack = bareStack();
+    const prod = new MaintenanceWindowMonitor(stack, 'Prod', { windowIds: [WINDOW_A] });
+    const staging = new MaintenanceWindowMonitor(stack, 'Staging', { metricNamespace: 'Staging/Patching' });
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(stack.resolve(prod.topic.topicArn)).not.toEqual(stack.resolve(staging.topic.topicArn));
+    expect(Object.keys(prod.windowAlarms)).toEqual([WINDOW_A]);
+    expect(Object.keys(staging.healthAlarms)).toEqual([
+      'functionErrors',
+      'sweepErrors',
+      'destinationDeliveryFailures',
+      'asyncEventsDropped',
+      'functionThrottles',
+      'ruleFailedInvocations',
+      'ruleDeadLetterQueue',
+      'failureQueue',
+    ]);
   });
 
-  it('finds nothing unacknowledged with chat channels', () => {
-    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'mwm-nag-')) });
-    new MaintenanceWindowMonitorStack(app, 'NagChat', {
-      monitor: {
-        windowIds: [WINDOW_A],
-        slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
-        teamsChannel: {
-          teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b',
-          channelId: '19%3Aabc%40thread.tacv2',
-          tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
+  it('gives metrics for alarms of your own, fleet-wide or per window, in its namespace', () => {
+    // Prepare
+    const monitor = new MaintenanceWindowMonitor(bareStack(), 'Monitor', { metricNamespace: 'Ops/Patching' });
+
+    // Act
+    const metrics = [
+      monitor.metricFailedInvocations(),
+      monitor.metricTimedOutInvocations(WINDOW_A, { period: Duration.hours(1) }),
+      monitor.metricCancelledInvocations(),
+      monitor.metricInvocations(WINDOW_A),
+      monitor.metricExecutionsCompleted(WINDOW_A),
+    ];
+
+    // Assess
+    expect(
+      metrics.map((metric) => [
+        metric.namespace,
+        metric.metricName,
+        metric.dimensions,
+        metric.statistic,
+        metric.period.toMinutes(),
+      ]),
+    ).toEqual([
+      ['Ops/Patching', 'FailedInvocations', {}, 'Sum', 5],
+      ['Ops/Patching', 'TimedOutInvocations', { WindowId: WINDOW_A }, 'Sum', 60],
+      ['Ops/Patching', 'CancelledInvocations', {}, 'Sum', 5],
+      ['Ops/Patching', 'Invocations', { WindowId: WINDOW_A }, 'Sum', 5],
+      ['Ops/Patching', 'ExecutionsCompleted', { WindowId: WINDOW_A }, 'Sum', 5],
+    ]);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  const outdirs: string[] = [];
+  afterEach(() => {
+    for (const outdir of outdirs.splice(0)) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  /** Synthesizes the app with the nag plugin; the assembly goes to a folder removed after the test. */
+  function synthWithNag(stackProps: MaintenanceWindowMonitorStackProps, extra?: (stack: Stack) => void) {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'mwm-nag-'));
+    outdirs.push(outdir);
+    const app = new App({ outdir });
+    const stack = new MaintenanceWindowMonitorStack(app, 'Nag', stackProps);
+    extra?.(stack);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+    return { outdir, run: () => app.synth() };
+  }
+
+  it.each<[string, MaintenanceWindowMonitorStackProps]>([
+    ['the default stack', { monitor: { alertEmails: ['ops@example.com'] } }],
+    ['chat channels', { monitor: { windowIds: [WINDOW_A], slackChannel: SLACK, teamsChannel: TEAMS } }],
+    [
+      'listed windows, per-task reporting and an existing topic',
+      { alertTopicArn: EXISTING_TOPIC, monitor: { windowIds: [WINDOW_A], reporting: 'task' } },
+    ],
+    [
+      'missed-run alarms and more windows than the rule names',
+      {
+        monitor: {
+          windowIds: Array.from({ length: 41 }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`),
+          expectedRunInterval: Duration.hours(26),
         },
       },
-    });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).not.toThrow();
-  });
-
-  it('finds nothing unacknowledged with listed windows and an existing topic', () => {
-    const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'mwm-nag-')) });
-    new MaintenanceWindowMonitorStack(app, 'NagWindows', {
-      alertTopicArn: EXISTING_TOPIC,
-      monitor: { windowIds: [WINDOW_A], reporting: 'task', reservedConcurrency: 'none' },
-    });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).not.toThrow();
+    ],
+  ])('finds nothing unacknowledged with %s', (_, props) => {
+    expect(synthWithNag(props).run).not.toThrow();
   });
 
   it('does fail synthesis on a finding (the check can fail)', () => {
-    let outdir = '';
-    const run = synthWithNag((app, stack) => {
-      outdir = app.outdir;
-      new sns.Topic(stack, 'PlainTopic');
-    });
+    const { outdir, run } = synthWithNag({}, (stack) => new sns.Topic(stack, 'PlainTopic'));
     expect(run).toThrow(/AwsSolutions-SNS3/);
     const report = readFileSync(path.join(outdir, 'validation-report.json'), 'utf8');
     expect(report).toContain('AwsSolutions-SNS3');
