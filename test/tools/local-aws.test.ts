@@ -413,3 +413,39 @@ describe('SNS Publish', () => {
     expect(fake.published).toHaveLength(0);
   });
 });
+
+describe('reset', () => {
+  it('forgets executions and windows as well as calls, but keeps the topics', async () => {
+    // Prepare
+    const execution = windowExecution([taskExecution('RUN_COMMAND', { SUCCESS: 1 })], windowId(0x7e5e7));
+    fake.addWindowExecution(execution);
+    fake.addWindow({ windowId: execution.windowId, name: 'soon-gone' });
+
+    // Act
+    fake.reset();
+
+    // Assess
+    await expect(
+      ssm.send(
+        new DescribeMaintenanceWindowExecutionTasksCommand({
+          WindowExecutionId: execution.windowExecutionId,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'DoesNotExistException' });
+    await expect(
+      ssm.send(new GetMaintenanceWindowCommand({ WindowId: execution.windowId })),
+    ).rejects.toMatchObject({
+      name: 'DoesNotExistException',
+    });
+    await expect(
+      sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: 'still here' })),
+    ).resolves.toMatchObject({
+      MessageId: expect.any(String),
+    });
+    expect(fake.calls.map((call) => call.errorCode ?? 'ok')).toEqual([
+      'DoesNotExistException',
+      'DoesNotExistException',
+      'ok',
+    ]);
+  });
+});

@@ -173,6 +173,12 @@ export class LocalAws {
     this.faults.reset();
   }
 
+  /** Forgets everything but the topics: calls, messages, metric data, faults, executions and windows. */
+  reset(): void {
+    this.clearCalls();
+    this.ssm.clear();
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);

@@ -96,6 +96,12 @@ export class LocalSsm {
     this.executions.set(execution.windowExecutionId, execution);
   }
 
+  /** Forgets every execution and window. */
+  clear(): void {
+    this.executions.clear();
+    this.windows.clear();
+  }
+
   /** A window `GetMaintenanceWindow` knows; any other is DoesNotExist. */
   addWindow(window: FakeWindow): void {
     if (!WINDOW_ID.test(window.windowId))
