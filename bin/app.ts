@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/** The app: context → settings, cdk-nag on every synthesis, the stack. */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { settingsFromContext } from '../lib/context';

@@ -1,3 +1,7 @@
+/**
+ * The function's settings, read from its environment once at cold start (the sweep's own on its
+ * first run): a missing or malformed value fails loudly, naming the variable.
+ */
 import { EnvVar, LEDGER_RETENTION_DAYS } from './contract';
 
 export interface Config {

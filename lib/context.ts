@@ -1,3 +1,7 @@
+/**
+ * CDK context (`cdk.json`, or `cdk deploy -c key=value`) turned into the stack's typed settings:
+ * strings parsed, lists split, channel keys checked to come together. The construct checks the values.
+ */
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { LogLevel, MaintenanceWindowMonitorProps, Reporting } from './props';

@@ -1,3 +1,7 @@
+/**
+ * The deployable stack: one monitor (on a new topic, or an existing one imported by ARN) and the
+ * outputs an operator needs after `cdk deploy`.
+ */
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
