@@ -288,23 +288,6 @@ describe('handler', () => {
     expect(warning).toMatchObject({ error: 'Error: AccessDenied', windowId: WINDOW_ID });
   });
 
-  it('publishes metrics but no alert for a clean run', async () => {
-    // Prepare
-    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).resolves({
-      WindowExecutionTaskInvocationIdentities: invocations('SUCCESS', 12),
-    });
-    cloudWatch.on(PutMetricDataCommand).resolves({});
-    const handler = await loadHandler();
-
-    // Act
-    const report = await handler(SUCCESSFUL_TASK_EVENT, context());
-
-    // Assess
-    expect(report).toEqual({ total: 12, failed: 0, timedOut: 0, cancelled: 0, tasks: 1 });
-    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
-    expect(sns).not.toHaveReceivedAnyCommand();
-  });
-
   it('rejects a malformed event before any AWS call and logs the field', async () => {
     // Prepare
     const handler = await loadHandler();
@@ -415,23 +398,6 @@ describe('exactly once', () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
   }
 
-  it('does nothing for a second delivery of an execution already reported', async () => {
-    // Prepare
-    failingRun();
-    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
-    const handler = await loadHandler();
-    await handler(EVENT, context());
-
-    // Act
-    const second = await handler(EVENT, context());
-
-    // Assess
-    expect(second).toEqual({ duplicate: true });
-    expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionTaskInvocationsCommand, 1);
-    expect(cloudWatch).toHaveReceivedCommandTimes(PutMetricDataCommand, 1);
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
-  });
-
   it('lets only one of two simultaneous deliveries report; the other succeeds without reporting', async () => {
     // Prepare
     failingRun();
@@ -469,21 +435,6 @@ describe('exactly once', () => {
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
     const resumed = logs.map((line) => JSON.parse(line)).map((line) => line.message);
     expect(resumed).toContain('Metrics were published by an earlier attempt; not publishing them again');
-  });
-
-  it('fails loudly, before any AWS call, when the ledger cannot be written', async () => {
-    // Prepare
-    vi.stubEnv('LEDGER_TABLE_NAME', 'no-such-table');
-    const handler = await loadHandler();
-
-    // Act
-    const call = handler(EVENT, context());
-
-    // Assess
-    await expect(call).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    expect(ssm).not.toHaveReceivedAnyCommand();
-    expect(cloudWatch).not.toHaveReceivedAnyCommand();
-    expect(sns).not.toHaveReceivedAnyCommand();
   });
 });
 

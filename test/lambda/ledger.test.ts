@@ -219,7 +219,7 @@ describe('Ledger', () => {
     expect(Math.abs(created.getTime() - Date.now())).toBeLessThan(60_000);
   });
 
-  it('fails loudly when DynamoDB cannot be reached', async () => {
+  it('fails loudly when the table does not exist', async () => {
     const unreachable = new Ledger(dynamo.client, 'no-such-table', 86_400, clock);
     await expect(unreachable.claim(KEY, 'request-1', 60_000, ATTRIBUTES)).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
