@@ -26,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/lambda/**/*.test.ts', 'test/lib/**/*.test.ts', 'test/tools/**/*.test.ts'],
+          globalSetup: ['test/unit-setup.ts'],
         },
       },
       {

@@ -43,7 +43,6 @@ import { type ResolvedMonitorProps, resolveProps } from './resolve-props';
 import { createLedgerTable, deadLetterQueue } from './storage';
 
 export type { HealthAlarms } from './alarms';
-export { LAZY_CREDENTIAL_MODULES } from './monitor-function';
 export type { MaintenanceWindowMonitorProps, Reporting } from './props';
 
 /**

@@ -1,38 +1,41 @@
 /**
- * One of the monitor's two functions: the same bundle, entered through `index.handler` or
- * `index.sweep`, with its own role (log writes to its own log group only) and log group, the
- * build options `npm run bench` measured, and the construct's environment merged with the caller's.
+ * One of the monitor's two functions: the same prebuilt bundle (`assets/monitor`, built by
+ * `scripts/build-asset.mjs` with the options `npm run bench` measured), entered through
+ * `index.handler` or `index.sweep`, with its own role (log writes to its own log group only) and
+ * log group, and the construct's environment merged with the caller's.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
-const PROJECT_ROOT = path.join(__dirname, '..');
-
 /**
- * Credential providers the SDK loads lazily, only when the environment holds no credentials. In
- * Lambda it always does (the execution role's keys), so they are left out of the bundle: ~90 KB
- * less to load at every cold start. Measured by `npm run bench`.
+ * The prebuilt bundle's folder: `assets/monitor` at the package's root, the nearest folder above
+ * this file with a package.json (this file runs from `lib/` in the repository and from
+ * `dist/lib/` in the installed package).
  */
-export const LAZY_CREDENTIAL_MODULES = [
-  '@aws-sdk/credential-provider-ini',
-  '@aws-sdk/credential-provider-login',
-  '@aws-sdk/credential-provider-process',
-  '@aws-sdk/credential-provider-sso',
-  '@aws-sdk/credential-provider-web-identity',
-  '@aws-sdk/nested-clients',
-  '@aws-sdk/token-providers',
-];
+function assetDirectory(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No package.json above ${__dirname}`);
+    dir = parent;
+  }
+  const asset = path.join(dir, 'assets', 'monitor');
+  if (!existsSync(path.join(asset, 'index.js'))) {
+    throw new Error(`The function's bundle is missing from ${asset}: run npm run build:asset`);
+  }
+  return asset;
+}
 
 export interface MonitorFunctionProps
-  extends Pick<nodejs.NodejsFunctionProps, 'description' | 'timeout' | 'environment'>,
+  extends Pick<lambda.FunctionProps, 'description' | 'timeout' | 'environment'>,
     Partial<
       Pick<
-        nodejs.NodejsFunctionProps,
+        lambda.FunctionProps,
         'reservedConcurrentExecutions' | 'retryAttempts' | 'maxEventAge' | 'onFailure'
       >
     > {
@@ -50,7 +53,7 @@ export interface MonitorFunctionProps
  * beside it in the construct tree, as `<id>Role` and `<id>Logs`, where the first release made
  * them: a change of path would change their logical IDs and replace them.
  */
-export class MonitorFunction extends nodejs.NodejsFunction {
+export class MonitorFunction extends lambda.Function {
   /** The execution role: log writes to its own log group (`logGroup`), and what the monitor grants. */
   public readonly executionRole: iam.Role;
 
@@ -66,14 +69,12 @@ export class MonitorFunction extends nodejs.NodejsFunction {
     });
     logGroup.grantWrite(role);
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, 'lambda', 'handler.ts'),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: lambda.Code.fromAsset(assetDirectory()),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       description: props.description,
-      handler: props.handler,
+      handler: `index.${props.handler}`,
       timeout: props.timeout ?? Duration.minutes(2),
       role,
       logGroup,
@@ -82,16 +83,6 @@ export class MonitorFunction extends nodejs.NodejsFunction {
         POWERTOOLS_SERVICE_NAME: 'maintenance-window-monitor',
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         ...props.environment,
-      },
-      bundling: {
-        // Bundle the pinned SDK rather than use the runtime's copy: what is tested is what runs.
-        externalModules: LAZY_CREDENTIAL_MODULES,
-        format: nodejs.OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        forceDockerBundling: false,
       },
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }

@@ -11,7 +11,6 @@ import { promisify } from 'node:util';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { paginateDescribeMaintenanceWindowExecutionTaskInvocations, SSMClient } from '@aws-sdk/client-ssm';
 import { type BuildOptions, build } from 'esbuild';
-import { LAZY_CREDENTIAL_MODULES } from '../lib/maintenance-window-monitor';
 import {
   bundleBytes,
   type DeployedFunction,
@@ -28,6 +27,7 @@ import {
   taskExecution,
   windowExecution,
 } from '../tools/local-aws';
+import { LAZY_CREDENTIAL_MODULES } from './build-asset.mjs';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench';
 const COLD_STARTS = 15;
