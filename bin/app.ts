@@ -2,8 +2,8 @@
 /** The app: context → settings, cdk-nag on every synthesis, the stack. */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { settingsFromContext } from '../lib/context';
 import { MaintenanceWindowMonitorStack } from '../lib/maintenance-window-monitor-stack';
+import { settingsFromContext } from './context';
 
 const app = new App();
 const settings = settingsFromContext((key) => app.node.tryGetContext(key));

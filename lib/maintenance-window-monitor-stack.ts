@@ -43,7 +43,7 @@ export class MaintenanceWindowMonitorStack extends Stack {
     this.monitor = monitor;
 
     new CfnOutput(this, 'AlertTopicArn', {
-      value: monitor.topic.topicArn,
+      value: monitor.alertTopic.topicArn,
       description: 'Alerts and alarm notifications; subscribe here',
     });
     if (monitor.chatTopic) {
@@ -53,13 +53,13 @@ export class MaintenanceWindowMonitorStack extends Stack {
           'Chat cards and alarm notifications for Amazon Q Developer; add it to a channel configuration',
       });
     }
-    new CfnOutput(this, 'FunctionName', { value: monitor.function.functionName });
+    new CfnOutput(this, 'FunctionName', { value: monitor.reportFunction.functionName });
     new CfnOutput(this, 'FunctionLogGroupName', {
-      value: monitor.functionLogGroup.logGroupName,
+      value: monitor.reportFunctionLogGroup.logGroupName,
       description: "The function's logs: the log group for the README's Logs Insights queries",
     });
     new CfnOutput(this, 'SweepLogGroupName', {
-      value: monitor.sweepLogGroup.logGroupName,
+      value: monitor.sweepFunctionLogGroup.logGroupName,
       description: "The sweep's logs (reconciliations, and the heartbeats seeded at deploy)",
     });
     new CfnOutput(this, 'SweepFunctionName', {
@@ -70,12 +70,12 @@ export class MaintenanceWindowMonitorStack extends Stack {
       value: monitor.ledgerTable.tableName,
       description: 'One item per reported execution',
     });
-    const windowAlarms = Object.values(monitor.windowAlarms);
+    const windowAlarms = Object.values(monitor.windowFailureAlarms);
     const listed = windowAlarms.slice(0, LISTED_WINDOW_ALARMS);
     new CfnOutput(this, 'FailureAlarmNames', {
       value: Fn.join(
         ', ',
-        [monitor.alarm, ...listed].map((alarm) => alarm.alarmName),
+        [monitor.fleetFailureAlarm, ...listed].map((alarm) => alarm.alarmName),
       ),
       description:
         'Alarms on failed and timed-out targets (fleet-wide, then per listed window' +

@@ -9,6 +9,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -38,12 +39,13 @@ import { createDashboard } from './dashboard';
 import { grantHeartbeatReadBack, grantReporting, grantSweep } from './grants';
 import { MonitorMetrics } from './metrics';
 import { MonitorFunction } from './monitor-function';
-import { LIMITS, type MaintenanceWindowMonitorProps, type Reporting } from './props';
+import { LIMITS, type MaintenanceWindowMonitorProps, Reporting } from './props';
 import { type ResolvedMonitorProps, resolveProps } from './resolve-props';
 import { createLedgerTable, deadLetterQueue } from './storage';
 
 export type { HealthAlarms } from './alarms';
-export type { MaintenanceWindowMonitorProps, Reporting } from './props';
+export type { MaintenanceWindowMonitorProps } from './props';
+export { LogLevel, Reporting } from './props';
 
 /**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
@@ -52,22 +54,22 @@ export type { MaintenanceWindowMonitorProps, Reporting } from './props';
  */
 export class MaintenanceWindowMonitor extends Construct {
   /** Receives one message per run with failures, and every alarm's state changes. */
-  public readonly topic: sns.ITopic;
+  public readonly alertTopic: sns.ITopic;
   /**
    * Chat cards of the alerts and every alarm's state changes, for Amazon Q Developer channels;
    * created when a chat channel is configured or `createChatTopic` is true.
    */
-  public readonly chatTopic?: sns.Topic;
+  public readonly chatTopic?: sns.ITopic;
   /** The key of the topics the construct created; undefined when it created none. */
-  public readonly topicKey?: kms.Key;
+  public readonly topicKey?: kms.IKey;
   /** Reports each maintenance window event: counts, metrics, alert. */
-  public readonly function: MonitorFunction;
-  /** Where the function logs: query it with CloudWatch Logs Insights. */
-  public readonly functionLogGroup: logs.ILogGroup;
-  /** Runs on a schedule and reports executions whose event never arrived. */
-  public readonly sweepFunction: MonitorFunction;
+  public readonly reportFunction: lambda.Function;
+  /** Where the report function logs: query it with CloudWatch Logs Insights. */
+  public readonly reportFunctionLogGroup: logs.ILogGroup;
+  /** Runs on a schedule (and at deploy time) and reports executions whose event never arrived. */
+  public readonly sweepFunction: lambda.Function;
   /** Where the sweep logs. */
-  public readonly sweepLogGroup: logs.ILogGroup;
+  public readonly sweepFunctionLogGroup: logs.ILogGroup;
   /**
    * Seeds the listed windows' heartbeats at deploy time, so the missed-run alarms (created after
    * it) do not fire for windows that ran before the monitor existed; only with missed-run alarms.
@@ -75,20 +77,20 @@ export class MaintenanceWindowMonitor extends Construct {
   public readonly heartbeatSeed?: CustomResource;
   /** Records which executions were reported, and how far each got. */
   public readonly ledgerTable: dynamodb.Table;
-  /** Matches the SSM events of terminal runs (or tasks) and delivers them to `function`. */
-  public readonly rule: events.Rule;
-  /** Events EventBridge could not deliver to the function. */
+  /** Matches the SSM events of terminal runs (or tasks) and delivers them to `reportFunction`. */
+  public readonly eventRule: events.Rule;
+  /** Events EventBridge could not deliver to the report function. */
   public readonly ruleDeadLetterQueue: sqs.Queue;
   /** Events the function failed on after Lambda's retries. */
   public readonly failureQueue: sqs.Queue;
   /** In ALARM while targets fail or time out, fleet-wide. */
-  public readonly alarm: cloudwatch.Alarm;
+  public readonly fleetFailureAlarm: cloudwatch.Alarm;
   /** One failure alarm per window in `windowIds`, by window ID. */
-  public readonly windowAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  public readonly windowFailureAlarms: { [windowId: string]: cloudwatch.Alarm };
   /** Alarms on the monitor itself: errors, throttles, undelivered and failed events. */
   public readonly healthAlarms: HealthAlarms;
   /** One alarm per window in `windowIds` that fires when the window stops running. */
-  public readonly missedRunAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  public readonly missedRunAlarms: { [windowId: string]: cloudwatch.Alarm };
   /** Fleet patching health and the monitor's own. */
   public readonly dashboard: cloudwatch.Dashboard;
   /** The CloudWatch namespace of every metric the monitor publishes. */
@@ -105,19 +107,19 @@ export class MaintenanceWindowMonitor extends Construct {
     this.metrics = new MonitorMetrics(this.metricNamespace);
 
     if (resolved.alertTopic) {
-      this.topic = resolved.alertTopic;
+      this.alertTopic = resolved.alertTopic;
     } else {
       this.topicKey = createTopicKey(this);
-      this.topic = createTopic(this, 'AlertTopic', this.topicKey, 'Maintenance window monitor');
+      this.alertTopic = createTopic(this, 'AlertTopic', this.topicKey, 'Maintenance window monitor');
     }
     if (resolved.createChatTopic) {
       this.topicKey ??= createTopicKey(this);
       this.chatTopic = createTopic(this, 'ChatTopic', this.topicKey, 'Maintenance window monitor (chat)');
     }
     for (const email of resolved.alertEmails) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    const topics = [this.topic, ...(this.chatTopic ? [this.chatTopic] : [])];
+    const topics = [this.alertTopic, ...(this.chatTopic ? [this.chatTopic] : [])];
 
     this.failureQueue = deadLetterQueue(this, 'FailureQueue');
     this.ruleDeadLetterQueue = deadLetterQueue(this, 'RuleDeadLetterQueue');
@@ -133,24 +135,25 @@ export class MaintenanceWindowMonitor extends Construct {
       namedWindows,
     };
 
-    this.function = new MonitorFunction(this, 'Function', {
+    const reportFunction = new MonitorFunction(this, 'Function', {
       ...this.functionSettings(resolved),
       description: 'Counts failed and timed-out maintenance window task invocations',
       roleDescription: 'Reads maintenance window executions, publishes their metrics and alerts',
       handler: 'handler',
-      timeout: Duration.minutes(2),
-      ...(resolved.reservedConcurrency !== undefined
-        ? { reservedConcurrentExecutions: resolved.reservedConcurrency }
+      timeout: resolved.timeout,
+      ...(resolved.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: resolved.reservedConcurrentExecutions }
         : {}),
       // Lambda retries a failed event twice, then hands it to the failure queue.
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.failureQueue),
     });
-    this.functionLogGroup = this.function.logGroup;
-    grantReporting(this.function.executionRole, reporting, this.reporting === 'execution');
+    this.reportFunction = reportFunction;
+    this.reportFunctionLogGroup = reportFunction.logGroup;
+    grantReporting(reportFunction.executionRole, reporting, this.reporting === Reporting.EXECUTION);
 
-    this.sweepFunction = new MonitorFunction(this, 'SweepFunction', {
+    const sweepFunction = new MonitorFunction(this, 'SweepFunction', {
       ...this.functionSettings(resolved),
       description: 'Reports maintenance window executions whose event never arrived',
       roleDescription: 'Finds maintenance window executions that were never reported, and reports them',
@@ -159,13 +162,14 @@ export class MaintenanceWindowMonitor extends Construct {
       // The next scheduled sweep is the retry.
       retryAttempts: 0,
     });
-    this.sweepLogGroup = this.sweepFunction.logGroup;
+    this.sweepFunction = sweepFunction;
+    this.sweepFunctionLogGroup = sweepFunction.logGroup;
     // The sweep lists tasks in either reporting mode (per-task keys need them).
-    grantReporting(this.sweepFunction.executionRole, reporting, true);
-    grantSweep(this.sweepFunction.executionRole, this.ledgerTable);
+    grantReporting(sweepFunction.executionRole, reporting, true);
+    grantSweep(sweepFunction.executionRole, this.ledgerTable);
     new events.Rule(this, 'SweepSchedule', {
       description: 'Reconciles maintenance window executions whose event never arrived',
-      schedule: events.Schedule.rate(resolved.reconcileInterval),
+      schedule: events.Schedule.rate(resolved.sweepInterval),
       targets: [
         new eventsTargets.LambdaFunction(this.sweepFunction, {
           retryAttempts: 2,
@@ -173,24 +177,24 @@ export class MaintenanceWindowMonitor extends Construct {
         }),
       ],
     });
-    this.rule = this.createRule(namedWindows);
+    this.eventRule = this.createRule(namedWindows);
 
     const failures = {
       threshold: resolved.alarmThreshold,
       evaluationPeriods: resolved.alarmEvaluationPeriods,
       period: resolved.alarmPeriod,
     };
-    this.alarm = notifying(failureAlarm(this, this.metrics, failures), topics);
-    this.windowAlarms = Object.fromEntries(
+    this.fleetFailureAlarm = notifying(failureAlarm(this, this.metrics, failures), topics);
+    this.windowFailureAlarms = Object.fromEntries(
       (resolved.windowIds ?? []).map((windowId) => [
         windowId,
         notifying(failureAlarm(this, this.metrics, failures, windowId), topics),
       ]),
     );
     const parts: MonitoredParts = {
-      reportFunction: this.function,
+      reportFunction: this.reportFunction,
       sweepFunction: this.sweepFunction,
-      rule: this.rule,
+      rule: this.eventRule,
       ruleDeadLetterQueue: this.ruleDeadLetterQueue,
       failureQueue: this.failureQueue,
     };
@@ -200,7 +204,11 @@ export class MaintenanceWindowMonitor extends Construct {
 
     // Missed-run alarms (resolveProps ensures windows are listed and reporting is per execution).
     if (resolved.expectedRunInterval && resolved.windowIds) {
-      this.heartbeatSeed = this.createHeartbeatSeed(resolved.windowIds, resolved.expectedRunInterval);
+      this.heartbeatSeed = this.createHeartbeatSeed(
+        sweepFunction,
+        resolved.windowIds,
+        resolved.expectedRunInterval,
+      );
       const missed = createMissedRunAlarms(
         this,
         this.metrics,
@@ -250,15 +258,16 @@ export class MaintenanceWindowMonitor extends Construct {
     return {
       logRetention: resolved.logRetention,
       logLevel: resolved.logLevel,
+      memorySize: resolved.memorySize,
       environment: {
-        [EnvVar.AlertTopicArn]: this.topic.topicArn,
+        [EnvVar.AlertTopicArn]: this.alertTopic.topicArn,
         ...(this.chatTopic ? { [EnvVar.ChatTopicArn]: this.chatTopic.topicArn } : {}),
         [EnvVar.MetricNamespace]: this.metricNamespace,
         [EnvVar.LedgerTableName]: this.ledgerTable.tableName,
         [EnvVar.LedgerRetentionDays]: String(LEDGER_RETENTION_DAYS),
         [EnvVar.Reporting]: this.reporting,
         ...(resolved.windowIds ? { [EnvVar.WindowIds]: resolved.windowIds.join(',') } : {}),
-        [EnvVar.SweepLookbackMinutes]: String(resolved.reconcileLookback.toMinutes()),
+        [EnvVar.SweepLookbackMinutes]: String(resolved.sweepLookback.toMinutes()),
         [EnvVar.SweepGraceMinutes]: String(LIMITS.sweepGrace.toMinutes()),
       },
     };
@@ -266,7 +275,7 @@ export class MaintenanceWindowMonitor extends Construct {
 
   /** Terminal runs (or tasks); the windows named when there are few enough for the pattern. */
   private createRule(namedWindows: readonly string[] | undefined): events.Rule {
-    const perExecution = this.reporting === 'execution';
+    const perExecution = this.reporting === Reporting.EXECUTION;
     return new events.Rule(this, 'Rule', {
       description: `Maintenance window ${perExecution ? '' : 'task '}executions that reached a terminal status`,
       eventPattern: {
@@ -278,7 +287,7 @@ export class MaintenanceWindowMonitor extends Construct {
         },
       },
       targets: [
-        new eventsTargets.LambdaFunction(this.function, {
+        new eventsTargets.LambdaFunction(this.reportFunction, {
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
           deadLetterQueue: this.ruleDeadLetterQueue,
@@ -292,8 +301,12 @@ export class MaintenanceWindowMonitor extends Construct {
    * custom resource) publishes the heartbeat of each window's latest run within the interval and
    * waits until it can read it back.
    */
-  private createHeartbeatSeed(windowIds: readonly string[], interval: Duration): CustomResource {
-    grantHeartbeatReadBack(this.sweepFunction.executionRole);
+  private createHeartbeatSeed(
+    sweepFunction: MonitorFunction,
+    windowIds: readonly string[],
+    interval: Duration,
+  ): CustomResource {
+    grantHeartbeatReadBack(sweepFunction.executionRole);
     return new CustomResource(this, 'HeartbeatSeed', {
       serviceToken: this.sweepFunction.functionArn,
       resourceType: 'Custom::MaintenanceWindowHeartbeatSeed',

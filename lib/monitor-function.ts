@@ -46,6 +46,8 @@ export interface MonitorFunctionProps
   readonly logRetention: logs.RetentionDays;
   /** `POWERTOOLS_LOG_LEVEL`. */
   readonly logLevel: string;
+  /** In MB. */
+  readonly memorySize: number;
 }
 
 /**
@@ -72,7 +74,7 @@ export class MonitorFunction extends lambda.Function {
       code: lambda.Code.fromAsset(assetDirectory()),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: props.memorySize,
       description: props.description,
       handler: `index.${props.handler}`,
       timeout: props.timeout ?? Duration.minutes(2),

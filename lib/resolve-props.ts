@@ -11,14 +11,15 @@ import { NAMESPACE_PATTERN, UUID_PATTERN, WINDOW_ID_PATTERN } from '../lambda/co
 import {
   DEFAULTS,
   LIMITS,
-  LOG_LEVELS,
-  type LogLevel,
+  LogLevel,
   type MaintenanceWindowMonitorProps,
-  REPORTING_MODES,
-  type Reporting,
+  Reporting,
   type SlackChannel,
   type TeamsChannel,
 } from './props';
+
+const REPORTING_MODES: string[] = Object.values(Reporting);
+const LOG_LEVELS: string[] = Object.values(LogLevel);
 
 /** Every prop with its value: the user's, or the default. */
 export interface ResolvedMonitorProps {
@@ -33,9 +34,11 @@ export interface ResolvedMonitorProps {
   readonly logLevel: LogLevel;
   readonly logRetention: logs.RetentionDays;
   /** Unreserved when undefined. */
-  readonly reservedConcurrency?: number;
-  readonly reconcileInterval: Duration;
-  readonly reconcileLookback: Duration;
+  readonly reservedConcurrentExecutions?: number;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly sweepInterval: Duration;
+  readonly sweepLookback: Duration;
   /** No missed-run alarms when undefined. */
   readonly expectedRunInterval?: Duration;
   readonly slackChannel?: SlackChannel;
@@ -73,8 +76,6 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
   const fail = (names: (keyof MaintenanceWindowMonitorProps)[], problem: string): never => {
     throw new MonitorPropsError(scope.node.path, names, problem);
   };
-  const concurrency = props.reservedConcurrency ?? DEFAULTS.reservedConcurrency;
-  const expected = props.expectedRunInterval ?? DEFAULTS.expectedRunInterval;
   const resolved: ResolvedMonitorProps = {
     alertEmails: props.alertEmails ?? [],
     ...(props.alertTopic ? { alertTopic: props.alertTopic } : {}),
@@ -86,10 +87,14 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
     alarmEvaluationPeriods: props.alarmEvaluationPeriods ?? DEFAULTS.alarmEvaluationPeriods,
     logLevel: props.logLevel ?? DEFAULTS.logLevel,
     logRetention: props.logRetention ?? DEFAULTS.logRetention,
-    ...(concurrency !== 'none' ? { reservedConcurrency: concurrency } : {}),
-    reconcileInterval: props.reconcileInterval ?? DEFAULTS.reconcileInterval,
-    reconcileLookback: props.reconcileLookback ?? DEFAULTS.reconcileLookback,
-    ...(expected !== 'none' ? { expectedRunInterval: expected } : {}),
+    ...(props.reservedConcurrentExecutions !== undefined
+      ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+      : {}),
+    memorySize: props.memorySize ?? DEFAULTS.memorySize,
+    timeout: props.timeout ?? DEFAULTS.timeout,
+    sweepInterval: props.sweepInterval ?? DEFAULTS.sweepInterval,
+    sweepLookback: props.sweepLookback ?? DEFAULTS.sweepLookback,
+    ...(props.expectedRunInterval ? { expectedRunInterval: props.expectedRunInterval } : {}),
     ...(props.slackChannel ? { slackChannel: props.slackChannel } : {}),
     ...(props.teamsChannel ? { teamsChannel: props.teamsChannel } : {}),
     createChatTopic: props.createChatTopic ?? Boolean(props.slackChannel || props.teamsChannel),
@@ -109,8 +114,27 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
   if (!LOG_LEVELS.includes(resolved.logLevel)) {
     fail(['logLevel'], `"${resolved.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
-  if (concurrency !== 'none' && !isPositiveInteger(concurrency)) {
-    fail(['reservedConcurrency'], `must be a whole number of at least 1, or 'none', got ${concurrency}`);
+  const concurrency = resolved.reservedConcurrentExecutions;
+  if (concurrency !== undefined && !isPositiveInteger(concurrency)) {
+    fail(['reservedConcurrentExecutions'], `must be a whole number of at least 1, got ${concurrency}`);
+  }
+  const memory = resolved.memorySize;
+  if (!(Number.isInteger(memory) && memory >= LIMITS.memorySize.min && memory <= LIMITS.memorySize.max)) {
+    fail(
+      ['memorySize'],
+      `must be whole MB from ${LIMITS.memorySize.min} to ${LIMITS.memorySize.max}, got ${memory}`,
+    );
+  }
+  const timeout = resolved.timeout;
+  if (!timeout.isUnresolved()) {
+    const seconds = timeout.toSeconds({ integral: false });
+    const { min, max } = LIMITS.timeout;
+    if (!(Number.isInteger(seconds) && seconds >= min.toSeconds() && seconds <= max.toSeconds())) {
+      fail(
+        ['timeout'],
+        `must be whole seconds from ${min.toHumanString()} to ${max.toHumanString()}, got ${timeout.toHumanString()}`,
+      );
+    }
   }
   return resolved;
 }
@@ -219,7 +243,7 @@ function checkAlarms(resolved: ResolvedMonitorProps, props: MaintenanceWindowMon
     ) {
       fail(
         ['expectedRunInterval'],
-        `must be ${range('hours', LIMITS.expectedRunInterval)}, or 'none', got ${expected.toHumanString()}`,
+        `must be ${range('hours', LIMITS.expectedRunInterval)}, got ${expected.toHumanString()}`,
       );
     }
     // Missed-run alarms watch the heartbeat of listed windows, which only execution reporting has.
@@ -229,30 +253,30 @@ function checkAlarms(resolved: ResolvedMonitorProps, props: MaintenanceWindowMon
         'missed-run alarms are per listed window: list the windows to watch',
       );
     }
-    if (resolved.reporting !== 'execution') {
+    if (resolved.reporting !== Reporting.EXECUTION) {
       fail(
         ['expectedRunInterval', 'reporting'],
-        "missed-run alarms watch runs, which only reporting: 'execution' reports; leave one of them out",
+        'missed-run alarms watch runs, which only Reporting.EXECUTION reports; leave one of them out',
       );
     }
   }
 }
 
 function checkSweep(resolved: ResolvedMonitorProps, fail: Fail): void {
-  const { reconcileInterval: interval, reconcileLookback: lookback } = resolved;
-  if (!wholeUnitsInRange(interval, 'minutes', LIMITS.reconcileInterval.min, LIMITS.reconcileInterval.max)) {
+  const { sweepInterval: interval, sweepLookback: lookback } = resolved;
+  if (!wholeUnitsInRange(interval, 'minutes', LIMITS.sweepInterval.min, LIMITS.sweepInterval.max)) {
     fail(
-      ['reconcileInterval'],
-      `must be ${range('minutes', LIMITS.reconcileInterval)}, got ${interval.toHumanString()}`,
+      ['sweepInterval'],
+      `must be ${range('minutes', LIMITS.sweepInterval)}, got ${interval.toHumanString()}`,
     );
   }
-  const { marginOverInterval: margin, max } = LIMITS.reconcileLookback;
+  const { marginOverInterval: margin, max } = LIMITS.sweepLookback;
   // A run that ends just inside one sweep's grace period must still be in range at the next sweep.
   const least = interval.isUnresolved() ? margin : interval.plus(margin);
   if (!wholeUnitsInRange(lookback, 'minutes', least, max)) {
     fail(
-      ['reconcileLookback'],
-      `must be whole minutes, at least reconcileInterval plus ${margin.toHumanString()} and at most ${max.toHumanString()}, got ${lookback.toHumanString()}`,
+      ['sweepLookback'],
+      `must be whole minutes, at least sweepInterval plus ${margin.toHumanString()} and at most ${max.toHumanString()}, got ${lookback.toHumanString()}`,
     );
   }
 }

@@ -9,8 +9,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../lambda/contract';
 import {
+  LogLevel,
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
+  Reporting,
 } from '../../lib/maintenance-window-monitor';
 import {
   MaintenanceWindowMonitorStack,
@@ -93,7 +95,7 @@ describe('MaintenanceWindowMonitor', () => {
   });
 
   it('listens to terminal task execution events with per-task reporting, and lists no tasks', () => {
-    const template = synth({ reporting: 'task' });
+    const template = synth({ reporting: Reporting.TASK });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ssm'],
@@ -204,7 +206,7 @@ describe('MaintenanceWindowMonitor', () => {
 
   it('lets the sweep list windows and executions and read the ledger, on top of what reporting needs', () => {
     // Act: even in per-task mode, where the event handler lists no tasks
-    const template = synth({ reporting: 'task' });
+    const template = synth({ reporting: Reporting.TASK });
 
     // Assess
     const table = { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table'), 'Arn'] };
@@ -247,7 +249,7 @@ describe('MaintenanceWindowMonitor', () => {
 
   it('runs the sweep on a schedule, with the look-back and a record retention beyond it', () => {
     // Act
-    const template = synth({ reconcileInterval: Duration.minutes(30), reconcileLookback: Duration.days(3) });
+    const template = synth({ sweepInterval: Duration.minutes(30), sweepLookback: Duration.days(3) });
 
     // Assess
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -493,18 +495,27 @@ describe('MaintenanceWindowMonitor', () => {
       { ReservedConcurrentExecutions: Match.anyValue() },
       0,
     );
-    synth({ reservedConcurrency: 20 }).hasResourceProperties('AWS::Lambda::Function', {
+    synth({ reservedConcurrentExecutions: 20 }).hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 20,
     });
-    synth({ reservedConcurrency: 'none' }).resourcePropertiesCountIs(
-      'AWS::Lambda::Function',
-      { ReservedConcurrentExecutions: Match.anyValue() },
-      0,
-    );
+  });
+
+  it('takes the memory of both functions and the timeout of the report function from props', () => {
+    const template = synth({ memorySize: 512, timeout: Duration.minutes(5) });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 300,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.sweep',
+      MemorySize: 512,
+      Timeout: 600,
+    });
   });
 
   it('sets the log level and retention from props', () => {
-    const template = synth({ logLevel: 'DEBUG', logRetention: logs.RetentionDays.ONE_YEAR });
+    const template = synth({ logLevel: LogLevel.DEBUG, logRetention: logs.RetentionDays.ONE_YEAR });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
     });
@@ -640,11 +651,8 @@ describe('MaintenanceWindowMonitor', () => {
     });
   });
 
-  it.each<[string, MaintenanceWindowMonitorProps]>([
-    ["'none'", { windowIds: [WINDOW_A], expectedRunInterval: 'none' }],
-    ['the default (the monitor does not know a schedule)', { windowIds: [WINDOW_A] }],
-  ])('makes no missed-run alarm with an expected run interval of %s', (_, props) => {
-    expect(Object.values(alarmsWithDescription(synth(props), 'No run of'))).toEqual([]);
+  it('makes no missed-run alarm by default: the monitor does not know a schedule', () => {
+    expect(Object.values(alarmsWithDescription(synth({ windowIds: [WINDOW_A] }), 'No run of'))).toEqual([]);
   });
 
   it('delivers chat cards and alarm notifications to Slack and Teams through a chat topic of their own', () => {
@@ -885,8 +893,8 @@ describe('MaintenanceWindowMonitor', () => {
       'Test/Monitor: expectedRunInterval and windowIds: missed-run alarms are per listed window',
     ],
     [
-      { windowIds: [WINDOW_A], reporting: 'task', expectedRunInterval: Duration.hours(26) },
-      "Test/Monitor: expectedRunInterval and reporting: missed-run alarms watch runs, which only reporting: 'execution' reports",
+      { windowIds: [WINDOW_A], reporting: Reporting.TASK, expectedRunInterval: Duration.hours(26) },
+      'Test/Monitor: expectedRunInterval and reporting: missed-run alarms watch runs, which only Reporting.EXECUTION reports',
     ],
     [
       { windowIds: Array.from({ length: 121 }, (_, i) => `mw-${i.toString(16).padStart(17, '0')}`) },
@@ -896,7 +904,7 @@ describe('MaintenanceWindowMonitor', () => {
       { createChatTopic: false, slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' } },
       'createChatTopic: is false, but slackChannel or teamsChannel needs the chat topic to subscribe to',
     ],
-    [{ reporting: 'window' as 'task' }, 'reporting: "window" is not one of execution, task'],
+    [{ reporting: 'window' as Reporting }, 'reporting: "window" is not one of execution, task'],
     [{ alarmThreshold: 0 }, 'alarmThreshold: must be a number of invocations of at least 1, got 0'],
     [
       { alarmThreshold: Number.NaN },
@@ -924,7 +932,7 @@ describe('MaintenanceWindowMonitor', () => {
     ],
     [
       { expectedRunInterval: Duration.days(8) },
-      "expectedRunInterval: must be whole hours from 1 hour to 7 days, or 'none', got 8 days",
+      'expectedRunInterval: must be whole hours from 1 hour to 7 days, got 8 days',
     ],
     [
       { expectedRunInterval: Duration.minutes(90) },
@@ -952,34 +960,39 @@ describe('MaintenanceWindowMonitor', () => {
       },
       'teamsChannel: channelId "19:abc@thread.tacv2" must be URL-encoded',
     ],
-    [{ logLevel: 'TRACE' as 'DEBUG' }, 'logLevel: "TRACE" is not one of DEBUG, INFO, WARN, ERROR'],
+    [{ logLevel: 'TRACE' as LogLevel }, 'logLevel: "TRACE" is not one of DEBUG, INFO, WARN, ERROR'],
     [
       { logRetention: 42 as logs.RetentionDays },
       'logRetention: 42 is not a retention CloudWatch Logs offers',
     ],
+    [{ memorySize: 64 }, 'memorySize: must be whole MB from 128 to 10240, got 64'],
     [
-      { reservedConcurrency: 0 },
-      "reservedConcurrency: must be a whole number of at least 1, or 'none', got 0",
+      { timeout: Duration.minutes(20) },
+      'timeout: must be whole seconds from 30 seconds to 15 minutes, got 20 minutes',
     ],
     [
-      { reconcileInterval: Duration.minutes(2) },
-      'reconcileInterval: must be whole minutes from 5 minutes to 1 day, got 2 minutes',
+      { reservedConcurrentExecutions: 0 },
+      'reservedConcurrentExecutions: must be a whole number of at least 1, got 0',
     ],
     [
-      { reconcileInterval: Duration.seconds(330) },
-      'reconcileInterval: must be whole minutes from 5 minutes to 1 day',
+      { sweepInterval: Duration.minutes(2) },
+      'sweepInterval: must be whole minutes from 5 minutes to 1 day, got 2 minutes',
     ],
     [
-      { reconcileLookback: Duration.days(15) },
-      'reconcileLookback: must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got 15 days',
+      { sweepInterval: Duration.seconds(330) },
+      'sweepInterval: must be whole minutes from 5 minutes to 1 day',
     ],
     [
-      { reconcileInterval: Duration.hours(1), reconcileLookback: Duration.hours(1) },
-      'reconcileLookback: must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got 1 hour',
+      { sweepLookback: Duration.days(15) },
+      'sweepLookback: must be whole minutes, at least sweepInterval plus 30 minutes and at most 14 days, got 15 days',
     ],
     [
-      { reconcileInterval: Duration.hours(6), reconcileLookback: Duration.hours(1) },
-      'reconcileLookback: must be whole minutes, at least reconcileInterval plus 30 minutes and at most 14 days, got 1 hour',
+      { sweepInterval: Duration.hours(1), sweepLookback: Duration.hours(1) },
+      'sweepLookback: must be whole minutes, at least sweepInterval plus 30 minutes and at most 14 days, got 1 hour',
+    ],
+    [
+      { sweepInterval: Duration.hours(6), sweepLookback: Duration.hours(1) },
+      'sweepLookback: must be whole minutes, at least sweepInterval plus 30 minutes and at most 14 days, got 1 hour',
     ],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => synth(props)).toThrow(message);
@@ -1002,8 +1015,8 @@ describe('MaintenanceWindowMonitor in a stack of your own', () => {
     template.resourceCountIs('AWS::Lambda::Function', 4);
     template.resourceCountIs('AWS::SNS::Topic', 2);
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
-    expect(stack.resolve(prod.topic.topicArn)).not.toEqual(stack.resolve(staging.topic.topicArn));
-    expect(Object.keys(prod.windowAlarms)).toEqual([WINDOW_A]);
+    expect(stack.resolve(prod.alertTopic.topicArn)).not.toEqual(stack.resolve(staging.alertTopic.topicArn));
+    expect(Object.keys(prod.windowFailureAlarms)).toEqual([WINDOW_A]);
     expect(Object.keys(staging.healthAlarms)).toEqual([
       'functionErrors',
       'sweepErrors',
@@ -1070,7 +1083,7 @@ describe('cdk-nag AwsSolutions', () => {
     ['chat channels', { monitor: { windowIds: [WINDOW_A], slackChannel: SLACK, teamsChannel: TEAMS } }],
     [
       'listed windows, per-task reporting and an existing topic',
-      { alertTopicArn: EXISTING_TOPIC, monitor: { windowIds: [WINDOW_A], reporting: 'task' } },
+      { alertTopicArn: EXISTING_TOPIC, monitor: { windowIds: [WINDOW_A], reporting: Reporting.TASK } },
     ],
     [
       'missed-run alarms and more windows than the rule names',

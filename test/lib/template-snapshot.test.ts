@@ -11,6 +11,7 @@ import {
   MaintenanceWindowMonitorStack,
   type MaintenanceWindowMonitorStackProps,
 } from '../../lib/maintenance-window-monitor-stack';
+import { Reporting } from '../../lib/props';
 
 function template(props: MaintenanceWindowMonitorStackProps): unknown {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -33,9 +34,9 @@ describe('the synthesized template', () => {
           alarmThreshold: 3,
           alarmPeriod: Duration.minutes(15),
           alarmEvaluationPeriods: 2,
-          reservedConcurrency: 10,
-          reconcileInterval: Duration.minutes(30),
-          reconcileLookback: Duration.hours(48),
+          reservedConcurrentExecutions: 10,
+          sweepInterval: Duration.minutes(30),
+          sweepLookback: Duration.hours(48),
           metricNamespace: 'Ops/Patching',
           slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
           teamsChannel: {
@@ -52,7 +53,7 @@ describe('the synthesized template', () => {
         alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-alerts',
         alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         monitor: {
-          reporting: 'task',
+          reporting: Reporting.TASK,
           createChatTopic: true,
           windowIds: Array.from({ length: 41 }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`),
         },

@@ -4,7 +4,7 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type { LogLevel, MaintenanceWindowMonitorProps, Reporting } from './props';
+import { LogLevel, type MaintenanceWindowMonitorProps, Reporting } from '../lib/props';
 
 /** Reads one context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
@@ -22,9 +22,11 @@ export const ContextKey = {
   AlarmEvaluationPeriods: 'alarmEvaluationPeriods',
   LogLevel: 'logLevel',
   LogRetentionDays: 'logRetentionDays',
-  ReservedConcurrency: 'reservedConcurrency',
-  ReconcileIntervalMinutes: 'reconcileIntervalMinutes',
-  ReconcileLookbackHours: 'reconcileLookbackHours',
+  ReservedConcurrentExecutions: 'reservedConcurrentExecutions',
+  MemorySize: 'memorySize',
+  TimeoutSeconds: 'timeoutSeconds',
+  SweepIntervalMinutes: 'sweepIntervalMinutes',
+  SweepLookbackHours: 'sweepLookbackHours',
   ExpectedRunIntervalHours: 'expectedRunIntervalHours',
   SlackWorkspaceId: 'slackWorkspaceId',
   SlackChannelId: 'slackChannelId',
@@ -33,6 +35,13 @@ export const ContextKey = {
   TeamsTenantId: 'teamsTenantId',
   CreateChatTopic: 'createChatTopic',
 } as const;
+
+/** Keys of earlier versions, still read: the new key wins when both are given. */
+export const FormerContextKey: Readonly<Record<string, string>> = {
+  reservedConcurrency: ContextKey.ReservedConcurrentExecutions,
+  reconcileIntervalMinutes: ContextKey.SweepIntervalMinutes,
+  reconcileLookbackHours: ContextKey.SweepLookbackHours,
+};
 
 /** Monitor props from context, plus the existing topic to import, which needs a scope to become one. */
 export interface ContextSettings {
@@ -94,23 +103,40 @@ function allOrNothing<T extends Record<string, string | undefined>>(
 }
 
 /** Maps CDK context onto settings; the construct validates the values themselves. */
-export function settingsFromContext(read: ContextReader): ContextSettings {
-  const text = (key: string) => optionalString(key, read(key));
-  const number = (key: string) => optionalNumber(key, read(key));
-  const list = (key: string) => stringList(key, read(key));
-  const numberOrNone = (key: string) => (read(key) === 'none' ? ('none' as const) : number(key));
+export function settingsFromContext(readContext: ContextReader): ContextSettings {
+  const former = Object.fromEntries(Object.entries(FormerContextKey).map(([old, key]) => [key, old]));
+  // The new key, or the key it replaced: reading a value reports errors under the key given.
+  const keyOf = (key: string) =>
+    readContext(key) === undefined && former[key] && readContext(former[key]) !== undefined
+      ? (former[key] as string)
+      : key;
+  const read = (key: string) => readContext(keyOf(key));
+  const text = (key: string) => optionalString(keyOf(key), read(key));
+  const number = (key: string) => optionalNumber(keyOf(key), read(key));
+  const list = (key: string) => stringList(keyOf(key), read(key));
+  // 'none' (as earlier versions took it) is the same as leaving the key out.
+  const numberOrNone = (key: string) => (read(key) === 'none' ? undefined : number(key));
+  const oneOf = <T extends string>(key: string, values: Record<string, T>): T | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    const found = Object.values(values).find((candidate) => candidate === value);
+    if (!found) throw new Error(`Context ${keyOf(key)} must be one of ${Object.values(values).join(', ')}`);
+    return found;
+  };
   const alertEmails = list(ContextKey.AlertEmails);
   const windowIds = list(ContextKey.WindowIds);
   const metricNamespace = text(ContextKey.MetricNamespace);
-  const reporting = text(ContextKey.Reporting);
+  const reporting = oneOf(ContextKey.Reporting, Reporting);
   const alarmThreshold = number(ContextKey.AlarmThreshold);
   const alarmPeriodMinutes = number(ContextKey.AlarmPeriodMinutes);
   const alarmEvaluationPeriods = number(ContextKey.AlarmEvaluationPeriods);
-  const logLevel = text(ContextKey.LogLevel);
+  const logLevel = oneOf(ContextKey.LogLevel, LogLevel);
   const logRetentionDays = number(ContextKey.LogRetentionDays);
-  const reservedConcurrency = numberOrNone(ContextKey.ReservedConcurrency);
-  const intervalMinutes = number(ContextKey.ReconcileIntervalMinutes);
-  const lookbackHours = number(ContextKey.ReconcileLookbackHours);
+  const reservedConcurrentExecutions = numberOrNone(ContextKey.ReservedConcurrentExecutions);
+  const memorySize = number(ContextKey.MemorySize);
+  const timeoutSeconds = number(ContextKey.TimeoutSeconds);
+  const intervalMinutes = number(ContextKey.SweepIntervalMinutes);
+  const lookbackHours = number(ContextKey.SweepLookbackHours);
   const expectedRunInterval = numberOrNone(ContextKey.ExpectedRunIntervalHours);
   const slack = {
     workspaceId: text(ContextKey.SlackWorkspaceId),
@@ -135,20 +161,19 @@ export function settingsFromContext(read: ContextReader): ContextSettings {
       ...(alertEmails ? { alertEmails } : {}),
       ...(metricNamespace ? { metricNamespace } : {}),
       ...(windowIds ? { windowIds } : {}),
-      ...(reporting ? { reporting: reporting as Reporting } : {}),
+      ...(reporting ? { reporting } : {}),
       ...(alarmThreshold !== undefined ? { alarmThreshold } : {}),
       ...(alarmPeriodMinutes !== undefined ? { alarmPeriod: Duration.minutes(alarmPeriodMinutes) } : {}),
       ...(alarmEvaluationPeriods !== undefined ? { alarmEvaluationPeriods } : {}),
-      ...(logLevel ? { logLevel: logLevel as LogLevel } : {}),
+      ...(logLevel ? { logLevel } : {}),
       ...(logRetentionDays !== undefined ? { logRetention: logRetentionDays as logs.RetentionDays } : {}),
-      ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
-      ...(intervalMinutes !== undefined ? { reconcileInterval: Duration.minutes(intervalMinutes) } : {}),
-      ...(lookbackHours !== undefined ? { reconcileLookback: Duration.hours(lookbackHours) } : {}),
+      ...(reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions } : {}),
+      ...(memorySize !== undefined ? { memorySize } : {}),
+      ...(timeoutSeconds !== undefined ? { timeout: Duration.seconds(timeoutSeconds) } : {}),
+      ...(intervalMinutes !== undefined ? { sweepInterval: Duration.minutes(intervalMinutes) } : {}),
+      ...(lookbackHours !== undefined ? { sweepLookback: Duration.hours(lookbackHours) } : {}),
       ...(expectedRunInterval !== undefined
-        ? {
-            expectedRunInterval:
-              expectedRunInterval === 'none' ? 'none' : Duration.hours(expectedRunInterval),
-          }
+        ? { expectedRunInterval: Duration.hours(expectedRunInterval) }
         : {}),
       ...(slackChannel ? { slackChannel } : {}),
       ...(teamsChannel ? { teamsChannel } : {}),

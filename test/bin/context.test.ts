@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { settingsFromContext } from '../../lib/context';
+import { settingsFromContext } from '../../bin/context';
+import { LogLevel, Reporting } from '../../lib/props';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
 
@@ -19,14 +20,16 @@ describe('settingsFromContext', () => {
         alarmPeriodMinutes: '15',
         alarmEvaluationPeriods: '2',
         logRetentionDays: '365',
-        reservedConcurrency: '10',
+        reservedConcurrentExecutions: '10',
+        memorySize: '512',
+        timeoutSeconds: '300',
         reporting: 'task',
         logLevel: 'DEBUG',
         metricNamespace: 'Platform/Patching',
         alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
         alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
-        reconcileIntervalMinutes: '30',
-        reconcileLookbackHours: '48',
+        sweepIntervalMinutes: '30',
+        sweepLookbackHours: '48',
       }),
     );
 
@@ -39,26 +42,44 @@ describe('settingsFromContext', () => {
         alarmPeriod: Duration.minutes(15),
         alarmEvaluationPeriods: 2,
         logRetention: 365,
-        reservedConcurrency: 10,
-        reporting: 'task',
-        logLevel: 'DEBUG',
+        reservedConcurrentExecutions: 10,
+        memorySize: 512,
+        timeout: Duration.seconds(300),
+        reporting: Reporting.TASK,
+        logLevel: LogLevel.DEBUG,
         metricNamespace: 'Platform/Patching',
-        reconcileInterval: Duration.minutes(30),
-        reconcileLookback: Duration.hours(48),
+        sweepInterval: Duration.minutes(30),
+        sweepLookback: Duration.hours(48),
       },
       alertTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
       alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k',
     });
   });
 
-  it('takes arrays and numbers from cdk.json, and reservedConcurrency none', () => {
+  it("takes arrays and numbers from cdk.json, and 'none' as leaving a number out", () => {
     expect(
       settingsFromContext(
-        reader({ alertEmails: ['ops@example.com'], alarmThreshold: 2, reservedConcurrency: 'none' }),
+        reader({ alertEmails: ['ops@example.com'], alarmThreshold: 2, reservedConcurrentExecutions: 'none' }),
       ),
+    ).toEqual({ monitor: { alertEmails: ['ops@example.com'], alarmThreshold: 2 } });
+  });
+
+  it('still reads the keys of earlier versions, the new key winning when both are given', () => {
+    expect(
+      settingsFromContext(
+        reader({ reservedConcurrency: '5', reconcileIntervalMinutes: '30', reconcileLookbackHours: '48' }),
+      ).monitor,
     ).toEqual({
-      monitor: { alertEmails: ['ops@example.com'], alarmThreshold: 2, reservedConcurrency: 'none' },
+      reservedConcurrentExecutions: 5,
+      sweepInterval: Duration.minutes(30),
+      sweepLookback: Duration.hours(48),
     });
+    expect(
+      settingsFromContext(reader({ reconcileIntervalMinutes: '30', sweepIntervalMinutes: '20' })).monitor,
+    ).toEqual({ sweepInterval: Duration.minutes(20) });
+    expect(() => settingsFromContext(reader({ reservedConcurrency: 'lots' }))).toThrow(
+      'Context reservedConcurrency must be a number',
+    );
   });
 
   it('reads chat channels and the expected run interval', () => {
@@ -78,9 +99,7 @@ describe('settingsFromContext', () => {
       teamsChannel: { teamId: 't', channelId: 'c', tenantId: 'n' },
       expectedRunInterval: Duration.hours(12),
     });
-    expect(settingsFromContext(reader({ expectedRunIntervalHours: 'none' })).monitor).toEqual({
-      expectedRunInterval: 'none',
-    });
+    expect(settingsFromContext(reader({ expectedRunIntervalHours: 'none' })).monitor).toEqual({});
   });
 
   it('reads createChatTopic as -c passes it, or as a boolean from cdk.json', () => {
@@ -105,8 +124,10 @@ describe('settingsFromContext', () => {
     ],
     [{ metricNamespace: ['a'] }, 'Context metricNamespace must be a string'],
     [{ reporting: true }, 'Context reporting must be a string'],
+    [{ reporting: 'window' }, 'Context reporting must be one of execution, task'],
+    [{ logLevel: 'TRACE' }, 'Context logLevel must be one of DEBUG, INFO, WARN, ERROR'],
     [{ alarmThreshold: 'three' }, 'Context alarmThreshold must be a number'],
-    [{ reservedConcurrency: 'lots' }, 'Context reservedConcurrency must be a number'],
+    [{ reservedConcurrentExecutions: 'lots' }, 'Context reservedConcurrentExecutions must be a number'],
     [{ createChatTopic: 'yes' }, 'Context createChatTopic must be true or false'],
     [
       { alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' },
