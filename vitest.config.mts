@@ -30,8 +30,19 @@ export default defineConfig({
             'test/lambda/**/*.test.ts',
             'test/lib/**/*.test.ts',
             'test/tools/**/*.test.ts',
+            'test/scripts/**/*.test.ts',
           ],
           globalSetup: ['test/unit-setup.ts'],
+        },
+      },
+      {
+        // The packed library in an app of its own (npm run test:package; .ci/run runs it).
+        extends: true,
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
         },
       },
       {

@@ -99,6 +99,11 @@ export class MaintenanceWindowMonitor extends Construct {
   public readonly reporting: Reporting;
   private readonly metrics: MonitorMetrics;
 
+  /**
+   * @param scope where the monitor goes: a stack, or a construct in one
+   * @param id the monitor's ID, part of every resource's logical ID: never change it once deployed
+   * @param props all optional; the defaults watch every window of the account and Region
+   */
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorProps = {}) {
     super(scope, id);
     const resolved = resolveProps(this, props);

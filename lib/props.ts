@@ -17,9 +17,13 @@ export enum Reporting {
 
 /** The functions' log level (`POWERTOOLS_LOG_LEVEL`). */
 export enum LogLevel {
+  /** Everything, including each page read. */
   DEBUG = 'DEBUG',
+  /** What each report counted and sent. */
   INFO = 'INFO',
+  /** Retries, deferred runs and lookups that failed but did not stop a report. */
   WARN = 'WARN',
+  /** Only what failed. */
   ERROR = 'ERROR',
 }
 

@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 /** The project's root: this file is in `tools/lambda-runner/`. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-function credentialFreeEnv(): NodeJS.ProcessEnv {
+/** The environment without any AWS setting: no credentials, no region, no metadata service. */
+export function credentialFreeEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
   return { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' };
 }
