@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { README, propsTable, readmeWithPropsTable } from '../../scripts/props-table';
+import { propsTable, README, readmeWithPropsTable } from '../../scripts/props-table';
 
 describe("the README's props table", () => {
   it('is the one the TSDoc of lib/props.ts generates (npm run docs:props rewrites it)', () => {
@@ -16,7 +16,9 @@ describe("the README's props table", () => {
     expect(rows).toContain(
       '| `sweepInterval` | `Duration` | Duration.hours(1) | How often the sweep looks for executions whose event never arrived: whole minutes, from 5 minutes to 1 day. |',
     );
-    expect(rows.find((row) => row.startsWith('| `reporting` '))).toContain('| `Reporting` | Reporting.EXECUTION |');
+    expect(rows.find((row) => row.startsWith('| `reporting` '))).toContain(
+      '| `Reporting` | Reporting.EXECUTION |',
+    );
   });
 
   it('replaces a stale table between the markers, and only that', () => {
