@@ -27,7 +27,7 @@ import {
   taskExecution,
   windowExecution,
 } from '../tools/local-aws';
-import { LAZY_CREDENTIAL_MODULES } from './build-asset.mjs';
+import { BUILD_OPTIONS } from './build-asset.mjs';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench';
 const COLD_STARTS = 15;
@@ -50,17 +50,8 @@ function row(cells: (string | number)[], widths: number[]): string {
   return cells.map((cell, i) => String(cell).padEnd(widths[i] ?? 12)).join(' ');
 }
 
-/** esbuild with the deployed function's options (see lib/maintenance-window-monitor.ts). */
-const DEPLOYED_OPTIONS: BuildOptions = {
-  external: LAZY_CREDENTIAL_MODULES,
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  minify: true,
-  logLevel: 'silent',
-};
+/** esbuild with the deployed function's options (those `scripts/build-asset.mjs` builds with). */
+const DEPLOYED_OPTIONS: BuildOptions = { ...BUILD_OPTIONS, logLevel: 'silent' };
 
 async function buildBundle(dir: string, entry: string, options: BuildOptions): Promise<string> {
   await build({ ...options, entryPoints: [entry], outfile: path.join(dir, 'index.js') });

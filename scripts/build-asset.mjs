@@ -17,7 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
  * Lambda it always does (the execution role's keys), so they are left out of the bundle: ~90 KB
  * less to load at every cold start.
  */
-export const LAZY_CREDENTIAL_MODULES = [
+const LAZY_CREDENTIAL_MODULES = [
   '@aws-sdk/credential-provider-ini',
   '@aws-sdk/credential-provider-login',
   '@aws-sdk/credential-provider-process',
@@ -29,18 +29,23 @@ export const LAZY_CREDENTIAL_MODULES = [
 
 export const ASSET_FILE = join(ROOT, 'assets', 'monitor', 'index.js');
 
+/** esbuild's options for the function, entry and output aside: `npm run bench` builds with them too. */
+export const BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourcemap: false,
+  external: LAZY_CREDENTIAL_MODULES,
+};
+
 export async function buildAsset(outfile = ASSET_FILE) {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
+    ...BUILD_OPTIONS,
     entryPoints: [join(ROOT, 'lambda', 'handler.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: false,
-    external: LAZY_CREDENTIAL_MODULES,
     outfile,
     logLevel: 'warning',
   });
