@@ -16,21 +16,21 @@ import type { MonitorMetrics } from './metrics';
 
 /** Alarms that say the monitor itself is not doing its job. */
 export interface HealthAlarms {
-  /** The event handler failed on an event. */
-  readonly functionErrors: cloudwatch.Alarm;
+  /** The report function failed on an event. */
+  readonly reportFunctionErrors: cloudwatch.Alarm;
   /** The sweep did not finish. */
   readonly sweepErrors: cloudwatch.Alarm;
   /** Lambda could not put a failed event into the failure queue. */
   readonly destinationDeliveryFailures: cloudwatch.Alarm;
-  /** Lambda dropped events from the function's asynchronous queue. */
+  /** Lambda dropped events from the report function's asynchronous queue. */
   readonly asyncEventsDropped: cloudwatch.Alarm;
-  /** The event handler was throttled. */
-  readonly functionThrottles: cloudwatch.Alarm;
-  /** EventBridge could not invoke the event handler. */
-  readonly ruleFailedInvocations: cloudwatch.Alarm;
-  /** Undelivered events wait in the rule's dead-letter queue. */
-  readonly ruleDeadLetterQueue: cloudwatch.Alarm;
-  /** Events the function failed on wait in the failure queue. */
+  /** The report function was throttled. */
+  readonly reportFunctionThrottles: cloudwatch.Alarm;
+  /** EventBridge could not invoke the report function. */
+  readonly eventRuleFailedInvocations: cloudwatch.Alarm;
+  /** Undelivered events wait in the event rule's dead-letter queue. */
+  readonly eventRuleDeadLetterQueue: cloudwatch.Alarm;
+  /** Events the report function failed on wait in the failure queue. */
   readonly failureQueue: cloudwatch.Alarm;
 }
 
@@ -79,8 +79,8 @@ export function failureAlarm(
 export interface MonitoredParts {
   readonly reportFunction: lambda.IFunction;
   readonly sweepFunction: lambda.IFunction;
-  readonly rule: events.IRule;
-  readonly ruleDeadLetterQueue: sqs.IQueue;
+  readonly eventRule: events.IRule;
+  readonly eventRuleDeadLetterQueue: sqs.IQueue;
   readonly failureQueue: sqs.IQueue;
 }
 
@@ -98,7 +98,7 @@ export function createHealthAlarms(scope: Construct, parts: MonitoredParts): Hea
     });
   const { reportFunction: fn, sweepFunction: sweep } = parts;
   return {
-    functionErrors: alarm(
+    reportFunctionErrors: alarm(
       'FunctionErrorsAlarm',
       fn.metricErrors({ period, statistic: 'Sum' }),
       `The maintenance window monitor function failed. Search its log group for level ERROR: the message says ` +
@@ -108,7 +108,7 @@ export function createHealthAlarms(scope: Construct, parts: MonitoredParts): Hea
     sweepErrors: alarm(
       'SweepErrorsAlarm',
       sweep.metricErrors({ period, statistic: 'Sum' }),
-      'The reconciliation sweep did not finish: some windows or executions could not be reached (SSM or ' +
+      'The sweep did not finish: some windows or executions could not be reached (SSM or ' +
         'DynamoDB errors). Its log entry "Sweep finished" or the error lists them; the next sweep tries again. ' +
         'If it repeats, check the sweep function role and the SSM service health.',
     ),
@@ -128,19 +128,19 @@ export function createHealthAlarms(scope: Construct, parts: MonitoredParts): Hea
         'sends such events to the failure queue first, so check FailureQueueAlarm too; runs within the ' +
         "sweep's look-back are reported by its next run.",
     ),
-    functionThrottles: alarm(
+    reportFunctionThrottles: alarm(
       'FunctionThrottlesAlarm',
       fn.metricThrottles({ period, statistic: 'Sum' }),
       'The maintenance window monitor function was throttled: more window executions ended at once than its ' +
         "reserved concurrency, or than the account's unreserved concurrency. Lambda keeps retrying for up to 6 " +
-        'hours; if this repeats, raise reservedConcurrency (or the account quota).',
+        'hours; if this repeats, raise reservedConcurrentExecutions (or the account quota).',
     ),
-    ruleFailedInvocations: alarm(
+    eventRuleFailedInvocations: alarm(
       'RuleFailedInvocationsAlarm',
       new cloudwatch.Metric({
         namespace: 'AWS/Events',
         metricName: 'FailedInvocations',
-        dimensionsMap: { RuleName: parts.rule.ruleName },
+        dimensionsMap: { RuleName: parts.eventRule.ruleName },
         statistic: 'Sum',
         period,
       }),
@@ -148,9 +148,12 @@ export function createHealthAlarms(scope: Construct, parts: MonitoredParts): Hea
         'Check that the function exists and its resource policy allows events.amazonaws.com; undelivered events ' +
         'are kept in the rule dead-letter queue.',
     ),
-    ruleDeadLetterQueue: alarm(
+    eventRuleDeadLetterQueue: alarm(
       'RuleDeadLetterQueueAlarm',
-      parts.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      parts.eventRuleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: 'Maximum',
+      }),
       'Maintenance window events that EventBridge could not deliver are waiting in the rule dead-letter queue. ' +
         'Each message is the original event: fix the cause, then invoke the function with it (or purge the queue). ' +
         'Messages are kept for 14 days.',

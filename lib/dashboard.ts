@@ -73,7 +73,7 @@ export function createDashboard(
       title: 'Monitor: events waiting in queues',
       left: [
         queueDepth(parts.failureQueue, 'Failure queue'),
-        queueDepth(parts.ruleDeadLetterQueue, 'Rule dead-letter queue'),
+        queueDepth(parts.eventRuleDeadLetterQueue, 'Rule dead-letter queue'),
       ],
       width: 8,
     }),

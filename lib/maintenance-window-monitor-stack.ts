@@ -60,11 +60,11 @@ export class MaintenanceWindowMonitorStack extends Stack {
     });
     new CfnOutput(this, 'SweepLogGroupName', {
       value: monitor.sweepFunctionLogGroup.logGroupName,
-      description: "The sweep's logs (reconciliations, and the heartbeats seeded at deploy)",
+      description: "The sweep's logs (runs it reported, and the heartbeats seeded at deploy)",
     });
     new CfnOutput(this, 'SweepFunctionName', {
       value: monitor.sweepFunction.functionName,
-      description: 'Reports executions whose event never arrived; invoke it to reconcile now',
+      description: 'Reports executions whose event never arrived; invoke it to sweep now',
     });
     new CfnOutput(this, 'LedgerTableName', {
       value: monitor.ledgerTable.tableName,
@@ -100,7 +100,7 @@ export class MaintenanceWindowMonitorStack extends Stack {
       description: 'Events the function failed on after retries',
     });
     new CfnOutput(this, 'RuleDeadLetterQueueUrl', {
-      value: monitor.ruleDeadLetterQueue.queueUrl,
+      value: monitor.eventRuleDeadLetterQueue.queueUrl,
       description: 'Events EventBridge could not deliver',
     });
   }

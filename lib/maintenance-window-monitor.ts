@@ -80,8 +80,8 @@ export class MaintenanceWindowMonitor extends Construct {
   /** Matches the SSM events of terminal runs (or tasks) and delivers them to `reportFunction`. */
   public readonly eventRule: events.Rule;
   /** Events EventBridge could not deliver to the report function. */
-  public readonly ruleDeadLetterQueue: sqs.Queue;
-  /** Events the function failed on after Lambda's retries. */
+  public readonly eventRuleDeadLetterQueue: sqs.Queue;
+  /** Events the report function failed on after Lambda's retries. */
   public readonly failureQueue: sqs.Queue;
   /** In ALARM while targets fail or time out, fleet-wide. */
   public readonly fleetFailureAlarm: cloudwatch.Alarm;
@@ -102,7 +102,7 @@ export class MaintenanceWindowMonitor extends Construct {
   /**
    * @param scope where the monitor goes: a stack, or a construct in one
    * @param id the monitor's ID, part of every resource's logical ID: never change it once deployed
-   * @param props all optional; the defaults watch every window of the account and Region
+   * @param props the monitor's settings, every one optional (the defaults watch every window of the account and Region)
    */
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorProps = {}) {
     super(scope, id);
@@ -127,7 +127,7 @@ export class MaintenanceWindowMonitor extends Construct {
     const topics = [this.alertTopic, ...(this.chatTopic ? [this.chatTopic] : [])];
 
     this.failureQueue = deadLetterQueue(this, 'FailureQueue');
-    this.ruleDeadLetterQueue = deadLetterQueue(this, 'RuleDeadLetterQueue');
+    this.eventRuleDeadLetterQueue = deadLetterQueue(this, 'RuleDeadLetterQueue');
     this.ledgerTable = createLedgerTable(this);
     const namedWindows =
       resolved.windowIds && resolved.windowIds.length <= LIMITS.maxWindowsInPattern
@@ -173,7 +173,7 @@ export class MaintenanceWindowMonitor extends Construct {
     grantReporting(sweepFunction.executionRole, reporting, true);
     grantSweep(sweepFunction.executionRole, this.ledgerTable);
     new events.Rule(this, 'SweepSchedule', {
-      description: 'Reconciles maintenance window executions whose event never arrived',
+      description: 'Reports maintenance window executions whose event never arrived',
       schedule: events.Schedule.rate(resolved.sweepInterval),
       targets: [
         new eventsTargets.LambdaFunction(this.sweepFunction, {
@@ -199,8 +199,8 @@ export class MaintenanceWindowMonitor extends Construct {
     const parts: MonitoredParts = {
       reportFunction: this.reportFunction,
       sweepFunction: this.sweepFunction,
-      rule: this.eventRule,
-      ruleDeadLetterQueue: this.ruleDeadLetterQueue,
+      eventRule: this.eventRule,
+      eventRuleDeadLetterQueue: this.eventRuleDeadLetterQueue,
       failureQueue: this.failureQueue,
     };
     const health = createHealthAlarms(this, parts);
@@ -230,17 +230,32 @@ export class MaintenanceWindowMonitor extends Construct {
     if (this.chatTopic) createChatChannels(this, this.chatTopic, resolved);
   }
 
-  /** Failed invocations, fleet-wide or of one window, summed over 5 minutes unless told otherwise. */
+  /**
+   * Failed invocations, fleet-wide or of one window.
+   *
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
   public metricFailedInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metric(MetricName.FailedInvocations, windowId, options);
   }
 
-  /** Timed-out invocations, fleet-wide or of one window. */
+  /**
+   * Timed-out invocations, fleet-wide or of one window.
+   *
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
   public metricTimedOutInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metric(MetricName.TimedOutInvocations, windowId, options);
   }
 
-  /** Cancelled invocations, fleet-wide or of one window. */
+  /**
+   * Cancelled invocations, fleet-wide or of one window.
+   *
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
   public metricCancelledInvocations(
     windowId?: string,
     options?: cloudwatch.MetricOptions,
@@ -248,12 +263,22 @@ export class MaintenanceWindowMonitor extends Construct {
     return this.metrics.metric(MetricName.CancelledInvocations, windowId, options);
   }
 
-  /** Every finished invocation, fleet-wide or of one window. */
+  /**
+   * Every finished invocation, fleet-wide or of one window.
+   *
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
   public metricInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metric(MetricName.Invocations, windowId, options);
   }
 
-  /** Runs of one window that ran (its heartbeat, which the missed-run alarms watch). */
+  /**
+   * Runs of one window that ran (its heartbeat, which the missed-run alarms watch).
+   *
+   * @param windowId the window (`mw-` and 17 hex digits)
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
   public metricExecutionsCompleted(windowId: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metrics.metric(MetricName.ExecutionsCompleted, windowId, options);
   }
@@ -295,7 +320,7 @@ export class MaintenanceWindowMonitor extends Construct {
         new eventsTargets.LambdaFunction(this.reportFunction, {
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
-          deadLetterQueue: this.ruleDeadLetterQueue,
+          deadLetterQueue: this.eventRuleDeadLetterQueue,
         }),
       ],
     });

@@ -40,7 +40,7 @@ export interface MaintenanceWindowMonitorProps {
    * An existing topic to send alerts and alarm notifications to, instead of creating one. If it is
    * encrypted, it must be with a customer-managed key (CloudWatch alarms cannot publish to a topic
    * encrypted with the AWS-managed `alias/aws/sns`, which is refused here); import the topic with
-   * its key (`Topic.fromTopicAttributes` with `keyArn`) so the function may use the key, and let
+   * its key (`Topic.fromTopicAttributes` with `keyArn`) so the monitor's functions may use the key, and let
    * `cloudwatch.amazonaws.com` use the key and publish to the topic.
    * @default - a new topic encrypted with a new customer-managed KMS key
    */
@@ -57,14 +57,15 @@ export interface MaintenanceWindowMonitorProps {
    * functions' 4 KB environment). Each gets a failure alarm of its own. Up to 40, the rule matches
    * only their events and the functions may read only their names; above 40 (EventBridge's
    * 2,048-character event pattern and IAM's policy size would not hold them) the rule matches every
-   * window's events and the function ignores the others before any call.
+   * window's events and the report function ignores the others before any call.
    * @default - every maintenance window in the account and region
    */
   readonly windowIds?: string[];
 
   /**
-   * What one report covers. `execution`: one report and at most one alert per maintenance window
-   * run, covering all its tasks. `task`: one per task execution, as each task ends.
+   * What one report covers. `Reporting.EXECUTION`: one report and at most one alert per
+   * maintenance window run, covering all its tasks. `Reporting.TASK`: one per task execution, as
+   * each task ends.
    * @default Reporting.EXECUTION
    */
   readonly reporting?: Reporting;
@@ -101,7 +102,7 @@ export interface MaintenanceWindowMonitorProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Concurrent executions reserved for (and capping) the function, so that a burst of window
+   * Concurrent executions reserved for (and capping) the report function, so that a burst of window
    * executions neither takes the account's concurrency nor floods SSM with calls; events beyond
    * it wait in Lambda's asynchronous queue. Lambda keeps 100 executions unreserved in every
    * account, so reserving N needs an account concurrency quota with at least 100 + N unreserved
@@ -119,7 +120,7 @@ export interface MaintenanceWindowMonitorProps {
   readonly memorySize?: number;
 
   /**
-   * How long the event handler may run for one event: whole seconds, from 30 seconds to 15 minutes.
+   * How long the report function may run for one event: whole seconds, from 30 seconds to 15 minutes.
    * A run of 10,000 targets takes a few seconds; raise it for far larger runs or a slow SSM.
    * @default Duration.minutes(2)
    */

@@ -449,9 +449,9 @@ describe('MaintenanceWindowMonitor', () => {
     const topic = { Ref: logicalId(template, 'AWS::SNS::Topic') };
     const expectations: [string, Record<string, unknown>][] = [
       ['function failed. Search its log group', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
-      ['The reconciliation sweep did not finish', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
+      ['The sweep did not finish', { Namespace: 'AWS/Lambda', MetricName: 'Errors' }],
       [
-        'function was throttled: more window executions',
+        'raise reservedConcurrentExecutions (or the account quota)',
         { Namespace: 'AWS/Lambda', MetricName: 'Throttles' },
       ],
       [
@@ -1018,13 +1018,13 @@ describe('MaintenanceWindowMonitor in a stack of your own', () => {
     expect(stack.resolve(prod.alertTopic.topicArn)).not.toEqual(stack.resolve(staging.alertTopic.topicArn));
     expect(Object.keys(prod.windowFailureAlarms)).toEqual([WINDOW_A]);
     expect(Object.keys(staging.healthAlarms)).toEqual([
-      'functionErrors',
+      'reportFunctionErrors',
       'sweepErrors',
       'destinationDeliveryFailures',
       'asyncEventsDropped',
-      'functionThrottles',
-      'ruleFailedInvocations',
-      'ruleDeadLetterQueue',
+      'reportFunctionThrottles',
+      'eventRuleFailedInvocations',
+      'eventRuleDeadLetterQueue',
       'failureQueue',
     ]);
   });

@@ -63,3 +63,35 @@ describe('the synthesized template', () => {
     expect(template(props)).toMatchSnapshot();
   });
 });
+
+describe('an update from version 0.1', () => {
+  it('keeps the logical IDs of everything that holds state, so CloudFormation replaces none of it', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const resources = Template.fromStack(new MaintenanceWindowMonitorStack(app, 'Pinned', {})).toJSON()
+      .Resources as Record<string, { Type: string }>;
+
+    const stateful = Object.entries(resources)
+      .filter(([, resource]) =>
+        [
+          'AWS::DynamoDB::Table',
+          'AWS::SNS::Topic',
+          'AWS::KMS::Key',
+          'AWS::SQS::Queue',
+          'AWS::Logs::LogGroup',
+        ].includes(resource.Type),
+      )
+      .map(([logicalId, resource]) => `${resource.Type} ${logicalId}`)
+      .sort();
+
+    // As version 0.1 (commit 92c3d1f) synthesized them.
+    expect(stateful).toEqual([
+      'AWS::DynamoDB::Table MonitorLedgerA8BAEDA3',
+      'AWS::KMS::Key MonitorAlertTopicKey66DE158F',
+      'AWS::Logs::LogGroup MonitorFunctionLogs930FA27E',
+      'AWS::Logs::LogGroup MonitorSweepFunctionLogs5EA32956',
+      'AWS::SNS::Topic MonitorAlertTopicCF837057',
+      'AWS::SQS::Queue MonitorFailureQueueC5A18B33',
+      'AWS::SQS::Queue MonitorRuleDeadLetterQueueC913EAAC',
+    ]);
+  });
+});

@@ -133,6 +133,8 @@ describe('the packed library in an app of its own', () => {
       'package.json',
     ]);
     expect(files).toContain('dist/lib/index.d.ts');
+    // The app's stack is this repository's, not the library's.
+    expect(files.filter((file) => file.includes('-stack'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.peerDependencies).toEqual(PACKAGE.peerDependencies);

@@ -31,9 +31,10 @@ def main(example_path: str, module_path: str) -> None:
     for node in ast.walk(example):
         if isinstance(node, ast.ImportFrom) and node.module == module_name:
             for alias in node.names:
-                if alias.name not in classes:
+                if alias.name in classes:
+                    imported[alias.asname or alias.name] = alias.name
+                else:
                     problems.append(f"{module_name} has no {alias.name}")
-                imported[alias.asname or alias.name] = alias.name
 
     def methods(class_name: str) -> dict[str, ast.FunctionDef]:
         body = classes[class_name].body
