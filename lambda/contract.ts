@@ -51,7 +51,68 @@ export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 export const DimensionName = {
   /** The maintenance window ID (`mw-` + 17 hex digits). Omitted on the fleet-wide series. */
   WindowId: 'WindowId',
+  /** Organization mode: the member account (12 digits) where the run ran. */
+  AccountId: 'AccountId',
+  /** Organization mode, opt-in: the Region where the run ran. */
+  Region: 'Region',
 } as const;
+
+/** Organization mode: what the monitor says about its own reach, fleet-wide. */
+export const OrgMetricName = {
+  /** Account-Regions the sweep (or a report) could not read: role missing, access denied, Region off. */
+  UnreachableTargets: 'UnreachableTargets',
+  /** Account-Regions whose last runs arrived only through the sweep: their event path is broken. */
+  EventPathBrokenTargets: 'EventPathBrokenTargets',
+} as const;
+export type OrgMetricName = (typeof OrgMetricName)[keyof typeof OrgMetricName];
+
+/** Organization mode: how finely metrics are split beyond the fleet-wide series. */
+export const OrgMetricDetail = {
+  /** Per account, failures only, and only when something failed (the default). */
+  Account: 'account',
+  /** Also per account and Region. */
+  AccountRegion: 'account-region',
+  /** Also per account, Region and window. */
+  AccountRegionWindow: 'account-region-window',
+} as const;
+export type OrgMetricDetail = (typeof OrgMetricDetail)[keyof typeof OrgMetricDetail];
+
+/** An Organization ID, as AWS Organizations issues it. */
+export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
+/** An AWS account ID. */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** A commercial, China or GovCloud Region name. */
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/** The default prefix of the roles Organization mode names (they must have known names across accounts). */
+export const DEFAULT_ROLE_PREFIX = 'MaintenanceWindowMonitor';
+/** Role name prefixes: IAM allows 64 characters, and the longest suffix is `-Forward-ap-southeast-2`. */
+export const MAX_ROLE_PREFIX_LENGTH = 32;
+export const ROLE_PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9+=,.@_-]{0,31}$/;
+
+/** The read role in each member account and Region, which the central functions assume. */
+export function readRoleName(prefix: string, region: string): string {
+  return `${prefix}-Read-${region}`;
+}
+/** The role each member rule uses to put events on the central bus. */
+export function forwardRoleName(prefix: string, region: string): string {
+  return `${prefix}-Forward-${region}`;
+}
+/** The central functions' roles all start with this: the member read roles trust only them. */
+export function centralRoleNamePrefix(prefix: string): string {
+  return `${prefix}-Central-`;
+}
+/** The central event bus the member rules forward to. */
+export function centralBusName(prefix: string): string {
+  return `${prefix}-Events`;
+}
+
+/** One message of the Organization sweep queue: one account, swept in each of the Regions. */
+export interface SweepAssignment {
+  readonly accountId: string;
+  /** The account's name in the Organization, for alerts. */
+  readonly accountName?: string;
+  readonly regions: readonly string[];
+}
 
 /** Names of the environment variables the function reads at cold start. */
 export const EnvVar = {
@@ -64,6 +125,18 @@ export const EnvVar = {
   WindowIds: 'WINDOW_IDS',
   SweepLookbackMinutes: 'SWEEP_LOOKBACK_MINUTES',
   SweepGraceMinutes: 'SWEEP_GRACE_MINUTES',
+  /** Organization mode (its presence turns it on): the Organization's ID. */
+  OrganizationId: 'ORGANIZATION_ID',
+  /** Organization mode: the Regions covered, comma-separated. */
+  OrganizationRegions: 'ORGANIZATION_REGIONS',
+  /** Organization mode: the prefix of the member roles' names. */
+  RolePrefix: 'ROLE_PREFIX',
+  /** Organization mode: the central account (where the functions, ledger and topics are). */
+  CentralAccountId: 'CENTRAL_ACCOUNT_ID',
+  /** Organization mode: one of `OrgMetricDetail`. */
+  OrgMetricDetail: 'ORG_METRIC_DETAIL',
+  /** Organization mode, the planner: the queue of sweep assignments. */
+  SweepQueueUrl: 'SWEEP_QUEUE_URL',
 } as const;
 
 /** The ledger table's key and time-to-live attributes, which the construct declares. */
@@ -84,3 +157,12 @@ export const MAX_EVENT_AGE_DAYS = 16;
  * the sweep's longest look-back (14 days), so neither can report a run twice.
  */
 export const LEDGER_RETENTION_DAYS = MAX_EVENT_AGE_DAYS + 1;
+
+/** Every SSM call the functions make in a member account: the read role allows these and no more. */
+export const MEMBER_READ_ACTIONS = [
+  'ssm:DescribeMaintenanceWindows',
+  'ssm:DescribeMaintenanceWindowExecutions',
+  'ssm:DescribeMaintenanceWindowExecutionTasks',
+  'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+  'ssm:GetMaintenanceWindow',
+] as const;
