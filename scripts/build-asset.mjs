@@ -1,6 +1,7 @@
-// Builds the function's asset, `assets/monitor/index.js`: the Lambda bundle the construct ships
-// prebuilt, so that an app using the library synthesizes with no esbuild, no Docker and no
-// TypeScript source of the function. The options are those `npm run bench` measured (CommonJS,
+// Builds the functions' assets, `assets/monitor/index.js` and (Organization mode's planner)
+// `assets/org-planner/index.js`: the Lambda bundles the construct ships prebuilt, so that an app
+// using the library synthesizes with no esbuild, no Docker and no TypeScript source of the
+// functions. The options are those `npm run bench` measured (CommonJS,
 // module-first main fields, minified, no source map, the lazily loaded credential providers left
 // out).
 //
@@ -41,17 +42,35 @@ export const BUILD_OPTIONS = {
   external: LAZY_CREDENTIAL_MODULES,
 };
 
-export async function buildAsset(outfile = ASSET_FILE) {
+/** Organization mode's sweep planner: a bundle of its own, so the monitor's stays as measured. */
+export const PLANNER_ASSET_FILE = join(ROOT, 'assets', 'org-planner', 'index.js');
+
+async function bundle(entry, outfile) {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
     ...BUILD_OPTIONS,
-    entryPoints: [join(ROOT, 'lambda', 'handler.ts')],
+    entryPoints: [join(ROOT, 'lambda', entry)],
     outfile,
     logLevel: 'warning',
   });
   return outfile;
 }
 
+/** The monitor's bundle (`index.handler`, `index.sweep`, `index.sweepAccount`). */
+export async function buildAsset(outfile = ASSET_FILE) {
+  return bundle('handler.ts', outfile);
+}
+
+/** The planner's bundle (`index.plan`). */
+export async function buildPlannerAsset(outfile = PLANNER_ASSET_FILE) {
+  return bundle('planner.ts', outfile);
+}
+
+/** Both bundles the construct ships. */
+export async function buildAssets() {
+  return Promise.all([buildAsset(), buildPlannerAsset()]);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  buildAsset().then((file) => process.stdout.write(`${file}\n`));
+  buildAssets().then((files) => process.stdout.write(`${files.join('\n')}\n`));
 }
