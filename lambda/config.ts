@@ -2,7 +2,16 @@
  * The function's settings, read from its environment once at cold start (the sweep's own on its
  * first run): a missing or malformed value fails loudly, naming the variable.
  */
-import { EnvVar, LEDGER_RETENTION_DAYS } from './contract';
+import {
+  ACCOUNT_ID_PATTERN,
+  EnvVar,
+  LEDGER_RETENTION_DAYS,
+  ORGANIZATION_ID_PATTERN,
+  OrgMetricDetail,
+  REGION_PATTERN,
+  ROLE_PREFIX_PATTERN,
+} from './contract';
+import type { Target } from './target';
 
 export interface Config {
   readonly alertTopicArn: string;
@@ -19,6 +28,20 @@ export interface Config {
   readonly ledgerTableName: string;
   /** How long a ledger record is kept (its TTL), in seconds. */
   readonly ledgerRetentionSeconds: number;
+  /** Organization mode's settings; single-account mode when undefined. */
+  readonly organization?: OrganizationConfig;
+}
+
+/** Organization mode: whose runs are reported, and how member accounts are read. */
+export interface OrganizationConfig {
+  readonly organizationId: string;
+  /** The Regions the sweep reads. */
+  readonly regions: readonly string[];
+  /** The prefix of the member read roles' names. */
+  readonly rolePrefix: string;
+  /** The central account and Region: where this function runs. */
+  readonly home: Target;
+  readonly metricDetail: OrgMetricDetail;
 }
 
 /** What only the sweep needs: read when it first runs, so the event handler does not need them. */
@@ -80,6 +103,50 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     partition: arn[1] as string,
     ledgerTableName: required(env, EnvVar.LedgerTableName),
     ledgerRetentionSeconds: retentionDays * 86_400,
+    ...(env[EnvVar.OrganizationId]?.trim() ? { organization: readOrganization(env) } : {}),
+  };
+}
+
+function matching(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, shape: string): string {
+  const value = required(env, name);
+  if (!pattern.test(value)) {
+    throw new ConfigError(`Environment variable ${name} must be ${shape}, got "${value}"`);
+  }
+  return value;
+}
+
+/** Organization mode's settings, all required once `ORGANIZATION_ID` is set. */
+function readOrganization(env: NodeJS.ProcessEnv): OrganizationConfig {
+  const regions = required(env, EnvVar.OrganizationRegions)
+    .split(',')
+    .map((region) => region.trim());
+  const notRegions = regions.filter((region) => !REGION_PATTERN.test(region));
+  if (notRegions.length > 0) {
+    throw new ConfigError(
+      `Environment variable ${EnvVar.OrganizationRegions} must list Regions, got ${notRegions.map((r) => `"${r}"`).join(', ')}`,
+    );
+  }
+  const detail = required(env, EnvVar.OrgMetricDetail);
+  const details = Object.values(OrgMetricDetail) as string[];
+  if (!details.includes(detail)) {
+    throw new ConfigError(
+      `Environment variable ${EnvVar.OrgMetricDetail} must be one of ${details.join(', ')}, got "${detail}"`,
+    );
+  }
+  return {
+    organizationId: matching(
+      env,
+      EnvVar.OrganizationId,
+      ORGANIZATION_ID_PATTERN,
+      'an Organization ID (o-...)',
+    ),
+    regions,
+    rolePrefix: matching(env, EnvVar.RolePrefix, ROLE_PREFIX_PATTERN, 'a role name prefix'),
+    home: {
+      accountId: matching(env, EnvVar.CentralAccountId, ACCOUNT_ID_PATTERN, 'a 12-digit account ID'),
+      region: required(env, 'AWS_REGION', 'the Lambda runtime sets it'),
+    },
+    metricDetail: detail as OrgMetricDetail,
   };
 }
 

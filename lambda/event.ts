@@ -4,9 +4,11 @@
  * causes a call or a publish.
  */
 import {
+  ACCOUNT_ID_PATTERN,
   EXECUTION_DETAIL_TYPE,
   type ExecutionStatus,
   MAX_EVENT_AGE_DAYS,
+  REGION_PATTERN,
   TASK_EXECUTION_DETAIL_TYPE,
   type TaskStatus,
   TERMINAL_EXECUTION_STATUSES,
@@ -14,6 +16,7 @@ import {
   UUID_PATTERN,
   WINDOW_ID_PATTERN,
 } from './contract';
+import type { Target } from './target';
 
 const UUID_SHAPE = 'a 36-character UUID';
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -27,6 +30,8 @@ interface EventBase {
   readonly windowExecutionId: string;
   readonly startTime?: Date;
   readonly endTime: Date;
+  /** Organization mode: the member account and Region where the run ran. */
+  readonly target?: Target;
 }
 
 /** A whole window execution ended: report every task of it at once. */
@@ -113,12 +118,32 @@ function plausible(at: Date, field: string, raw: unknown, now: number): void {
 }
 
 /**
+ * The member account and Region from the envelope, which EventBridge sets (and keeps across
+ * accounts): never from `detail` or `resources`, which the sender writes.
+ */
+function envelopeTarget(event: Record<string, unknown>): Target {
+  const { account, region } = event;
+  if (typeof account !== 'string' || !ACCOUNT_ID_PATTERN.test(account)) {
+    throw new InvalidEventError('account', 'a 12-digit account ID', account);
+  }
+  if (typeof region !== 'string' || !REGION_PATTERN.test(region)) {
+    throw new InvalidEventError('region', 'a Region name', region);
+  }
+  return { accountId: account, region };
+}
+
+/**
  * Checks that `event` is a window or task execution state change from `aws.ssm`, at a terminal
- * status, with IDs the SSM API accepts and times that are plausible at `now`.
+ * status, with IDs the SSM API accepts and times that are plausible at `now`; with `withTarget`
+ * (Organization mode), also the account and Region it came from.
  *
  * @throws InvalidEventError naming the first field that is missing or ill-formed.
  */
-export function parseMonitoredEvent(event: unknown, now: number = Date.now()): MonitoredEvent {
+export function parseMonitoredEvent(
+  event: unknown,
+  now: number = Date.now(),
+  withTarget = false,
+): MonitoredEvent {
   if (!isRecord(event)) throw new InvalidEventError('event', 'an EventBridge event object', event);
   if (event.source !== 'aws.ssm') throw new InvalidEventError('source', '"aws.ssm"', event.source);
   const detailType = event['detail-type'];
@@ -165,7 +190,13 @@ export function parseMonitoredEvent(event: unknown, now: number = Date.now()): M
     );
   }
 
-  const base = { windowId, windowExecutionId, ...(startTime ? { startTime } : {}), endTime };
+  const base = {
+    windowId,
+    windowExecutionId,
+    ...(startTime ? { startTime } : {}),
+    endTime,
+    ...(withTarget ? { target: envelopeTarget(event) } : {}),
+  };
   return taskExecutionId === undefined
     ? { kind: 'execution', ...base, status: status as ExecutionStatus }
     : { kind: 'task', ...base, taskExecutionId, status: status as TaskStatus };

@@ -1,7 +1,8 @@
 /**
- * Lambda entry points: `handler` reports one EventBridge event; `sweep` reconciles on a schedule,
- * and at deploy time (as a CloudFormation custom resource) seeds the listed windows' heartbeats.
- * Each validates its input, tags the logs, runs, and maps errors.
+ * Lambda entry points: `handler` reports one EventBridge event; `sweep` sweeps on a schedule,
+ * and at deploy time (as a CloudFormation custom resource) seeds the listed windows' heartbeats;
+ * `sweepAccount` (Organization mode) sweeps the accounts queued by the planner. Each validates its
+ * input, tags the logs, runs, and maps errors.
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -9,15 +10,22 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DoesNotExistException, SSMClient } from '@aws-sdk/client-ssm';
-import type { Context } from 'aws-lambda';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { putMetrics } from './aws';
 import { readConfig, readSweepSettings, type SweepSettings } from './config';
+import { OrgMetricName } from './contract';
 import { type DeployRequest, isDeployRequest, respond, seedProperties } from './deploy-request';
 import { describeError } from './errors';
 import { InvalidEventError, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, Ledger } from './ledger';
+import { MemberAccess, TargetUnreachableError } from './member-access';
+import { targetCountPayload } from './metric-data';
+import { InvalidAssignmentError, parseAssignment, sweepAccount as runAccountSweep } from './org-sweep';
 import { type ReportDeps, type ReportResult, reportEvent } from './report-event';
 import { sweep as runSweep, type SweepReport } from './sweep';
+import { targetLabel, targetScope } from './target';
 
 const config = readConfig(process.env);
 const logger = new Logger();
@@ -34,6 +42,15 @@ const ledger = new Ledger(
   config.ledgerTableName,
   config.ledgerRetentionSeconds,
 );
+// Organization mode: member accounts are read through their read roles, assumed in this Region.
+const members = config.organization
+  ? new MemberAccess({
+      sts: new STSClient({ ...clientConfig, region: config.region }),
+      partition: config.partition,
+      rolePrefix: config.organization.rolePrefix,
+      ssmConfig: clientConfig,
+    })
+  : undefined;
 /** A lease outlives the invocation that took it, so it cannot expire while that invocation runs. */
 const LEASE_MARGIN_MS = 30_000;
 /** Stop retrying ledger writes this long before the invocation times out. */
@@ -45,6 +62,7 @@ function depsFor(context: Context): ReportDeps {
     config,
     logger,
     ledger,
+    ...(members ? { members } : {}),
     // Unique per invocation: two copies of one event (even with one request ID) never share a lease.
     delivery: {
       owner: `${context.awsRequestId}/${randomUUID()}`,
@@ -69,14 +87,22 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       logger.info('Not one of the watched windows; ignored', { windowId });
       return { ignored: 'window not watched' };
     }
-    const monitored = parseMonitoredEvent(event);
+    const monitored = parseMonitoredEvent(event, Date.now(), config.organization !== undefined);
     logger.appendKeys({
       windowId: monitored.windowId,
       windowExecutionId: monitored.windowExecutionId,
       ...(monitored.kind === 'task' ? { taskExecutionId: monitored.taskExecutionId } : {}),
       status: monitored.status,
+      ...(monitored.target ? { target: targetLabel(monitored.target) } : {}),
     });
-    return await reportEvent(monitored, depsFor(context));
+    const result = await reportEvent(monitored, depsFor(context));
+    if (monitored.target && !('duplicate' in result)) {
+      // The event path of this target works: the sweep's count of runs it alone found starts over.
+      await ledger.recordReportedBy(targetScope(monitored.target), 'event').catch((error: unknown) => {
+        logger.warn('Could not record that the event path works', { error: describeError(error) });
+      });
+    }
+    return result;
   } catch (error: unknown) {
     if (error instanceof ExecutionInProgressError) {
       // Not an error: the delivery holding the lease finishes the report; if it fails, its own
@@ -86,7 +112,19 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       });
       return { duplicate: true, inProgress: true };
     }
-    if (error instanceof InvalidEventError) {
+    if (error instanceof TargetUnreachableError) {
+      logger.error('Cannot read the member account the event came from; nothing was published', {
+        target: targetLabel(error.target),
+        reason: error.reason,
+        error,
+      });
+      await putMetrics(
+        clients.cloudWatch,
+        targetCountPayload(config.metricNamespace, OrgMetricName.UnreachableTargets, 1),
+      ).catch((metricError: unknown) => {
+        logger.warn('Could not count the unreachable target', { error: describeError(metricError) });
+      });
+    } else if (error instanceof InvalidEventError) {
       logger.error('Rejected malformed event; nothing was published', { field: error.field, error });
     } else if (error instanceof DoesNotExistException) {
       logger.error(
@@ -122,6 +160,9 @@ export async function sweep(event: unknown, context: Context): Promise<SweepRepo
   logger.addContext(context);
   const now = Date.now();
   try {
+    if (config.organization) {
+      throw new Error('In Organization mode the planner queues the sweep, account by account (sweepAccount)');
+    }
     sweepSettings ??= readSweepSettings(process.env);
     const settings = sweepSettings;
     return await runSweep(depsFor(context), {
@@ -134,6 +175,50 @@ export async function sweep(event: unknown, context: Context): Promise<SweepRepo
     });
   } catch (error: unknown) {
     logger.error('The sweep did not finish; the next one tries again', { error });
+    throw error;
+  }
+}
+
+/**
+ * Organization mode's sweep worker, fed by the planner's queue (batch size 1): each message is one
+ * account. A Region that failed for a passing reason (throttling, a fault) fails the message, so
+ * SQS delivers it again (and after a few tries keeps it in the dead-letter queue); an unreadable
+ * Region is counted and named, and does not.
+ */
+export async function sweepAccount(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  logger.addContext(context);
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  try {
+    sweepSettings ??= readSweepSettings(process.env);
+    const settings = sweepSettings;
+    for (const record of event.Records) {
+      const now = Date.now();
+      try {
+        const assignment = parseAssignment(record.body);
+        logger.appendKeys({ accountId: assignment.accountId });
+        const outcome = await runAccountSweep(assignment, depsFor(context), {
+          lookbackMs: settings.lookbackMinutes * 60_000,
+          graceMs: settings.graceMinutes * 60_000,
+          reporting: settings.reporting,
+          deadline: now + context.getRemainingTimeInMillis() - SWEEP_SAFETY_MS,
+          now,
+        });
+        logger.info('Swept the account', { ...outcome });
+        if (outcome.failed.length > 0) batchItemFailures.push({ itemIdentifier: record.messageId });
+      } catch (error: unknown) {
+        if (error instanceof InvalidAssignmentError) {
+          logger.error('Dropped a message that is not a sweep assignment', { error });
+          continue;
+        }
+        logger.error('Could not sweep the account; the message is delivered again', { error });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      } finally {
+        logger.removeKeys(['accountId']);
+      }
+    }
+    return { batchItemFailures };
+  } catch (error: unknown) {
+    logger.error('The account sweep could not start; every message is delivered again', { error });
     throw error;
   }
 }

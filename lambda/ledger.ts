@@ -237,6 +237,58 @@ export class Ledger {
     return done;
   }
 
+  /**
+   * Organization mode: remembers an account's name (the sweep learns it from the Organization),
+   * so alerts from the event path can name the account without a call to Organizations.
+   */
+  async recordAccountName(accountId: string, name: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: `account#${accountId}` } },
+        UpdateExpression: 'SET accountName = :name, expiresAt = :expires',
+        ExpressionAttributeValues: { ':name': { S: name }, ':expires': { N: String(this.expiresAt()) } },
+      }),
+    );
+  }
+
+  /** The account's name, when a sweep has recorded it. */
+  async accountName(accountId: string): Promise<string | undefined> {
+    const { Item: item } = await this.dynamodb.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: `account#${accountId}` } } }),
+    );
+    return item?.accountName?.S;
+  }
+
+  /**
+   * Organization mode: records who reported a run of a target (`scope`, as `ledgerScope` gives it),
+   * and returns how many of its runs in a row came only through the sweep: two or more mean its
+   * events no longer arrive (a deleted member rule, a policy that blocks forwarding).
+   */
+  async recordReportedBy(scope: string, by: 'event' | 'sweep'): Promise<number> {
+    const output = await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: `target#${scope}` } },
+        UpdateExpression:
+          by === 'event'
+            ? 'SET sweepOnlyRuns = :zero, lastEventAt = :now, expiresAt = :expires'
+            : 'SET sweepOnlyRuns = if_not_exists(sweepOnlyRuns, :zero) + :one, expiresAt = :expires',
+        ExpressionAttributeValues: {
+          ':zero': { N: '0' },
+          ':expires': { N: String(this.expiresAt()) },
+          ...(by === 'event' ? { ':now': { N: String(this.clock.now()) } } : { ':one': { N: '1' } }),
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(output.Attributes?.sweepOnlyRuns?.N ?? 0);
+  }
+
+  private expiresAt(): number {
+    return Math.floor(this.clock.now() / 1000) + this.retentionSeconds;
+  }
+
   /** When the table was created: nothing that ended before the monitor existed is reconciled. */
   async createdAt(): Promise<Date> {
     const output = await this.dynamodb.send(new DescribeTableCommand({ TableName: this.tableName }));
@@ -280,7 +332,13 @@ export class Ledger {
   }
 }
 
-/** The ledger key of what one event reports. */
-export function ledgerKey(windowExecutionId: string, taskExecutionId?: string): string {
-  return taskExecutionId ? `task#${windowExecutionId}#${taskExecutionId}` : `execution#${windowExecutionId}`;
+/**
+ * The ledger key of what one event reports; in Organization mode scoped to its account and Region
+ * (`scope`, see `ledgerScope`), because an execution ID is unique only within one of them.
+ */
+export function ledgerKey(windowExecutionId: string, taskExecutionId?: string, scope?: string): string {
+  const key = taskExecutionId
+    ? `task#${windowExecutionId}#${taskExecutionId}`
+    : `execution#${windowExecutionId}`;
+  return scope ? `${key}@${scope}` : key;
 }

@@ -20,8 +20,10 @@ import type { Config } from './config';
 import { describeError, isTransient } from './errors';
 import type { MonitoredEvent } from './event';
 import { LeaseLostError, type Ledger, ledgerKey, type Notification, type Progress } from './ledger';
+import type { MemberAccess } from './member-access';
 import { metricPayload } from './metric-data';
 import { type Counts, ExecutionTally, needsAlert, ranToItsEnd, type TaskRecord } from './tally';
+import { ledgerScope } from './target';
 
 export interface Clients {
   readonly ssm: SSMClient;
@@ -39,7 +41,7 @@ export interface MonitorLogger {
 /** The settings reporting uses: where to publish, and what the alert's links say. */
 export type ReportConfig = Pick<
   Config,
-  'alertTopicArn' | 'chatTopicArn' | 'metricNamespace' | 'region' | 'partition'
+  'alertTopicArn' | 'chatTopicArn' | 'metricNamespace' | 'region' | 'partition' | 'organization'
 >;
 
 export interface ReportDeps {
@@ -47,6 +49,8 @@ export interface ReportDeps {
   readonly config: ReportConfig;
   readonly logger: MonitorLogger;
   readonly ledger: Ledger;
+  /** Organization mode: the SSM clients of member accounts (an event's `target`). */
+  readonly members?: Pick<MemberAccess, 'ssmFor'>;
   /**
    * Who is delivering (unique to the invocation); how long a lease taken now may last (beyond the
    * invocation's own end, so that it cannot expire while the invocation still works); and when
@@ -84,7 +88,7 @@ const LEASE_SAFETY_MS = 5_000;
  */
 export async function reportEvent(event: MonitoredEvent, deps: ReportDeps): Promise<ReportResult> {
   const { logger, ledger, delivery } = deps;
-  const key = ledgerKey(event.windowExecutionId, event.kind === 'task' ? event.taskExecutionId : undefined);
+  const key = eventKey(event, deps.config);
   const progress = await ledger.claim(key, delivery.owner, delivery.leaseMs(), {
     windowId: event.windowId,
     status: event.status,
@@ -106,6 +110,40 @@ export async function reportEvent(event: MonitoredEvent, deps: ReportDeps): Prom
   }
 }
 
+/** The ledger key of an event: in Organization mode scoped to its account and Region. */
+export function eventKey(event: MonitoredEvent, config: Pick<ReportConfig, 'organization'>): string {
+  return ledgerKey(
+    event.windowExecutionId,
+    event.kind === 'task' ? event.taskExecutionId : undefined,
+    ledgerScope(event.target, config.organization?.home),
+  );
+}
+
+/** Where the event's run is read: the member account's SSM in Organization mode, else this account's. */
+function ssmOf(event: MonitoredEvent, deps: ReportDeps): SSMClient {
+  if (!event.target) return deps.clients.ssm;
+  if (!deps.members) throw new Error('An event from a member account, but no access to member accounts');
+  return deps.members.ssmFor(event.target);
+}
+
+/** Organization mode: the account for the alert, named when a sweep has recorded its name. */
+async function alertAccount(
+  event: MonitoredEvent,
+  deps: ReportDeps,
+): Promise<{ id: string; name?: string } | undefined> {
+  if (!event.target) return undefined;
+  const id = event.target.accountId;
+  try {
+    const name = await deps.ledger.accountName(id);
+    return name ? { id, name } : { id };
+  } catch (error: unknown) {
+    deps.logger.warn('Could not read the account name; the alert names the account by ID', {
+      error: describeError(error),
+    });
+    return { id };
+  }
+}
+
 async function reportClaimed(
   event: MonitoredEvent,
   deps: ReportDeps,
@@ -117,7 +155,8 @@ async function reportClaimed(
   const step = stepRunner(deps, Math.min(progress.leaseUntil - LEASE_SAFETY_MS, delivery.deadline()));
 
   // 1. Count: every page of every task, before anything is published.
-  const { tally, tasks, pages } = await countInvocations(event, clients.ssm);
+  const ssm = ssmOf(event, deps);
+  const { tally, tasks, pages } = await countInvocations(event, ssm);
   const counts = tally.counts;
   const running = tally.running;
   logger.info('Counted task invocations', { ...counts, running, tasks, pages });
@@ -136,6 +175,7 @@ async function reportClaimed(
             config.metricNamespace,
             (deps.clock ?? systemClock).now(),
             metrics.heartbeat,
+            config.organization?.metricDetail,
           ),
         ),
       () => ledger.recordMetrics(key, owner, counts, metrics.heartbeat || progress.heartbeatPublished),
@@ -149,16 +189,20 @@ async function reportClaimed(
   if (needsAlert(event, tally)) {
     const unhealthy = counts.failed + counts.timedOut;
     let name: Promise<string | undefined> | undefined;
+    let account: Promise<{ id: string; name?: string } | undefined> | undefined;
     for (const [notification, topicArn] of destinations(config)) {
       const reported = progress.notified[notification];
       if (reported !== undefined && unhealthy <= reported) {
         logger.info(`The ${notification} was sent by an earlier attempt; not sending it again`);
         continue;
       }
-      name ??= lookUpWindowName(clients.ssm, event.windowId, logger);
+      name ??= lookUpWindowName(ssm, event.windowId, logger);
+      account ??= alertAccount(event, deps);
+      const accountOfRun = await account;
       const alert = buildAlert(event, tally, {
         windowName: await name,
-        region: config.region,
+        region: event.target?.region ?? config.region,
+        ...(accountOfRun ? { account: accountOfRun } : {}),
         partition: config.partition,
         ...(reported !== undefined ? { alreadyReported: reported } : {}),
       });

@@ -14,8 +14,10 @@ import {
 } from './contract';
 import { describeError } from './errors';
 import type { MonitoredEvent } from './event';
-import { ExecutionInProgressError, ledgerKey } from './ledger';
-import { type ReportDeps, reportEvent } from './report-event';
+import { ExecutionInProgressError } from './ledger';
+import { isUnreachable } from './member-access';
+import { eventKey, type ReportDeps, reportEvent } from './report-event';
+import { type Target, targetLabel } from './target';
 
 export interface SweepOptions {
   /** How far back to look for executions. */
@@ -31,6 +33,8 @@ export interface SweepOptions {
   readonly now: number;
   /** The clock the deadline is checked against. @default systemClock */
   readonly clock?: Clock;
+  /** Organization mode: the member account and Region to sweep, read through `deps.members`. */
+  readonly target?: Target;
 }
 
 export interface Unreached {
@@ -64,6 +68,8 @@ const TERMINAL_TASK = new Set<string>(TERMINAL_TASK_STATUSES);
 export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<SweepReport> {
   const { clients, ledger, logger } = deps;
   const unreached: Unreached[] = [];
+  // A target that cannot be read at all is thrown at once (`isUnreachable`): nothing else of it can be.
+  const ssm = options.target ? (deps.members ?? missingMembers()).ssmFor(options.target) : clients.ssm;
   const notBefore = new Date(
     Math.max(options.now - options.lookbackMs, (await ledger.createdAt()).getTime()),
   );
@@ -72,8 +78,9 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
   let windowIds: readonly string[] = options.windowIds ?? [];
   if (!options.windowIds) {
     try {
-      windowIds = await listWindowIds(clients.ssm);
+      windowIds = await listWindowIds(ssm);
     } catch (error: unknown) {
+      if (isUnreachable(error)) throw error;
       unreached.push({ what: 'the list of maintenance windows', error: describeError(error) });
     }
   }
@@ -82,29 +89,38 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
   const events = new Map<string, MonitoredEvent>();
   for (const windowId of windowIds) {
     try {
-      for (const execution of await windowExecutionsEndingSince(clients.ssm, windowId, notBefore)) {
+      for (const execution of await windowExecutionsEndingSince(ssm, windowId, notBefore)) {
         const { WindowExecutionId: id, Status: status, StartTime: startTime } = execution;
         // EndTime is optional in the API (a skipped run may have none); its start is then the best clock.
         const endTime = execution.EndTime ?? startTime;
         if (!id || !status || !TERMINAL_EXECUTION.has(status) || !endTime || endTime.getTime() > endedBy)
           continue;
         if (endTime.getTime() < notBefore.getTime()) continue;
-        const base = { windowId, windowExecutionId: id, endTime, ...(startTime ? { startTime } : {}) };
+        const base = {
+          windowId,
+          windowExecutionId: id,
+          endTime,
+          ...(startTime ? { startTime } : {}),
+          ...(options.target ? { target: options.target } : {}),
+        };
         if (options.reporting === 'execution') {
-          events.set(ledgerKey(id), { kind: 'execution', ...base, status: status as ExecutionStatus });
+          const event: MonitoredEvent = { kind: 'execution', ...base, status: status as ExecutionStatus };
+          events.set(eventKey(event, deps.config), event);
           continue;
         }
-        for (const task of await executionTasks(clients.ssm, id)) {
+        for (const task of await executionTasks(ssm, id)) {
           if (!task.TaskExecutionId || !TERMINAL_TASK.has(task.Status ?? '')) continue;
-          events.set(ledgerKey(id, task.TaskExecutionId), {
+          const event: MonitoredEvent = {
             kind: 'task',
             ...base,
             taskExecutionId: task.TaskExecutionId,
             status: task.Status as TaskStatus,
-          });
+          };
+          events.set(eventKey(event, deps.config), event);
         }
       }
     } catch (error: unknown) {
+      if (isUnreachable(error)) throw error;
       unreached.push({ what: `window ${windowId}`, error: describeError(error) });
     }
   }
@@ -138,11 +154,19 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
     }
   }
 
-  logger.info('Sweep finished', { ...report, notBefore: notBefore.toISOString() });
+  logger.info('Sweep finished', {
+    ...report,
+    notBefore: notBefore.toISOString(),
+    ...(options.target ? { target: targetLabel(options.target) } : {}),
+  });
   if (unreached.length > 0) {
     throw new SweepIncompleteError(
       `The sweep could not reach ${unreached.map((u) => u.what).join(', ')}; the next sweep tries again`,
     );
   }
   return report;
+}
+
+function missingMembers(): never {
+  throw new Error('A sweep of a member account, but no access to member accounts');
 }

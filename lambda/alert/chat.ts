@@ -6,7 +6,7 @@ import { TextBudget } from '../budget';
 import type { MonitoredEvent } from '../event';
 import { didNotRun, type ExecutionTally } from '../tally';
 import type { AlertContext } from './index';
-import { headline, windowConsoleUrl, windowLabel, worstStatus } from './words';
+import { accountLabel, headline, windowConsoleUrl, windowLabel, worstStatus } from './words';
 
 /** A custom notification as Amazon Q Developer in chat applications renders it (schema 1.0). */
 export interface ChatNotification {
@@ -44,6 +44,7 @@ export function chatNotification(
   const counts = tally.counts;
   const lines = [
     `*${headline(event, tally, windowLabel(event, context.windowName), context.alreadyReported)}*`,
+    ...(context.account ? [`Account ${accountLabel(context.account)}, Region ${context.region}.`] : []),
     `Execution \`${event.windowExecutionId}\`, status ${event.status}.`,
     ...(tally.running > 0 ? [`${tally.running} invocations still running: counted when they finish.`] : []),
   ];
@@ -86,7 +87,12 @@ export function chatNotification(
             "Read each failed target's output (Run Command or Automation) for the reason.",
             'Fix the cause, then run the task again for the failed targets.',
           ],
-      keywords: [event.windowId, worstStatus(event, tally), event.status],
+      keywords: [
+        event.windowId,
+        worstStatus(event, tally),
+        event.status,
+        ...(context.account ? [context.account.id, context.region] : []),
+      ],
     },
     metadata: {
       threadId: event.windowId,
@@ -99,6 +105,7 @@ export function chatNotification(
         failed: String(counts.failed),
         timedOut: String(counts.timedOut),
         cancelled: String(counts.cancelled),
+        ...(context.account ? { accountId: context.account.id, region: context.region } : {}),
       },
     },
   };

@@ -6,7 +6,7 @@ import { TextBudget } from '../budget';
 import type { MonitoredEvent } from '../event';
 import type { ExecutionTally, TaskTally } from '../tally';
 import type { AlertContext } from './index';
-import { countParts, headline, windowConsoleUrl, windowLabel } from './words';
+import { accountLabel, countParts, headline, windowConsoleUrl, windowLabel } from './words';
 
 const MAX_SUBJECT_LENGTH = 99;
 
@@ -34,9 +34,15 @@ export function subjectOf(event: MonitoredEvent, tally: ExecutionTally, context:
         : event.status === 'SKIPPED_OVERLAPPING'
           ? 'run skipped (overlapped)'
           : `${event.kind === 'task' ? 'task' : 'run'} ${event.status === 'CANCELLED' ? 'cancelled' : `ended ${event.status}`}`;
-  const suffix = `: ${what}`;
+  // Organization mode: which account and Region, which subscribers scan the subject for.
+  const where = context.account ? ` in ${context.account.id}/${context.region}` : '';
+  const suffix = `${where}: ${what}`;
+  // The account and Region take the room "Maintenance" leaves (SNS subjects stop at 100 characters).
+  const kind = context.account ? 'window' : 'maintenance window';
   const prefix =
-    context.alreadyReported === undefined ? 'Maintenance window ' : 'Update: maintenance window ';
+    context.alreadyReported === undefined
+      ? `${kind[0]?.toUpperCase()}${kind.slice(1)} `
+      : `Update: ${kind} `;
   if (!name) return safeSubject(`${prefix}${event.windowId}${suffix}`);
   // Shorten the name, never the counts or the ID; leave it out when even a stub does not fit.
   const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length - event.windowId.length - 3;
@@ -79,6 +85,9 @@ export function emailText(
     headline(event, tally, label, context.alreadyReported),
     '',
     `Window:            ${label}`,
+    ...(context.account
+      ? [`Account:           ${accountLabel(context.account)}`, `Region:            ${context.region}`]
+      : []),
     `Window execution:  ${event.windowExecutionId}`,
     ...(event.kind === 'execution' ? [`Status:            ${event.status}`] : []),
     `Started:           ${event.startTime?.toISOString() ?? 'unknown'}`,

@@ -29,7 +29,10 @@ export interface Alert {
 export interface AlertContext {
   /** The window's name, when it could be looked up. */
   readonly windowName?: string;
+  /** The Region of the window (its console link opens there). */
   readonly region: string;
+  /** Organization mode: the account the run ran in, with its name when known. */
+  readonly account?: { readonly id: string; readonly name?: string };
   /** `aws`, `aws-cn` or `aws-us-gov`. */
   readonly partition: string;
   /** Upper bound of the message body in bytes. @default MAX_MESSAGE_BYTES */
@@ -56,6 +59,8 @@ export function buildAlert(event: MonitoredEvent, tally: ExecutionTally, context
       window_id: event.windowId,
       status: worstStatus(event, tally),
       execution_status: event.status,
+      // Organization mode: subscription filter policies route by account and Region.
+      ...(context.account ? { account_id: context.account.id, region: context.region } : {}),
     },
   };
 }

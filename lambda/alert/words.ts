@@ -10,6 +10,11 @@ export function windowLabel(event: MonitoredEvent, windowName: string | undefine
   return windowName ? `${windowName} (${event.windowId})` : event.windowId;
 }
 
+/** `Production (111122223333)`, or the ID alone when the account's name is not known. */
+export function accountLabel(account: { readonly id: string; readonly name?: string }): string {
+  return account.name ? `${account.name} (${account.id})` : account.id;
+}
+
 /** The Systems Manager console page of a maintenance window. */
 export function windowConsoleUrl(partition: string, region: string, windowId: string): string {
   const host =

@@ -395,3 +395,43 @@ describe('safeSubject', () => {
     expect(subject.endsWith('...')).toBe(true);
   });
 });
+
+describe('buildAlert in Organization mode', () => {
+  const tally = () => tallyOf([PATCH_TASK, [record('SUCCESS', 1), record('FAILED', 2)]]);
+  const member = { ...CONTEXT, region: 'eu-west-1', account: { id: '111122223333', name: 'Payments prod' } };
+
+  it('names the account and Region in the subject, the text, the card and the attributes', () => {
+    const alert = buildAlert(
+      { ...EXECUTION, target: { accountId: '111122223333', region: 'eu-west-1' } },
+      tally(),
+      member,
+    );
+
+    expect(alert.subject).toBe(
+      `Window ${EXECUTION.windowId} in 111122223333/eu-west-1: 1 failed, 0 timed out of 2 targets`,
+    );
+    expect(alert.message).toContain(
+      '\nAccount:           Payments prod (111122223333)\nRegion:            eu-west-1\n',
+    );
+    expect(alert.message).toContain(
+      `https://eu-west-1.console.aws.amazon.com/systems-manager/maintenance-windows/${EXECUTION.windowId}?region=eu-west-1`,
+    );
+    expect(alert.chat.content.description).toContain(
+      'Account Payments prod (111122223333), Region eu-west-1.',
+    );
+    expect(alert.attributes).toMatchObject({ account_id: '111122223333', region: 'eu-west-1' });
+  });
+
+  it('names the account by ID when its name is not known', () => {
+    const alert = buildAlert(EXECUTION, tally(), { ...member, account: { id: '111122223333' } });
+
+    expect(alert.message).toContain('\nAccount:           111122223333\n');
+  });
+
+  it('adds no account or Region in single-account mode', () => {
+    const alert = buildAlert(EXECUTION, tally(), CONTEXT);
+
+    expect(alert.message).not.toContain('Account:');
+    expect(Object.keys(alert.attributes)).toEqual(['window_id', 'status', 'execution_status']);
+  });
+});

@@ -214,3 +214,33 @@ describe('parseMonitoredEvent', () => {
     expect(error.message).toContain('...');
   });
 });
+
+describe('parseMonitoredEvent in Organization mode', () => {
+  it('takes the member account and Region from the envelope EventBridge sets, never from the detail', () => {
+    const event = validEvent({ account: '999999999999' }, { account: '111122223333', region: 'eu-west-1' });
+
+    expect(parseMonitoredEvent(event, NOW, true).target).toEqual({
+      accountId: '111122223333',
+      region: 'eu-west-1',
+    });
+    expect(parseMonitoredEvent(event, NOW).target).toBeUndefined();
+  });
+
+  it('rejects an event without a well-formed account or Region, naming the field', () => {
+    const reject = (top: Record<string, unknown>) => {
+      try {
+        parseMonitoredEvent(validEvent({}, top), NOW, true);
+      } catch (error) {
+        return (error as InvalidEventError).message;
+      }
+      throw new Error('expected a rejection');
+    };
+
+    expect(reject({ region: 'eu-west-1' })).toBe(
+      'Invalid event: account must be a 12-digit account ID, got nothing',
+    );
+    expect(reject({ account: '111122223333', region: 'Europe' })).toBe(
+      'Invalid event: region must be a Region name, got "Europe"',
+    );
+  });
+});

@@ -78,3 +78,65 @@ describe('metricPayload', () => {
     expect(payload.MetricData.map((datum) => datum.MetricName)).not.toContain('ExecutionsCompleted');
   });
 });
+
+describe('metricPayload in Organization mode', () => {
+  const target = { accountId: '111122223333', region: 'eu-west-1' };
+  const MEMBER_RUN = { ...EXECUTION, target };
+  const seriesOf = (payload: ReturnType<typeof metricPayload>) =>
+    payload.MetricData.map(
+      (datum) =>
+        `${datum.MetricName}[${datum.Dimensions.map((d) => `${d.Name}=${d.Value}`).join(',')}]=${datum.Value}`,
+    );
+
+  it('sends fleet-wide counts, and per account only the failures there were: no per-window series', () => {
+    const payload = metricPayload(
+      MEMBER_RUN,
+      { total: 9, failed: 2, timedOut: 0, cancelled: 1 },
+      'Ops',
+      AT_END,
+      true,
+      'account',
+    );
+
+    expect(seriesOf(payload)).toEqual([
+      'FailedInvocations[AccountId=111122223333]=2',
+      'FailedInvocations[]=2',
+      'TimedOutInvocations[]=0',
+      'CancelledInvocations[]=1',
+      'Invocations[]=9',
+    ]);
+  });
+
+  it('sends nothing per account for a clean run: a series costs as much saying 0 as saying 5', () => {
+    const payload = metricPayload(
+      MEMBER_RUN,
+      { total: 4, failed: 0, timedOut: 0, cancelled: 0 },
+      'Ops',
+      AT_END,
+      true,
+      'account',
+    );
+
+    expect(payload.MetricData.every((datum) => datum.Dimensions.length === 0)).toBe(true);
+    expect(payload.MetricData).toHaveLength(4);
+  });
+
+  it('adds every count per account and Region, and per window with its heartbeat, when asked', () => {
+    const counts = { total: 5, failed: 0, timedOut: 1, cancelled: 0 };
+
+    const byRegion = seriesOf(metricPayload(MEMBER_RUN, counts, 'Ops', AT_END, true, 'account-region'));
+    const byWindow = seriesOf(
+      metricPayload(MEMBER_RUN, counts, 'Ops', AT_END, true, 'account-region-window'),
+    );
+
+    expect(byRegion).toContain('Invocations[AccountId=111122223333,Region=eu-west-1]=5');
+    expect(byRegion).toContain('TimedOutInvocations[AccountId=111122223333]=1');
+    expect(byRegion.some((series) => series.includes('WindowId'))).toBe(false);
+    expect(byWindow).toContain(
+      `Invocations[AccountId=111122223333,Region=eu-west-1,WindowId=${EXECUTION.windowId}]=5`,
+    );
+    expect(byWindow.at(-1)).toBe(
+      `ExecutionsCompleted[AccountId=111122223333,Region=eu-west-1,WindowId=${EXECUTION.windowId}]=1`,
+    );
+  });
+});
