@@ -640,3 +640,52 @@ describe('configuration at cold start', () => {
     });
   });
 });
+
+describe('configuration at cold start, in Organization mode', () => {
+  const ORG_ENV = {
+    ORGANIZATION_ID: 'o-a1b2c3d4e5',
+    ORGANIZATION_REGIONS: 'us-east-1,eu-west-1',
+    ROLE_PREFIX: 'MaintenanceWindowMonitor',
+    CENTRAL_ACCOUNT_ID: '123456789012',
+    ORG_METRIC_DETAIL: 'account',
+  };
+
+  it.each([
+    [
+      'ORGANIZATION_ID',
+      'acme',
+      'Environment variable ORGANIZATION_ID must be an Organization ID (o-...), got "acme"',
+    ],
+    ['ORGANIZATION_REGIONS', '', 'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it'],
+    [
+      'ORGANIZATION_REGIONS',
+      'us-east-1,Ireland',
+      'Environment variable ORGANIZATION_REGIONS must list Regions, got "Ireland"',
+    ],
+    ['ROLE_PREFIX', '', 'Environment variable ROLE_PREFIX is not set; the stack sets it'],
+    [
+      'CENTRAL_ACCOUNT_ID',
+      '1234',
+      'Environment variable CENTRAL_ACCOUNT_ID must be a 12-digit account ID, got "1234"',
+    ],
+    [
+      'ORG_METRIC_DETAIL',
+      'window',
+      'Environment variable ORG_METRIC_DETAIL must be one of account, account-region, account-region-window, got "window"',
+    ],
+  ])('fails to load when %s is %j', async (name, value, message) => {
+    for (const [key, setting] of Object.entries(ORG_ENV)) vi.stubEnv(key, setting);
+    vi.stubEnv(name, value);
+
+    await expect(loadHandler()).rejects.toMatchObject({ name: 'ConfigError', message });
+  });
+
+  it('refuses a scheduled sweep of its own account: the planner queues the sweep account by account', async () => {
+    for (const [key, setting] of Object.entries(ORG_ENV)) vi.stubEnv(key, setting);
+    const sweep = await loadSweep();
+
+    await expect(sweep({}, context())).rejects.toThrow(
+      'In Organization mode the planner queues the sweep, account by account (sweepAccount)',
+    );
+  });
+});
