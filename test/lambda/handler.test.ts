@@ -656,13 +656,13 @@ describe('configuration at cold start, in Organization mode', () => {
       'acme',
       'Environment variable ORGANIZATION_ID must be an Organization ID (o-...), got "acme"',
     ],
-    ['ORGANIZATION_REGIONS', '', 'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it'],
+    ['ORGANIZATION_REGIONS', '', 'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it on deploy'],
     [
       'ORGANIZATION_REGIONS',
       'us-east-1,Ireland',
       'Environment variable ORGANIZATION_REGIONS must list Regions, got "Ireland"',
     ],
-    ['ROLE_PREFIX', '', 'Environment variable ROLE_PREFIX is not set; the stack sets it'],
+    ['ROLE_PREFIX', '', 'Environment variable ROLE_PREFIX is not set; the stack sets it on deploy'],
     [
       'CENTRAL_ACCOUNT_ID',
       '1234',
