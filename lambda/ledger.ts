@@ -289,8 +289,21 @@ export class Ledger {
     return Math.floor(this.clock.now() / 1000) + this.retentionSeconds;
   }
 
-  /** When the table was created: nothing that ended before the monitor existed is reconciled. */
+  /**
+   * When the table was created: nothing that ended before the monitor existed is swept. Read once
+   * per container (it never changes), not once per account and Region swept.
+   */
   async createdAt(): Promise<Date> {
+    this.created ??= this.describeCreation().catch((error: unknown) => {
+      this.created = undefined;
+      throw error;
+    });
+    return this.created;
+  }
+
+  private created: Promise<Date> | undefined;
+
+  private async describeCreation(): Promise<Date> {
     const output = await this.dynamodb.send(new DescribeTableCommand({ TableName: this.tableName }));
     const created = output.Table?.CreationDateTime;
     if (!created) throw new Error(`DescribeTable returned no CreationDateTime for ${this.tableName}`);
