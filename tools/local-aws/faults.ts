@@ -1,7 +1,8 @@
 /**
  * Fault injection for the local endpoint: an error every Nth matching call (by default the
- * service's own throttling error), throttling above a request rate (a token bucket), a run of
- * failed calls to one service right after a given call succeeds, and latency on every response.
+ * service's own throttling error), throttling above a request rate (a token bucket), either of them
+ * for one tenant (account, Region) only, a run of failed calls to one service right after a given
+ * call succeeds, and latency on every response.
  */
 import { ServiceError, type ServiceName } from './protocols';
 
@@ -11,7 +12,21 @@ export interface InjectedError {
   readonly statusCode: number;
 }
 
-export interface FailEveryNthRule {
+/** Which account and Region a call is for: the signer's account and the credential scope's Region. */
+export interface Tenant {
+  readonly accountId: string;
+  readonly region: string;
+}
+
+/** Narrows a rule to one tenant's calls: any account or Region when omitted. */
+export interface TenantFilter {
+  /** Only calls signed with this account's credentials count. */
+  readonly accountId?: string;
+  /** Only calls signed for this Region count. */
+  readonly region?: string;
+}
+
+export interface FailEveryNthRule extends TenantFilter {
   /** Fail every Nth matching call (1 = every call). */
   readonly everyNth: number;
   /** The error to answer with. @default the service's throttling error */
@@ -34,7 +49,7 @@ export interface FailAfterRule {
   readonly error?: InjectedError;
 }
 
-export interface RateLimit {
+export interface RateLimit extends TenantFilter {
   readonly service: ServiceName;
   readonly perSecond: number;
 }
@@ -45,6 +60,9 @@ export const THROTTLING: Record<ServiceName, InjectedError> = {
   monitoring: { code: 'Throttling', statusCode: 400 },
   sns: { code: 'Throttled', statusCode: 429 },
   dynamodb: { code: 'ThrottlingException', statusCode: 400 },
+  sts: { code: 'Throttling', statusCode: 400 },
+  organizations: { code: 'TooManyRequestsException', statusCode: 429 },
+  sqs: { code: 'RequestThrottled', statusCode: 403 },
 };
 
 export class Faults {
@@ -66,8 +84,9 @@ export class Faults {
   }
 
   /**
-   * Throttles calls to `service` above `perSecond` requests a second (a token bucket holding one
-   * second's worth), as a service protecting itself does; `undefined` turns it off.
+   * Throttles calls to `service` (of one tenant, if the limit names one) above `perSecond`
+   * requests a second (a token bucket holding one second's worth), as a service protecting itself
+   * does; `undefined` turns it off.
    */
   rateLimit(limit: RateLimit | undefined): void {
     this.bucket = limit && { ...limit, tokens: limit.perSecond, refilledAt: performance.now() };
@@ -104,9 +123,9 @@ export class Faults {
   }
 
   /** Throws the rate limit's throttling error, or the `failEveryNth` error when this call is the Nth. */
-  check(service: ServiceName, operation: string): void {
+  check(service: ServiceName, operation: string, tenant: Tenant): void {
     const bucket = this.bucket;
-    if (bucket && bucket.service === service) {
+    if (bucket && bucket.service === service && matches(bucket, tenant)) {
       const now = performance.now();
       bucket.tokens = Math.min(
         bucket.perSecond,
@@ -120,7 +139,7 @@ export class Faults {
       bucket.tokens -= 1;
     }
     const rule = this.everyNthRule;
-    if (!rule) return;
+    if (!rule || !matches(rule, tenant)) return;
     if (rule.service && rule.service !== service) return;
     if (rule.operation && rule.operation !== operation) return;
     this.everyNthCounter++;
@@ -137,4 +156,12 @@ export class Faults {
     if (rule.after.operation && rule.after.operation !== operation) return;
     rule.armed = true;
   }
+}
+
+/** Whether a call of `tenant` is one the filter names. */
+function matches(filter: TenantFilter, tenant: Tenant): boolean {
+  return (
+    (!filter.accountId || filter.accountId === tenant.accountId) &&
+    (!filter.region || filter.region === tenant.region)
+  );
 }

@@ -1,7 +1,9 @@
 /**
  * Realistic, deterministic maintenance-window data with IDs valid for the SSM API (unlike the
- * samples in AWS's documentation).
+ * samples in AWS's documentation), the EventBridge events SSM sends about it (from the central
+ * account or forwarded from a member), and an Organization of member accounts seeded in a few lines.
  */
+import type { LocalAws } from './server';
 import type {
   FakeInvocation,
   FakeTaskExecution,
@@ -151,22 +153,31 @@ function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** Where an event comes from: the account and Region of its window, and the event's own ID. */
+interface EventOrigin {
+  readonly accountId: string;
+  readonly region: string;
+  readonly id: string;
+}
+
 /** An `aws.ssm` state-change event as EventBridge delivers it, for `execution`'s window. */
 function ssmEvent(
   detailType: string,
   execution: FakeWindowExecution,
   endTime: Date,
   detail: Record<string, unknown>,
+  origin: EventOrigin = { accountId: '123456789012', region: 'us-east-1', id: uuid() },
 ): Record<string, unknown> {
+  const { accountId, region, id } = origin;
   return {
     version: '0',
-    id: uuid(),
+    id,
     'detail-type': detailType,
     source: 'aws.ssm',
-    account: '123456789012',
+    account: accountId,
     time: isoSeconds(endTime),
-    region: 'us-east-1',
-    resources: [`arn:aws:ssm:us-east-1:123456789012:maintenancewindow/${execution.windowId}`],
+    region,
+    resources: [`arn:aws:ssm:${region}:${accountId}:maintenancewindow/${execution.windowId}`],
     detail: {
       'window-id': execution.windowId,
       'window-execution-id': execution.windowExecutionId,
@@ -181,10 +192,44 @@ export function executionEvent(
   status = 'SUCCESS',
   endTime = new Date(),
 ): Record<string, unknown> {
-  return ssmEvent('Maintenance Window Execution State-change Notification', execution, endTime, {
+  return ssmEvent(EXECUTION_DETAIL_TYPE, execution, endTime, executionDetail(status, endTime));
+}
+
+const EXECUTION_DETAIL_TYPE = 'Maintenance Window Execution State-change Notification';
+
+function executionDetail(status: string, endTime: Date): Record<string, unknown> {
+  return {
     'start-time': new Date(endTime.getTime() - 3_600_000).toISOString(),
     'end-time': endTime.toISOString().replace('Z', '183Z'),
     status,
+  };
+}
+
+/** The member account and Region a forwarded event comes from. */
+export interface MemberEventOptions {
+  readonly accountId: string;
+  readonly region: string;
+  /** @default now */
+  readonly endTime?: Date;
+  /** The event's ID. @default a fresh UUID */
+  readonly id?: string;
+}
+
+/**
+ * The EventBridge event SSM sends when a window execution of a member account ends, as it arrives
+ * on the central bus through the member's forwarding rule: EventBridge keeps the envelope, so
+ * `account` and `region` are the member's, and `resources` names the member's window.
+ */
+export function memberExecutionEvent(
+  execution: FakeWindowExecution,
+  status: string,
+  options: MemberEventOptions,
+): Record<string, unknown> {
+  const endTime = options.endTime ?? new Date();
+  return ssmEvent(EXECUTION_DETAIL_TYPE, execution, endTime, executionDetail(status, endTime), {
+    accountId: options.accountId,
+    region: options.region,
+    id: options.id ?? uuid(),
   });
 }
 
@@ -201,4 +246,69 @@ export function taskExecutionEvent(
     'end-time': endTime.toISOString(),
     status,
   });
+}
+
+/** A valid member account ID, distinct from the central `123456789012`: `memberAccountId(1)` is `200000000001`. */
+export function memberAccountId(n: number): string {
+  return `2${String(n).padStart(11, '0')}`;
+}
+
+/** The monitor's read role in a member account for one Region, as its documentation names it. */
+export function memberReadRole(region: string, prefix = 'MaintenanceWindowMonitor'): string {
+  return `${prefix}-Read-${region}`;
+}
+
+export interface OrganizationSpec {
+  /** How many member accounts, besides the central one. @default 3 */
+  readonly accounts?: number;
+  /** @default ['us-east-1', 'eu-west-1'] */
+  readonly regions?: readonly string[];
+  /** The prefix of the read roles' names. @default 'MaintenanceWindowMonitor' */
+  readonly rolePrefix?: string;
+}
+
+/** One account and Region `seedOrganization` filled in, and what it holds. */
+export interface SeededTarget {
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly region: string;
+  readonly roleName: string;
+  /** Its one execution: a Run Command task with 20 successes and `failed` failures. */
+  readonly execution: FakeWindowExecution;
+  /** Unique across the targets, so a result read from the wrong account or Region shows. */
+  readonly failed: number;
+  /** The event the execution's end sends to the central bus. */
+  readonly event: Record<string, unknown>;
+}
+
+/**
+ * An Organization in one call: `accounts` ACTIVE member accounts (`member-1`...), each with the
+ * read role of every Region (allowed in its own Region only) and, in every Region, a named window
+ * with one execution whose failure count is unique to that account and Region.
+ */
+export function seedOrganization(fake: LocalAws, spec: OrganizationSpec = {}): SeededTarget[] {
+  const regions = spec.regions ?? ['us-east-1', 'eu-west-1'];
+  const targets: SeededTarget[] = [];
+  for (let n = 1; n <= (spec.accounts ?? 3); n++) {
+    const accountId = memberAccountId(n);
+    const accountName = `member-${n}`;
+    fake.addAccount({ accountId, name: accountName });
+    for (const region of regions) {
+      const roleName = memberReadRole(region, spec.rolePrefix);
+      fake.addRole(accountId, roleName, { regions: [region] });
+      const failed = targets.length + 1;
+      const execution = windowExecution(
+        [taskExecution('RUN_COMMAND', { SUCCESS: 20, FAILED: failed })],
+        windowId(0x1000 + targets.length),
+      );
+      fake.addWindow(
+        { windowId: execution.windowId, name: `patch-${accountName}-${region}` },
+        { accountId, region },
+      );
+      fake.addWindowExecution(execution, { accountId, region });
+      const event = memberExecutionEvent(execution, 'SUCCESS', { accountId, region });
+      targets.push({ accountId, accountName, region, roleName, execution, failed, event });
+    }
+  }
+  return targets;
 }

@@ -1,13 +1,21 @@
 /**
  * The local AWS endpoint's public API: the server (`LocalAws`), what it records, the faults it
- * injects, the SSM data it serves, dynalite for DynamoDB, and realistic fixtures to seed it with.
+ * injects, the Organization it serves (accounts, roles, STS sessions), the SSM data it serves per
+ * account and Region, dynalite for DynamoDB, and realistic fixtures to seed it with.
  */
 export type { MetricDatum } from './cloudwatch';
 export { type LocalDynamo, startDynamo } from './dynamo';
-export type { FailAfterRule, FailEveryNthRule, InjectedError, RateLimit } from './faults';
+export type { FailAfterRule, FailEveryNthRule, InjectedError, RateLimit, TenantFilter } from './faults';
 export {
   executionEvent,
+  type MemberEventOptions,
+  memberAccountId,
+  memberExecutionEvent,
+  memberReadRole,
+  type OrganizationSpec,
+  type SeededTarget,
   type StatusCounts,
+  seedOrganization,
   type TaskOptions,
   taskExecution,
   taskExecutionEvent,
@@ -16,8 +24,15 @@ export {
   windowId,
 } from './fixtures';
 export type { ServiceName } from './protocols';
-export { type CloudFormationResponse, LocalAws, type LocalAwsOptions, type RecordedCall } from './server';
+export {
+  type CloudFormationResponse,
+  LocalAws,
+  type LocalAwsOptions,
+  type RecordedCall,
+  type TenantTarget,
+} from './server';
 export type { PublishedMessage } from './sns';
+export type { SentMessage } from './sqs';
 export type {
   FakeInvocation,
   FakeTaskExecution,
@@ -26,3 +41,5 @@ export type {
   InvocationStatus,
   TaskType,
 } from './ssm';
+export type { AssumedRole } from './sts';
+export type { AccountStatus, OrganizationAccount, RoleOptions } from './tenancy';

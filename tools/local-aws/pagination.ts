@@ -1,20 +1,34 @@
 /**
- * Pagination as SSM's list operations do it: `MaxResults` checked against 10-100 (default 10), one
- * page of a listing at a time, and `NextToken`s that are opaque, bound to the listing they came
- * from, and refused with `InvalidNextToken` anywhere else.
+ * Pagination as AWS's list operations do it: `MaxResults` checked against the operation's bounds
+ * (SSM's 10-100, default 10, unless told otherwise), one page of a listing at a time, and
+ * `NextToken`s that are opaque, bound to the listing they came from, and refused with
+ * `InvalidNextToken` anywhere else.
  */
 import { ServiceError } from './protocols';
 
-const DEFAULT_PAGE_SIZE = 10;
+/** The `MaxResults` an operation accepts, and the page size it uses without one. */
+export interface PageBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
 
-/** The request's `MaxResults`, or the default; outside 10-100 is a ValidationException. */
-export function pageSizeOf(input: Record<string, unknown>): number {
-  const pageSize = input.MaxResults ?? DEFAULT_PAGE_SIZE;
-  if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 10 || pageSize > 100) {
+/** SSM's list operations: 10-100, 10 by default. */
+const SSM_PAGES: PageBounds = { min: 10, max: 100, default: 10 };
+
+/** The request's `MaxResults`, or the default; outside the bounds is a ValidationException. */
+export function pageSizeOf(input: Record<string, unknown>, bounds: PageBounds = SSM_PAGES): number {
+  const pageSize = input.MaxResults ?? bounds.default;
+  if (
+    typeof pageSize !== 'number' ||
+    !Number.isInteger(pageSize) ||
+    pageSize < bounds.min ||
+    pageSize > bounds.max
+  ) {
     throw new ServiceError(
       'ValidationException',
       `1 validation error detected: Value '${String(pageSize)}' at 'maxResults' failed to satisfy constraint: ` +
-        'Member must have value between 10 and 100',
+        `Member must have value between ${bounds.min} and ${bounds.max}`,
     );
   }
   return pageSize;

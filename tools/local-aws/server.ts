@@ -1,42 +1,56 @@
 /**
  * The local AWS endpoint itself: one HTTP server on 127.0.0.1 that routes each request by its
- * SigV4 credential scope (`ssm`, `monitoring`, `sns`) to that service's operations, as the real
- * endpoints are separated by host, records every call, forwards requests signed for `dynamodb`
- * unchanged to a DynamoDB-compatible engine, records CloudFormation custom resource responses
- * PUT to `/cloudformation-response/<id>`, and applies the injected faults. An unsigned request
- * is refused.
+ * SigV4 credential scope (`ssm`, `monitoring`, `sns`, `sts`, `organizations`, `sqs`) to that
+ * service's operations, as the real endpoints are separated by host, serves a whole Organization
+ * (SSM data per account and Region, told apart by who signed and for which Region), records every
+ * call with its account and Region, forwards requests signed for `dynamodb` unchanged to a
+ * DynamoDB-compatible engine, records CloudFormation custom resource responses PUT to
+ * `/cloudformation-response/<id>`, and applies the injected faults. An unsigned request is refused.
  *
  * Point any SDK client (or the deployed bundle) at it with `AWS_ENDPOINT_URL=<endpoint>` and any
- * credentials.
+ * credentials: keys that STS `AssumeRole` did not issue here are the central account's.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LocalCloudWatch, type MetricDatum } from './cloudwatch';
 import { type FailAfterRule, type FailEveryNthRule, Faults, type RateLimit } from './faults';
+import { LocalOrganizations } from './organizations';
 import {
+  type CallContext,
   decodeRequest,
   type OperationHandler,
-  parseJsonBody,
   ServiceError,
   type ServiceName,
-  signingService,
-  targetOperation,
+  signatureOf,
   writeError,
   writeSuccess,
 } from './protocols';
 import { LocalSns, type PublishedMessage } from './sns';
+import { LocalSqs, type SentMessage } from './sqs';
 import { type FakeWindow, type FakeWindowExecution, LocalSsm } from './ssm';
+import { type AssumedRole, LocalSts } from './sts';
+import { iamAction, type OrganizationAccount, type RoleOptions, Tenancy } from './tenancy';
 
 export interface RecordedCall {
   readonly service: ServiceName;
   readonly operation: string;
-  /** The decoded request: JSON for SSM and CloudWatch, the form fields (nested) for SNS. */
+  /** The IAM action the call needs, e.g. `cloudwatch:PutMetricData` or `sts:AssumeRole`. */
+  readonly action: string;
+  /** The decoded request: JSON for the JSON protocols, the form fields (nested) for SNS and STS. */
   readonly input: Record<string, unknown>;
   readonly statusCode: number;
   readonly errorCode?: string;
   /** `Content-Encoding` of the request, e.g. `gzip` when the SDK compressed it. */
   readonly contentEncoding?: string;
+  /** The account whose credentials signed the call: a member's for keys STS issued here, else the central one. */
+  readonly accountId: string;
+  /** The Region of the call's SigV4 credential scope. */
+  readonly region: string;
+  /** The access key ID that signed the call. */
+  readonly accessKeyId: string;
+  /** For a call signed with credentials STS issued here: the role they are a session of. */
+  readonly roleName?: string;
 }
 
 /** A response CloudFormation received from a custom resource. */
@@ -46,9 +60,28 @@ export interface CloudFormationResponse {
 }
 
 export interface LocalAwsOptions {
-  /** The clock PutMetricData timestamps are checked against. @default Date.now */
+  /** The clock PutMetricData timestamps are checked against and sessions expire by. @default Date.now */
   readonly now?: () => number;
+  /**
+   * The central account: every access key STS did not issue here is its, and it is a member of the
+   * Organization from the start (ListAccounts lists it first, named `Central`).
+   * @default '123456789012'
+   */
+  readonly centralAccountId?: string;
+  /** The Organization's ID, in the account ARNs ListAccounts answers. @default 'o-a1b2c3d4e5' */
+  readonly organizationId?: string;
 }
+
+/** The account and Region some SSM data belongs to. */
+export interface TenantTarget {
+  /** An account of the Organization. @default the central account */
+  readonly accountId?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+}
+
+/** The Region SSM data goes to when no target names one. */
+const DEFAULT_REGION = 'us-east-1';
 
 export class LocalAws {
   /** Every request received, in arrival order, including the ones that failed. */
@@ -59,28 +92,41 @@ export class LocalAws {
   readonly cloudFormationResponses: CloudFormationResponse[] = [];
   /** Every datum PutMetricData accepted, with its namespace. */
   readonly metricData: MetricDatum[];
+  /** Every message SQS accepted. */
+  readonly sqsMessages: SentMessage[];
+  /** Every role STS let a caller assume, with the Region the request was signed for. */
+  readonly assumedRoles: AssumedRole[];
 
-  private readonly ssm: LocalSsm;
+  private readonly now: () => number;
+  private readonly tenancy: Tenancy;
+  /** SSM's windows and executions, one store per `<accountId>/<region>`. */
+  private readonly ssmTenants = new Map<string, LocalSsm>();
   private readonly sns = new LocalSns();
+  private readonly sqs = new LocalSqs();
   private readonly faults = new Faults();
-  /** Every operation, by `<service>:<operation>`. */
-  private readonly handlers: Record<string, OperationHandler>;
+  /** The operations of every service but SSM, whose operations depend on the tenant. */
+  private readonly apis: Partial<Record<ServiceName, { operations: Record<string, OperationHandler> }>>;
   private dynamoDbEndpoint: string | undefined;
 
   private constructor(
     private readonly server: Server,
     options: LocalAwsOptions,
   ) {
-    const now = options.now ?? Date.now;
-    this.ssm = new LocalSsm(now);
-    const cloudWatch = new LocalCloudWatch(now);
+    this.now = options.now ?? Date.now;
+    this.tenancy = new Tenancy(options.centralAccountId ?? '123456789012', this.now);
+    const cloudWatch = new LocalCloudWatch(this.now);
+    const sts = new LocalSts(this.tenancy);
     this.published = this.sns.published;
     this.metricData = cloudWatch.metricData;
-    this.handlers = Object.fromEntries(
-      Object.entries({ ssm: this.ssm, monitoring: cloudWatch, sns: this.sns }).flatMap(([service, api]) =>
-        Object.entries(api.operations).map(([operation, handler]) => [`${service}:${operation}`, handler]),
-      ),
-    );
+    this.sqsMessages = this.sqs.messages;
+    this.assumedRoles = sts.assumedRoles;
+    this.apis = {
+      monitoring: cloudWatch,
+      sns: this.sns,
+      sqs: this.sqs,
+      sts,
+      organizations: new LocalOrganizations(this.tenancy, options.organizationId ?? 'o-a1b2c3d4e5'),
+    };
   }
 
   /** Starts a server on an ephemeral port of 127.0.0.1. */
@@ -113,19 +159,76 @@ export class LocalAws {
     );
   }
 
-  /** Adds an execution whose invocations the SSM API will list; its IDs must be valid ones. */
-  addWindowExecution(execution: FakeWindowExecution): void {
-    this.ssm.addWindowExecution(execution);
+  /** The account every access key STS did not issue here belongs to. */
+  get centralAccountId(): string {
+    return this.tenancy.centralAccountId;
   }
 
-  /** A window `GetMaintenanceWindow` knows; any other is DoesNotExist. */
-  addWindow(window: FakeWindow): void {
-    this.ssm.addWindow(window);
+  /**
+   * Adds an execution whose invocations the SSM API will list to one account and Region (by
+   * default the central account in us-east-1); its IDs must be valid ones.
+   */
+  addWindowExecution(execution: FakeWindowExecution, target: TenantTarget = {}): void {
+    this.ssmOf(this.tenantOf(target, 'addWindowExecution')).addWindowExecution(execution);
+  }
+
+  /** A window `GetMaintenanceWindow` knows in one account and Region; any other is DoesNotExist. */
+  addWindow(window: FakeWindow, target: TenantTarget = {}): void {
+    this.ssmOf(this.tenantOf(target, 'addWindow')).addWindow(window);
+  }
+
+  /**
+   * Registers an account of the Organization (ListAccounts lists it), or replaces the one with its
+   * ID; the central account is registered from the start and may be renamed this way.
+   */
+  addAccount(account: OrganizationAccount): void {
+    this.tenancy.addAccount(account);
+  }
+
+  /**
+   * Makes a role exist in an account of the Organization, so that the central account's
+   * credentials may assume it; `options.regions` limits where its sessions may call SSM.
+   */
+  addRole(accountId: string, roleName: string, options?: RoleOptions): void {
+    this.tenancy.addRole(accountId, roleName, options);
+  }
+
+  /** Deletes a role: AssumeRole is then AccessDenied, and SSM refuses its sessions' calls. */
+  removeRole(accountId: string, roleName: string): void {
+    this.tenancy.removeRole(accountId, roleName);
+  }
+
+  /**
+   * Turns an opt-in Region off for an account: its credentials are refused there (SSM answers
+   * `UnrecognizedClientException`, STS `RegionDisabledException`).
+   */
+  disableRegion(accountId: string, region: string): void {
+    this.tenancy.disableRegion(accountId, region);
   }
 
   /** Makes `Publish` to this ARN succeed; any other topic is NotFound. */
   addTopic(topicArn: string): void {
     this.sns.addTopic(topicArn);
+  }
+
+  /**
+   * Makes sending to this queue URL succeed; any other queue is `QueueDoesNotExist`. Use
+   * `queueUrl(name)`: the SQS client sends each request to its queue URL's host unless the client
+   * has an explicit `endpoint` (`AWS_ENDPOINT_URL` does not count), so a real-looking URL would
+   * reach for AWS.
+   */
+  addQueue(queueUrl: string): void {
+    this.sqs.addQueue(queueUrl);
+  }
+
+  /** The URL of a queue of the central account on this endpoint: `<endpoint>/<centralAccountId>/<name>`. */
+  queueUrl(name: string): string {
+    return `${this.endpoint}/${this.centralAccountId}/${name}`;
+  }
+
+  /** SendMessageBatch entries with these IDs land in `Failed` until cleared (or `undefined`). */
+  failSqsEntries(ids: readonly string[] | undefined): void {
+    this.sqs.failEntries(ids);
   }
 
   /** Forwards requests signed for DynamoDB to this engine (e.g. dynalite), recording each. */
@@ -142,12 +245,15 @@ export class LocalAws {
     this.faults.latencyMs = value;
   }
 
-  /** Fails every Nth matching call, by default with the service's throttling error; see `Faults`. */
+  /**
+   * Fails every Nth matching call (of one account or Region, if the rule names them), by default
+   * with the service's throttling error; see `Faults`.
+   */
   failEveryNth(rule: FailEveryNthRule | undefined): void {
     this.faults.failEveryNth(rule);
   }
 
-  /** Throttles calls to one service above a request rate (a token bucket); see `Faults`. */
+  /** Throttles calls to one service (of one account or Region) above a request rate; see `Faults`. */
   rateLimit(limit: RateLimit | undefined): void {
     this.faults.rateLimit(limit);
   }
@@ -164,19 +270,32 @@ export class LocalAws {
     );
   }
 
-  /** Forgets recorded calls, messages, metric data, responses and faults; keeps executions and topics. */
+  /**
+   * Forgets recorded calls, messages (SNS and SQS), metric data, responses, assumed roles and faults
+   * (failing SQS entries included); keeps executions, accounts, roles, issued credentials, topics
+   * and queues.
+   */
   clearCalls(): void {
     this.calls.length = 0;
     this.published.length = 0;
     this.metricData.length = 0;
     this.cloudFormationResponses.length = 0;
+    this.sqsMessages.length = 0;
+    this.assumedRoles.length = 0;
     this.faults.reset();
+    this.sqs.failEntries(undefined);
   }
 
-  /** Forgets everything but the topics: calls, messages, metric data, faults, executions and windows. */
+  /**
+   * Forgets everything but the topics and queues: what `clearCalls` forgets, every account's
+   * executions and windows, the member accounts (the central one stays), roles and disabled
+   * Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
+   * `UnrecognizedClientException`, never the central account's data.
+   */
   reset(): void {
     this.clearCalls();
-    this.ssm.clear();
+    this.ssmTenants.clear();
+    this.tenancy.reset();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -198,52 +317,48 @@ export class LocalAws {
       return;
     }
 
-    const service = signingService(request.headers.authorization);
-    if (service === 'dynamodb' && this.dynamoDbEndpoint) {
-      const injected = this.faults.outageError('dynamodb');
-      if (injected) {
-        this.calls.push({
-          service,
-          operation: targetOperation(request),
-          input: parseJsonBody(body),
-          statusCode: injected.statusCode,
-          errorCode: injected.code,
-        });
-        writeError(
-          response,
-          service,
-          new ServiceError(injected.code, `Injected ${injected.code}`, injected.statusCode),
-        );
-        return;
-      }
-      await this.forward(this.dynamoDbEndpoint, request, body, response);
-      return;
-    }
-    if (!service || service === 'dynamodb') {
+    const signature = signatureOf(request.headers.authorization);
+    if (!signature || (signature.service === 'dynamodb' && !this.dynamoDbEndpoint)) {
       response.writeHead(403, { 'content-type': 'text/plain' });
       response.end(
-        'MissingAuthenticationToken: requests must be signed with SigV4 for ssm, monitoring or sns',
+        'MissingAuthenticationToken: requests must be signed with SigV4 for ssm, monitoring, sns, sts, organizations or sqs',
       );
       return;
     }
 
+    const { service } = signature;
     const { operation, input } = decodeRequest(service, request, body);
+    const caller = this.tenancy.callerOf(signature);
+    const roleName = this.tenancy.roleOf(caller.accessKeyId);
     const record = (statusCode: number, errorCode?: string): void => {
       this.calls.push({
         service,
         operation,
+        action: iamAction(service, operation),
         input,
         statusCode,
         ...(errorCode ? { errorCode } : {}),
         ...(typeof contentEncoding === 'string' ? { contentEncoding } : {}),
+        accountId: caller.accountId,
+        region: caller.region,
+        accessKeyId: caller.accessKeyId,
+        ...(roleName ? { roleName } : {}),
       });
     };
 
     try {
+      const sessionToken = request.headers['x-amz-security-token'];
+      this.tenancy.authenticate(service, caller, typeof sessionToken === 'string' ? sessionToken : undefined);
+      this.tenancy.authorize(service, operation, caller);
       const injected = this.faults.outageError(service);
       if (injected) throw new ServiceError(injected.code, `Injected ${injected.code}`, injected.statusCode);
-      this.faults.check(service, operation);
-      const output = this.dispatch(service, operation, input);
+      if (service === 'dynamodb' && this.dynamoDbEndpoint) {
+        const answer = await this.forward(this.dynamoDbEndpoint, request, body, response);
+        record(answer.statusCode, answer.errorCode);
+        return;
+      }
+      this.faults.check(service, operation, caller);
+      const output = this.dispatch(service, operation, input, caller);
       record(200);
       this.faults.succeeded(service, operation);
       writeSuccess(response, service, operation, output);
@@ -254,12 +369,13 @@ export class LocalAws {
     }
   }
 
+  /** Forwards a request unchanged and relays the answer; returns its status and error type. */
   private async forward(
     endpoint: string,
     request: IncomingMessage,
     body: Buffer,
     response: ServerResponse,
-  ): Promise<void> {
+  ): Promise<{ statusCode: number; errorCode?: string }> {
     const headers = Object.fromEntries(
       Object.entries(request.headers).filter(
         (entry): entry is [string, string] =>
@@ -275,29 +391,44 @@ export class LocalAws {
     const errorType = answer.ok
       ? undefined
       : (JSON.parse(text || '{}') as { __type?: string }).__type?.split('#').pop();
-    this.calls.push({
-      service: 'dynamodb',
-      operation: targetOperation(request),
-      input: parseJsonBody(body),
-      statusCode: answer.status,
-      ...(errorType ? { errorCode: errorType } : {}),
-    });
     response.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
     response.end(text);
+    return { statusCode: answer.status, ...(errorType ? { errorCode: errorType } : {}) };
   }
 
+  /** The target's account (registered) and Region, defaults filled in. */
+  private tenantOf(target: TenantTarget, what: string): { accountId: string; region: string } {
+    const accountId = target.accountId ?? this.centralAccountId;
+    this.tenancy.requireAccount(accountId, what);
+    return { accountId, region: target.region ?? DEFAULT_REGION };
+  }
+
+  /** The SSM store of one account and Region, created empty on first use. */
+  private ssmOf(tenant: { accountId: string; region: string }): LocalSsm {
+    const key = `${tenant.accountId}/${tenant.region}`;
+    let ssm = this.ssmTenants.get(key);
+    if (!ssm) {
+      ssm = new LocalSsm(this.now);
+      this.ssmTenants.set(key, ssm);
+    }
+    return ssm;
+  }
+
+  /** Runs the operation; SSM's against the store of the caller's account and Region. */
   private dispatch(
     service: ServiceName,
     operation: string,
     input: Record<string, unknown>,
+    caller: CallContext,
   ): Record<string, unknown> {
-    const handler = this.handlers[`${service}:${operation}`];
+    const api = service === 'ssm' ? this.ssmOf(caller) : this.apis[service];
+    const handler = api?.operations[operation];
     if (!handler) {
       throw new ServiceError(
         'UnknownOperationException',
         `The fake endpoint does not implement ${service}:${operation}`,
       );
     }
-    return handler(input);
+    return handler(input, caller);
   }
 }
