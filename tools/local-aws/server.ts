@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LocalCloudWatch, type MetricDatum } from './cloudwatch';
-import { type FailAfterRule, type FailEveryNthRule, Faults, type RateLimit } from './faults';
+import { type FailAfterRule, type FailEveryNthRule, Faults, type RateLimit, type Tenant } from './faults';
 import { LocalOrganizations } from './organizations';
 import {
   type CallContext,
@@ -397,14 +397,14 @@ export class LocalAws {
   }
 
   /** The target's account (registered) and Region, defaults filled in. */
-  private tenantOf(target: TenantTarget, what: string): { accountId: string; region: string } {
+  private tenantOf(target: TenantTarget, what: string): Tenant {
     const accountId = target.accountId ?? this.centralAccountId;
     this.tenancy.requireAccount(accountId, what);
     return { accountId, region: target.region ?? DEFAULT_REGION };
   }
 
   /** The SSM store of one account and Region, created empty on first use. */
-  private ssmOf(tenant: { accountId: string; region: string }): LocalSsm {
+  private ssmOf(tenant: Tenant): LocalSsm {
     const key = `${tenant.accountId}/${tenant.region}`;
     let ssm = this.ssmTenants.get(key);
     if (!ssm) {
