@@ -1,7 +1,7 @@
 /**
  * The alarms: on failed targets (fleet-wide and per listed window), on listed windows that stop
- * running, and on the monitor's own health. Each says what to do, and notifies every topic given,
- * on ALARM and on OK.
+ * running, on the monitor's own health and (Organization mode) on its reach into the member
+ * accounts. Each says what to do, and notifies every topic given, on ALARM and on OK.
  */
 import { type CustomResource, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,7 +11,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { MetricName } from '../lambda/contract';
+import { MetricName, OrgMetricName } from '../lambda/contract';
 import type { MonitorMetrics } from './metrics';
 
 /** Alarms that say the monitor itself is not doing its job. */
@@ -32,6 +32,21 @@ export interface HealthAlarms {
   readonly eventRuleDeadLetterQueue: cloudwatch.Alarm;
   /** Events the report function failed on wait in the failure queue. */
   readonly failureQueue: cloudwatch.Alarm;
+}
+
+/**
+ * Organization mode's alarms: on the member accounts and Regions the monitor cannot reach, and on
+ * its sweep. Fleet-wide: no alarm per account or window (the alerts name them).
+ */
+export interface OrganizationAlarms {
+  /** Member account-Regions could not be read: a read role missing, access denied, a Region off. */
+  readonly unreachableTargets: cloudwatch.Alarm;
+  /** Member account-Regions whose runs arrive only through the sweep: their event path is broken. */
+  readonly eventPathBrokenTargets: cloudwatch.Alarm;
+  /** Sweep assignments (one member account each) failed three times and wait in the dead-letter queue. */
+  readonly sweepDeadLetterQueue: cloudwatch.Alarm;
+  /** The sweep planner failed: no member account was swept on that schedule. */
+  readonly sweepPlannerErrors: cloudwatch.Alarm;
 }
 
 /** Makes `alarm` notify each topic when it goes to ALARM and when it returns to OK. */
@@ -80,6 +95,8 @@ export interface MonitoredParts {
   readonly reportFunction: lambda.IFunction;
   readonly sweepFunction: lambda.IFunction;
   readonly eventRule: events.IRule;
+  /** The bus of `eventRule` when it is not the default bus (its metrics carry the bus's name too). */
+  readonly eventBusName?: string;
   readonly eventRuleDeadLetterQueue: sqs.IQueue;
   readonly failureQueue: sqs.IQueue;
 }
@@ -140,7 +157,11 @@ export function createHealthAlarms(scope: Construct, parts: MonitoredParts): Hea
       new cloudwatch.Metric({
         namespace: 'AWS/Events',
         metricName: 'FailedInvocations',
-        dimensionsMap: { RuleName: parts.eventRule.ruleName },
+        // A rule on a custom bus has its metrics under both the bus's and the rule's names.
+        dimensionsMap: {
+          ...(parts.eventBusName ? { EventBusName: parts.eventBusName } : {}),
+          RuleName: parts.eventRule.ruleName,
+        },
         statistic: 'Sum',
         period,
       }),
@@ -199,4 +220,65 @@ export function createMissedRunAlarms(
       return [windowId, alarm];
     }),
   );
+}
+
+/** What Organization mode's alarms watch, besides the metrics the functions publish. */
+export interface OrganizationParts {
+  readonly sweepDeadLetterQueue: sqs.IQueue;
+  readonly sweepPlanner: lambda.IFunction;
+  /** The read role's name in each member account, for the descriptions. */
+  readonly readRoleName: string;
+}
+
+/** Organization mode's alarms, each with what to do about it. */
+export function createOrganizationAlarms(
+  scope: Construct,
+  metrics: MonitorMetrics,
+  parts: OrganizationParts,
+): OrganizationAlarms {
+  const alarm = (id: string, metric: cloudwatch.IMetric, description: string) =>
+    new cloudwatch.Alarm(scope, id, {
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  const period = Duration.minutes(5);
+  return {
+    unreachableTargets: alarm(
+      'UnreachableTargetsAlarm',
+      metrics.organization(OrgMetricName.UnreachableTargets, { period: Duration.hours(1) }),
+      'The monitor could not read some member accounts and Regions in the last hour, so their runs are not ' +
+        `being reported: the read role (${parts.readRoleName}) is missing there (its StackSet instance failed ` +
+        'or was deleted), an SCP denies sts:AssumeRole or SSM, or the Region is not enabled in the account. ' +
+        "The sweep function's log names each unreached account and Region with the error; check the StackSet " +
+        "instance of that account and Region, and the Organization's SCPs.",
+    ),
+    eventPathBrokenTargets: alarm(
+      'EventPathBrokenTargetsAlarm',
+      metrics.organization(OrgMetricName.EventPathBrokenTargets, { period: Duration.days(1) }),
+      'Some member accounts and Regions send no maintenance window events any more: their last runs were ' +
+        'reported only by the sweep, up to a sweep interval late. Their forwarding rule or forwarder role is ' +
+        'missing or disabled, an SCP denies events:PutEvents to the central Region, or the central event bus ' +
+        "policy changed. The sweep function's log names each; check the StackSet instance of that account and " +
+        'Region, and the SCPs.',
+    ),
+    sweepDeadLetterQueue: alarm(
+      'SweepDeadLetterQueueAlarm',
+      parts.sweepDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      'Sweep assignments failed three times and wait in the sweep dead-letter queue: those member accounts ' +
+        "were not swept. Each message names the account and its Regions, and the sweep function's log the " +
+        'error. Fix the cause, then move the messages back to the sweep queue (SQS redrive) or purge them: the ' +
+        'next planned sweep covers the accounts again. Messages are kept for 14 days.',
+    ),
+    sweepPlannerErrors: alarm(
+      'SweepPlannerErrorsAlarm',
+      parts.sweepPlanner.metricErrors({ period, statistic: 'Sum' }),
+      'The sweep planner failed, so no member account was swept on this schedule. Its log has the error: ' +
+        'organizations:ListAccounts refused (this account is no longer a delegated administrator of the ' +
+        'Organization) or the sweep queue refused the assignments. The next schedule tries again.',
+    ),
+  };
 }

@@ -1,19 +1,26 @@
 /**
  * The dashboard: failed and timed-out targets per window and across the fleet, runs per window,
- * and the monitor's own health.
+ * the monitor's own health and (Organization mode) its reach into the member accounts.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { MetricName } from '../lambda/contract';
+import { MetricName, OrgMetricName } from '../lambda/contract';
 import type { MonitoredParts } from './alarms';
 import type { MonitorMetrics } from './metrics';
+
+/** Organization mode's sweep queues, graphed with the monitor's reach. */
+export interface OrganizationSweepQueues {
+  readonly sweepQueue: MonitoredParts['failureQueue'];
+  readonly sweepDeadLetterQueue: MonitoredParts['failureQueue'];
+}
 
 export function createDashboard(
   scope: Construct,
   metrics: MonitorMetrics,
   parts: MonitoredParts,
   period: Duration,
+  organization?: OrganizationSweepQueues,
 ): cloudwatch.Dashboard {
   const fleet = (metricName: MetricName, label: string) =>
     metrics.metric(metricName, undefined, { period, label });
@@ -87,5 +94,29 @@ export function createDashboard(
       width: 8,
     }),
   );
+  if (organization) {
+    const hourly = Duration.hours(1);
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Organization: member accounts and Regions out of reach',
+        left: [
+          metrics.organization(OrgMetricName.UnreachableTargets, { period: hourly, label: 'Unreachable' }),
+          metrics.organization(OrgMetricName.EventPathBrokenTargets, {
+            period: hourly,
+            label: 'Event path broken',
+          }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Organization: sweep assignments waiting',
+        left: [
+          queueDepth(organization.sweepQueue, 'Sweep queue'),
+          queueDepth(organization.sweepDeadLetterQueue, 'Sweep dead-letter queue'),
+        ],
+        width: 12,
+      }),
+    );
+  }
   return dashboard;
 }

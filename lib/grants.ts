@@ -2,10 +2,12 @@
  * What the monitor's roles may do: exactly the calls each function makes, each cdk-nag
  * acknowledgement beside the statement it excuses.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { readRoleName } from '../lambda/contract';
 import { LIMITS } from './props';
 
 /** What the reporting code path touches, shared by the event handler and the sweep. */
@@ -15,12 +17,69 @@ export interface ReportingResources {
   readonly ledgerTable: dynamodb.ITable;
   /** Windows whose names may be read; any of the account's when undefined. */
   readonly namedWindows?: readonly string[];
+  /**
+   * Organization mode: SSM is read in the member accounts, through their read roles, and never
+   * with the function's own role. Single-account mode when undefined.
+   */
+  readonly memberAccess?: MemberAccess;
+}
+
+/** Which member roles the central functions may assume. */
+export interface MemberAccess {
+  readonly organizationId: string;
+  readonly rolePrefix: string;
 }
 
 const RESOURCE_STAR = 'AwsSolutions-IAM5[Resource::*]';
 
 /** What reporting one execution needs: the calls the event handler and the sweep share. */
 export function grantReporting(role: iam.Role, resources: ReportingResources, listTasks: boolean): void {
+  if (resources.memberAccess) {
+    grantMemberRead(role, resources.memberAccess);
+  } else {
+    grantLocalRead(role, resources, listTasks);
+  }
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': resources.metricNamespace } },
+    }),
+  );
+  Validations.of(role).acknowledge({
+    id: RESOURCE_STAR,
+    reason: resources.memberAccess
+      ? 'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition.'
+      : 'The SSM DescribeMaintenanceWindow* actions support no resource type, so they need "*"; ' +
+        'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition; ' +
+        'cloudwatch:GetMetricData (the sweep reading seeded heartbeats back) supports no resource type either.',
+  });
+  // Not topic.grantPublish: it also grants kms:GenerateDataKey*, more than SNS needs to encrypt.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['sns:Publish'],
+      resources: resources.topics.map((topic) => topic.topicArn),
+    }),
+  );
+  const keys = [...new Set(resources.topics.map((topic) => topic.masterKey?.keyArn))].filter(
+    (arn): arn is string => arn !== undefined,
+  );
+  if (keys.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: keys }),
+    );
+  }
+  // Conditional updates, and a read when one is refused (completed, or leased to another delivery).
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      resources: [resources.ledgerTable.tableArn],
+    }),
+  );
+}
+
+/** Single-account mode: reading the run's tasks and invocations, and the window's name, here. */
+function grantLocalRead(role: iam.Role, resources: ReportingResources, listTasks: boolean): void {
   const stack = Stack.of(role);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
@@ -50,52 +109,42 @@ export function grantReporting(role: iam.Role, resources: ReportingResources, li
         `above ${LIMITS.maxWindowsInPattern} listed windows their ARNs would outgrow IAM's policy size limit.`,
     });
   }
+}
+
+/**
+ * Organization mode: assuming the read role of any member account and Region of the Organization
+ * (which trusts only roles named for the central functions), and nothing of SSM here.
+ */
+function grantMemberRead(role: iam.Role, access: MemberAccess): void {
+  const readRoles = `arn:${Aws.PARTITION}:iam::*:role/${readRoleName(access.rolePrefix, '*')}`;
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['cloudwatch:PutMetricData'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': resources.metricNamespace } },
+      actions: ['sts:AssumeRole'],
+      resources: [readRoles],
+      conditions: { StringEquals: { 'aws:ResourceOrgID': access.organizationId } },
     }),
   );
   Validations.of(role).acknowledge({
-    id: RESOURCE_STAR,
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/${readRoleName(access.rolePrefix, '*')}]`,
     reason:
-      'The SSM DescribeMaintenanceWindow* actions support no resource type, so they need "*"; ' +
-      'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition; ' +
-      'cloudwatch:GetMetricData (the sweep reading seeded heartbeats back) supports no resource type either.',
+      "sts:AssumeRole on the monitor's read role of every member account and Region: which accounts belong " +
+      'to the Organization is not known at deploy time (accounts join and leave), so the account is "*"; ' +
+      'the aws:ResourceOrgID condition keeps it inside the Organization, and each read role trusts only ' +
+      "the central functions' roles.",
   });
-  // Not topic.grantPublish: it also grants kms:GenerateDataKey*, more than SNS needs to encrypt.
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['sns:Publish'],
-      resources: resources.topics.map((topic) => topic.topicArn),
-    }),
-  );
-  const keys = [...new Set(resources.topics.map((topic) => topic.masterKey?.keyArn))].filter(
-    (arn): arn is string => arn !== undefined,
-  );
-  if (keys.length > 0) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: keys }),
-    );
-  }
-  // Conditional updates, and a read when one is refused (completed, or leased to another delivery).
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
-      resources: [resources.ledgerTable.tableArn],
-    }),
-  );
 }
 
 /** What the sweep adds: listing windows and their runs, and reading the ledger in batches. */
-export function grantSweep(role: iam.Role, ledgerTable: dynamodb.ITable): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['ssm:DescribeMaintenanceWindows', 'ssm:DescribeMaintenanceWindowExecutions'],
-      resources: ['*'],
-    }),
-  );
+export function grantSweep(role: iam.Role, ledgerTable: dynamodb.ITable, memberAccess?: MemberAccess): void {
+  // In Organization mode the sweep lists windows in the member accounts, with their read roles.
+  if (!memberAccess) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:DescribeMaintenanceWindows', 'ssm:DescribeMaintenanceWindowExecutions'],
+        resources: ['*'],
+      }),
+    );
+  }
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable'],
@@ -108,5 +157,25 @@ export function grantSweep(role: iam.Role, ledgerTable: dynamodb.ITable): void {
 export function grantHeartbeatReadBack(role: iam.Role): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+  );
+}
+
+/**
+ * The sweep planner: listing the Organization's accounts (from the delegated administrator), and
+ * queuing one assignment per account. The queue is encrypted with SSE-SQS: no key to grant.
+ */
+export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['organizations:ListAccounts'], resources: ['*'] }),
+  );
+  Validations.of(role).acknowledge({
+    id: RESOURCE_STAR,
+    reason:
+      'organizations:ListAccounts supports no resource type, so it needs "*"; it only lists the accounts ' +
+      'of the Organization this (delegated administrator) account belongs to.',
+  });
+  // SendMessageBatch is authorized by sqs:SendMessage.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [sweepQueue.queueArn] }),
   );
 }

@@ -1,12 +1,15 @@
 /**
- * The library's public API: the construct, its props and the types they use. Everything exported
- * here is compiled by jsii for TypeScript, Python, Java, .NET and Go.
+ * The library's public API: the constructs, their props and the types they use. Everything
+ * exported here is compiled by jsii for TypeScript, Python, Java, .NET and Go.
  */
-export type { HealthAlarms } from './alarms';
+export type { HealthAlarms, OrganizationAlarms } from './alarms';
 export { MaintenanceWindowMonitor } from './maintenance-window-monitor';
+export { MaintenanceWindowMonitorMember, type MaintenanceWindowMonitorMemberProps } from './member';
 export {
   LogLevel,
   type MaintenanceWindowMonitorProps,
+  OrganizationMetricDetail,
+  type OrganizationOptions,
   Reporting,
   type SlackChannel,
   type TeamsChannel,

@@ -1,11 +1,16 @@
 /**
- * The deployable stack: one monitor (on a new topic, or an existing one imported by ARN) and the
- * outputs an operator needs after `cdk deploy`.
+ * The app's deployable stacks: one monitor (on a new topic, or an existing one imported by ARN) and
+ * the outputs an operator needs after `cdk deploy`; and, for a member account the StackSet cannot
+ * reach (the management account), the member side of an Organization-mode monitor.
  */
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { centralBusName, REGION_PATTERN } from '../lambda/contract';
 import { MaintenanceWindowMonitor, type MaintenanceWindowMonitorProps } from './maintenance-window-monitor';
+import { MaintenanceWindowMonitorMember } from './member';
+import { DEFAULTS, type Reporting } from './props';
+import { EVENT_BUS_NAME, MonitorPropsError } from './resolve-props';
 
 export interface MaintenanceWindowMonitorStackProps extends StackProps {
   readonly monitor?: MaintenanceWindowMonitorProps;
@@ -64,7 +69,9 @@ export class MaintenanceWindowMonitorStack extends Stack {
     });
     new CfnOutput(this, 'SweepFunctionName', {
       value: monitor.sweepFunction.functionName,
-      description: 'Reports executions whose event never arrived; invoke it to sweep now',
+      description: monitor.sweepPlannerFunction
+        ? 'Sweeps one member account per message of the sweep queue'
+        : 'Reports executions whose event never arrived; invoke it to sweep now',
     });
     new CfnOutput(this, 'LedgerTableName', {
       value: monitor.ledgerTable.tableName,
@@ -102,6 +109,111 @@ export class MaintenanceWindowMonitorStack extends Stack {
     new CfnOutput(this, 'RuleDeadLetterQueueUrl', {
       value: monitor.eventRuleDeadLetterQueue.queueUrl,
       description: 'Events EventBridge could not deliver',
+    });
+    this.organizationOutputs(monitor);
+  }
+
+  /** Organization mode: where the members forward, what deploys them, and the sweep's parts. */
+  private organizationOutputs(monitor: MaintenanceWindowMonitor): void {
+    const { centralEventBus, memberStackSet, sweepQueue, sweepPlannerFunction, organizationAlarms } = monitor;
+    if (!(centralEventBus && memberStackSet && sweepQueue && sweepPlannerFunction && organizationAlarms))
+      return;
+    new CfnOutput(this, 'CentralEventBusArn', {
+      value: centralEventBus.eventBusArn,
+      description:
+        "The bus the member accounts forward to: the member stack's centralBusArn where the StackSet cannot deploy",
+    });
+    new CfnOutput(this, 'MemberStackSetName', {
+      value: memberStackSet.stackSetName,
+      description:
+        'Deploys the member stack to the accounts and Regions (aws cloudformation list-stack-instances)',
+    });
+    new CfnOutput(this, 'MemberStackSetId', { value: memberStackSet.attrStackSetId });
+    new CfnOutput(this, 'SweepQueueUrl', {
+      value: sweepQueue.queueUrl,
+      description: 'One sweep assignment (a member account and its Regions) per message',
+    });
+    new CfnOutput(this, 'SweepPlannerFunctionName', {
+      value: sweepPlannerFunction.functionName,
+      description: "Queues the Organization's sweep; invoke it to sweep now",
+    });
+    new CfnOutput(this, 'OrganizationAlarmNames', {
+      value: Fn.join(
+        ', ',
+        Object.values(organizationAlarms).map((alarm) => alarm.alarmName),
+      ),
+      description: "Alarms on the monitor's reach into the member accounts, and on its sweep",
+    });
+  }
+}
+
+/** Where the central Organization-mode monitor is, for a member stack the app deploys itself. */
+export interface MemberStackSettings {
+  readonly organizationId: string;
+  readonly centralAccountId: string;
+  /**
+   * The central monitor's Region.
+   * @default - the Region this stack is deployed to
+   */
+  readonly centralRegion?: string;
+  /** @default 'MaintenanceWindowMonitor' */
+  readonly rolePrefix?: string;
+  /** The central monitor's reporting. @default Reporting.EXECUTION */
+  readonly reporting?: Reporting;
+}
+
+export interface MaintenanceWindowMonitorMemberStackProps extends StackProps {
+  readonly member: MemberStackSettings;
+}
+
+/**
+ * An Organization-mode member in one account and Region, deployed by the app: for the accounts the
+ * StackSet cannot deploy to (the management account). The central bus's ARN is derived from the
+ * central account, its Region and the prefix, as the central stack names it.
+ */
+export class MaintenanceWindowMonitorMemberStack extends Stack {
+  public readonly member: MaintenanceWindowMonitorMember;
+
+  constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorMemberStackProps) {
+    super(scope, id, props);
+    const { centralRegion, centralAccountId } = props.member;
+    if (centralRegion !== undefined && !REGION_PATTERN.test(centralRegion)) {
+      throw new MonitorPropsError(this.node.path, ['centralRegion'], `"${centralRegion}" is not a Region`);
+    }
+    const rolePrefix = props.member.rolePrefix ?? DEFAULTS.rolePrefix;
+    if (!EVENT_BUS_NAME.test(centralBusName(rolePrefix))) {
+      throw new MonitorPropsError(
+        this.node.path,
+        ['rolePrefix'],
+        `"${rolePrefix}" cannot name the central event bus (${centralBusName(rolePrefix)})`,
+      );
+    }
+    const centralBusArn = Arn.format(
+      {
+        partition: Aws.PARTITION,
+        service: 'events',
+        region: centralRegion ?? Aws.REGION,
+        account: centralAccountId,
+        resource: 'event-bus',
+        resourceName: centralBusName(rolePrefix),
+      },
+      this,
+    );
+    this.member = new MaintenanceWindowMonitorMember(this, 'Member', {
+      organizationId: props.member.organizationId,
+      centralAccountId,
+      centralBusArn,
+      rolePrefix,
+      ...(props.member.reporting ? { reporting: props.member.reporting } : {}),
+    });
+    new CfnOutput(this, 'CentralEventBusArn', {
+      value: centralBusArn,
+      description: 'Where the rule forwards terminal maintenance window events',
+    });
+    new CfnOutput(this, 'ForwardRuleName', { value: this.member.forwardRule.ruleName });
+    new CfnOutput(this, 'ReadRoleArn', {
+      value: this.member.readRole.roleArn,
+      description: 'The role the central functions assume to read this Region',
     });
   }
 }

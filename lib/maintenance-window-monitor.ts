@@ -1,9 +1,10 @@
 /**
  * The MaintenanceWindowMonitor construct: its public members, and the composition of its pieces
- * (topics, queues, ledger, functions, rule, alarms, dashboard, chat) from the resolved props.
+ * (topics, queues, ledger, functions, rule, alarms, dashboard, chat and, in Organization mode, the
+ * central bus, sweep planner and queue, and the members' StackSet) from the resolved props.
  * Construct IDs are those of the first release: changing one replaces the resource.
  */
-import { CustomResource, Duration } from 'aws-cdk-lib';
+import { type CfnStackSet, CustomResource, Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -16,36 +17,41 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  EnvVar,
-  EXECUTION_DETAIL_TYPE,
-  LEDGER_RETENTION_DAYS,
-  MetricName,
-  TASK_EXECUTION_DETAIL_TYPE,
-  TERMINAL_EXECUTION_STATUSES,
-  TERMINAL_TASK_STATUSES,
-} from '../lambda/contract';
+import { EnvVar, LEDGER_RETENTION_DAYS, MetricName, OrgMetricName, readRoleName } from '../lambda/contract';
 import {
   createHealthAlarms,
   createMissedRunAlarms,
+  createOrganizationAlarms,
   failureAlarm,
   type HealthAlarms,
   type MonitoredParts,
   notifying,
+  type OrganizationAlarms,
 } from './alarms';
 import { createTopic, createTopicKey } from './alert-topic';
 import { createChatChannels } from './chat-channels';
 import { createDashboard } from './dashboard';
-import { grantHeartbeatReadBack, grantReporting, grantSweep } from './grants';
+import { terminalEventDescription, terminalEventPattern } from './event-pattern';
+import { grantHeartbeatReadBack, grantReporting, grantSweep, type MemberAccess } from './grants';
 import { MonitorMetrics } from './metrics';
 import { MonitorFunction } from './monitor-function';
+import {
+  addSweepEventSource,
+  type CentralParts,
+  centralRoleName,
+  createCentralBus,
+  createMemberStackSet,
+  createSweepPlanner,
+  organizationEnvironment,
+  SWEEP_ACCOUNT_TIMEOUT,
+} from './organization';
 import { LIMITS, type MaintenanceWindowMonitorProps, Reporting } from './props';
 import { type ResolvedMonitorProps, resolveProps } from './resolve-props';
-import { createLedgerTable, deadLetterQueue } from './storage';
+import { createLedgerTable, deadLetterQueue, sweepQueue } from './storage';
 
-export type { HealthAlarms } from './alarms';
-export type { MaintenanceWindowMonitorProps } from './props';
-export { LogLevel, Reporting } from './props';
+export type { HealthAlarms, OrganizationAlarms } from './alarms';
+export type { MaintenanceWindowMonitorProps, OrganizationOptions } from './props';
+export { LogLevel, OrganizationMetricDetail, Reporting } from './props';
 
 /**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
@@ -97,6 +103,20 @@ export class MaintenanceWindowMonitor extends Construct {
   public readonly metricNamespace: string;
   /** What one report covers: a whole window execution, or each task execution. */
   public readonly reporting: Reporting;
+  /** Organization mode: the bus the member accounts forward their events to (`eventRule` is on it). */
+  public readonly centralEventBus?: events.EventBus;
+  /** Organization mode: run by the sweep schedule, queues one sweep assignment per member account. */
+  public readonly sweepPlannerFunction?: lambda.Function;
+  /** Organization mode: where the sweep planner logs. */
+  public readonly sweepPlannerFunctionLogGroup?: logs.ILogGroup;
+  /** Organization mode: one assignment (a member account and its Regions) per message, for `sweepFunction`. */
+  public readonly sweepQueue?: sqs.Queue;
+  /** Organization mode: sweep assignments that failed three times. */
+  public readonly sweepDeadLetterQueue?: sqs.Queue;
+  /** Organization mode: deploys the member stack to the member accounts and Regions. */
+  public readonly memberStackSet?: CfnStackSet;
+  /** Organization mode: alarms on the monitor's reach into the member accounts, and on its sweep. */
+  public readonly organizationAlarms?: OrganizationAlarms;
   private readonly metrics: MonitorMetrics;
 
   /**
@@ -129,6 +149,11 @@ export class MaintenanceWindowMonitor extends Construct {
     this.failureQueue = deadLetterQueue(this, 'FailureQueue');
     this.eventRuleDeadLetterQueue = deadLetterQueue(this, 'RuleDeadLetterQueue');
     this.ledgerTable = createLedgerTable(this);
+    const organization = resolved.organization;
+    const memberAccess: MemberAccess | undefined = organization && {
+      organizationId: organization.organizationId,
+      rolePrefix: organization.rolePrefix,
+    };
     const namedWindows =
       resolved.windowIds && resolved.windowIds.length <= LIMITS.maxWindowsInPattern
         ? resolved.windowIds
@@ -138,12 +163,14 @@ export class MaintenanceWindowMonitor extends Construct {
       topics,
       ledgerTable: this.ledgerTable,
       namedWindows,
+      ...(memberAccess ? { memberAccess } : {}),
     };
 
     const reportFunction = new MonitorFunction(this, 'Function', {
       ...this.functionSettings(resolved),
       description: 'Counts failed and timed-out maintenance window task invocations',
       roleDescription: 'Reads maintenance window executions, publishes their metrics and alerts',
+      ...(organization ? { roleName: centralRoleName(this, organization.rolePrefix, 'Report') } : {}),
       handler: 'handler',
       timeout: resolved.timeout,
       ...(resolved.reservedConcurrentExecutions !== undefined
@@ -160,29 +187,67 @@ export class MaintenanceWindowMonitor extends Construct {
 
     const sweepFunction = new MonitorFunction(this, 'SweepFunction', {
       ...this.functionSettings(resolved),
-      description: 'Reports maintenance window executions whose event never arrived',
       roleDescription: 'Finds maintenance window executions that were never reported, and reports them',
-      handler: 'sweep',
-      timeout: Duration.minutes(10),
-      // The next scheduled sweep is the retry.
-      retryAttempts: 0,
+      timeout: SWEEP_ACCOUNT_TIMEOUT,
+      ...(organization
+        ? {
+            description:
+              'Reports maintenance window executions whose event never arrived, one member account at a time',
+            roleName: centralRoleName(this, organization.rolePrefix, 'Sweep'),
+            // Taken from the sweep queue: a failed assignment is received again, then dead-lettered.
+            handler: 'sweepAccount' as const,
+          }
+        : {
+            description: 'Reports maintenance window executions whose event never arrived',
+            handler: 'sweep' as const,
+            // The next scheduled sweep is the retry.
+            retryAttempts: 0,
+          }),
     });
     this.sweepFunction = sweepFunction;
     this.sweepFunctionLogGroup = sweepFunction.logGroup;
     // The sweep lists tasks in either reporting mode (per-task keys need them).
     grantReporting(sweepFunction.executionRole, reporting, true);
-    grantSweep(sweepFunction.executionRole, this.ledgerTable);
+    grantSweep(sweepFunction.executionRole, this.ledgerTable, memberAccess);
+    // Organization mode's central parts: the bus, and the sweep planned per account.
+    let central: CentralParts | undefined;
+    if (organization) {
+      const deadLetters = deadLetterQueue(
+        this,
+        'SweepDeadLetterQueue',
+        'the sweep queue redrives assignments that failed three times to it',
+      );
+      const queue = sweepQueue(this, deadLetters, SWEEP_ACCOUNT_TIMEOUT);
+      addSweepEventSource(sweepFunction, queue, organization);
+      central = {
+        organization,
+        bus: createCentralBus(this, organization),
+        sweepQueue: queue,
+        sweepDeadLetterQueue: deadLetters,
+        planner: createSweepPlanner(this, {
+          organization,
+          queue,
+          logRetention: resolved.logRetention,
+          logLevel: resolved.logLevel,
+        }),
+      };
+      this.centralEventBus = central.bus;
+      this.sweepQueue = central.sweepQueue;
+      this.sweepDeadLetterQueue = central.sweepDeadLetterQueue;
+      this.sweepPlannerFunction = central.planner;
+      this.sweepPlannerFunctionLogGroup = central.planner.logGroup;
+    }
     new events.Rule(this, 'SweepSchedule', {
       description: 'Reports maintenance window executions whose event never arrived',
       schedule: events.Schedule.rate(resolved.sweepInterval),
       targets: [
-        new eventsTargets.LambdaFunction(this.sweepFunction, {
+        new eventsTargets.LambdaFunction(central?.planner ?? sweepFunction, {
           retryAttempts: 2,
           maxEventAge: Duration.hours(1),
         }),
       ],
     });
-    this.eventRule = this.createRule(namedWindows);
+    this.eventRule = this.createRule(namedWindows, central?.bus);
 
     const failures = {
       threshold: resolved.alarmThreshold,
@@ -200,12 +265,22 @@ export class MaintenanceWindowMonitor extends Construct {
       reportFunction: this.reportFunction,
       sweepFunction: this.sweepFunction,
       eventRule: this.eventRule,
+      ...(central ? { eventBusName: central.bus.eventBusName } : {}),
       eventRuleDeadLetterQueue: this.eventRuleDeadLetterQueue,
       failureQueue: this.failureQueue,
     };
     const health = createHealthAlarms(this, parts);
     for (const alarm of Object.values(health)) notifying(alarm, topics);
     this.healthAlarms = health;
+    if (central) {
+      const alarms = createOrganizationAlarms(this, this.metrics, {
+        sweepDeadLetterQueue: central.sweepDeadLetterQueue,
+        sweepPlanner: central.planner,
+        readRoleName: readRoleName(central.organization.rolePrefix, '<Region>'),
+      });
+      for (const alarm of Object.values(alarms)) notifying(alarm, topics);
+      this.organizationAlarms = alarms;
+    }
 
     // Missed-run alarms (resolveProps ensures windows are listed and reporting is per execution).
     if (resolved.expectedRunInterval && resolved.windowIds) {
@@ -226,8 +301,17 @@ export class MaintenanceWindowMonitor extends Construct {
     } else {
       this.missedRunAlarms = {};
     }
-    this.dashboard = createDashboard(this, this.metrics, parts, resolved.alarmPeriod);
+    this.dashboard = createDashboard(this, this.metrics, parts, resolved.alarmPeriod, central);
     if (this.chatTopic) createChatChannels(this, this.chatTopic, resolved);
+    if (central) {
+      this.memberStackSet = createMemberStackSet(this, {
+        organization: central.organization,
+        reporting: this.reporting,
+        centralBus: central.bus,
+      });
+      // Members forward as soon as their stacks exist: the bus's policy must let them.
+      this.memberStackSet.node.addDependency(central.bus);
+    }
   }
 
   /**
@@ -283,6 +367,26 @@ export class MaintenanceWindowMonitor extends Construct {
     return this.metrics.metric(MetricName.ExecutionsCompleted, windowId, options);
   }
 
+  /**
+   * Organization mode: member accounts and Regions the monitor could not read (a read role
+   * missing, access denied, a Region not enabled), fleet-wide.
+   *
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
+  public metricUnreachableTargets(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.organization(OrgMetricName.UnreachableTargets, options);
+  }
+
+  /**
+   * Organization mode: member accounts and Regions whose last runs arrived only through the sweep
+   * (their event path is broken), fleet-wide.
+   *
+   * @param options period, statistic, label and the like; by default the sum over 5 minutes
+   */
+  public metricEventPathBrokenTargets(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metrics.organization(OrgMetricName.EventPathBrokenTargets, options);
+  }
+
   /** What both functions share: log settings, and the environment the bundle reads. */
   private functionSettings(resolved: ResolvedMonitorProps) {
     return {
@@ -299,23 +403,20 @@ export class MaintenanceWindowMonitor extends Construct {
         ...(resolved.windowIds ? { [EnvVar.WindowIds]: resolved.windowIds.join(',') } : {}),
         [EnvVar.SweepLookbackMinutes]: String(resolved.sweepLookback.toMinutes()),
         [EnvVar.SweepGraceMinutes]: String(LIMITS.sweepGrace.toMinutes()),
+        ...(resolved.organization ? organizationEnvironment(resolved.organization) : {}),
       },
     };
   }
 
-  /** Terminal runs (or tasks); the windows named when there are few enough for the pattern. */
-  private createRule(namedWindows: readonly string[] | undefined): events.Rule {
-    const perExecution = this.reporting === Reporting.EXECUTION;
+  /**
+   * Terminal runs (or tasks); the windows named when there are few enough for the pattern. On the
+   * default bus, or (Organization mode) on the central bus the members forward to.
+   */
+  private createRule(namedWindows: readonly string[] | undefined, eventBus?: events.IEventBus): events.Rule {
     return new events.Rule(this, 'Rule', {
-      description: `Maintenance window ${perExecution ? '' : 'task '}executions that reached a terminal status`,
-      eventPattern: {
-        source: ['aws.ssm'],
-        detailType: [perExecution ? EXECUTION_DETAIL_TYPE : TASK_EXECUTION_DETAIL_TYPE],
-        detail: {
-          ...(namedWindows ? { 'window-id': [...namedWindows] } : {}),
-          status: [...(perExecution ? TERMINAL_EXECUTION_STATUSES : TERMINAL_TASK_STATUSES)],
-        },
-      },
+      description: terminalEventDescription(this.reporting),
+      ...(eventBus ? { eventBus } : {}),
+      eventPattern: terminalEventPattern(this.reporting, namedWindows),
       targets: [
         new eventsTargets.LambdaFunction(this.reportFunction, {
           retryAttempts: 185,

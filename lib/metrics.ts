@@ -4,7 +4,7 @@
  */
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { DimensionName, MetricName } from '../lambda/contract';
+import { DimensionName, MetricName, type OrgMetricName } from '../lambda/contract';
 
 /** Builds the metrics of one namespace, fleet-wide or for one window. */
 export class MonitorMetrics {
@@ -20,6 +20,17 @@ export class MonitorMetrics {
       namespace: this.namespace,
       metricName,
       ...(windowId ? { dimensionsMap: { [DimensionName.WindowId]: windowId } } : { dimensionsMap: {} }),
+      statistic: 'Sum',
+      ...options,
+    });
+  }
+
+  /** Organization mode: what the monitor says about its own reach, fleet-wide, summed. */
+  organization(metricName: OrgMetricName, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap: {},
       statistic: 'Sum',
       ...options,
     });

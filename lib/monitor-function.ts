@@ -1,8 +1,9 @@
 /**
- * One of the monitor's two functions: the same prebuilt bundle (`assets/monitor`, built by
- * `scripts/build-asset.mjs` with the options `npm run bench` measured), entered through
- * `index.handler` or `index.sweep`, with its own role (log writes to its own log group only) and
- * log group, and the construct's environment merged with the caller's.
+ * One of the monitor's functions: a prebuilt bundle (built by `scripts/build-asset.mjs` with the
+ * options `npm run bench` measured), the monitor's (`assets/monitor`, entered through
+ * `index.handler`, `index.sweep` or `index.sweepAccount`) or Organization mode's sweep planner
+ * (`assets/org-planner`, `index.plan`), with its own role (log writes to its own log group only)
+ * and log group, and the construct's environment merged with the caller's.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -12,19 +13,30 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
+/** The bundles the package ships, by the export each function runs. */
+const BUNDLE_OF = {
+  handler: 'monitor',
+  sweep: 'monitor',
+  sweepAccount: 'monitor',
+  plan: 'org-planner',
+} as const;
+
+/** A bundle's export a function runs: `index.<handler>`. */
+export type BundleHandler = keyof typeof BUNDLE_OF;
+
 /**
- * The prebuilt bundle's folder: `assets/monitor` at the package's root, the nearest folder above
+ * A prebuilt bundle's folder: `assets/<bundle>` at the package's root, the nearest folder above
  * this file with a package.json (this file runs from `lib/` in the repository and from
  * `dist/lib/` in the installed package).
  */
-function assetDirectory(): string {
-  let dir = __dirname;
+export function assetDirectory(bundle: (typeof BUNDLE_OF)[BundleHandler], from = __dirname): string {
+  let dir = from;
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${__dirname}`);
+    if (parent === dir) throw new Error(`No package.json above ${from}`);
     dir = parent;
   }
-  const asset = path.join(dir, 'assets', 'monitor');
+  const asset = path.join(dir, 'assets', bundle);
   if (!existsSync(path.join(asset, 'index.js'))) {
     throw new Error(`The function's bundle is missing from ${asset}: run npm run build:asset`);
   }
@@ -39,10 +51,15 @@ export interface MonitorFunctionProps
         'reservedConcurrentExecutions' | 'retryAttempts' | 'maxEventAge' | 'onFailure'
       >
     > {
-  /** The bundle's export this function runs: `handler` or `sweep`. */
-  readonly handler: 'handler' | 'sweep';
+  /** The bundle's export this function runs; it decides the bundle too (`plan` is the planner's). */
+  readonly handler: BundleHandler;
   /** What the role is for, in a sentence. */
   readonly roleDescription: string;
+  /**
+   * The role's physical name, for roles other accounts must know by name (Organization mode).
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
   readonly logRetention: logs.RetentionDays;
   /** `POWERTOOLS_LOG_LEVEL`. */
   readonly logLevel: string;
@@ -68,10 +85,11 @@ export class MonitorFunction extends lambda.Function {
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: props.roleDescription,
+      ...(props.roleName ? { roleName: props.roleName } : {}),
     });
     logGroup.grantWrite(role);
     super(scope, id, {
-      code: lambda.Code.fromAsset(assetDirectory()),
+      code: lambda.Code.fromAsset(assetDirectory(BUNDLE_OF[props.handler])),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,

@@ -2,10 +2,10 @@
  * The construct's props as a user writes them, their defaults, and the limits they must respect:
  * the one place each default and each limit is written. `resolve-props.ts` applies them.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type IPolicyValidationPlugin } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { DEFAULT_METRIC_NAMESPACE } from '../lambda/contract';
+import { DEFAULT_METRIC_NAMESPACE, DEFAULT_ROLE_PREFIX } from '../lambda/contract';
 
 /** What one report covers. */
 export enum Reporting {
@@ -25,6 +25,71 @@ export enum LogLevel {
   WARN = 'WARN',
   /** Only what failed. */
   ERROR = 'ERROR',
+}
+
+/** Organization mode: how finely the metrics are split beyond the fleet-wide series. */
+export enum OrganizationMetricDetail {
+  /** Per account, failures only, and only when something failed (the cheapest). */
+  ACCOUNT = 'account',
+  /** Also per account and Region. */
+  ACCOUNT_REGION = 'account-region',
+  /** Also per account, Region and window (a series per window of the Organization: the dearest). */
+  ACCOUNT_REGION_WINDOW = 'account-region-window',
+}
+
+/**
+ * Organization mode: one central monitor, in the account that is the Organization's StackSets
+ * delegated administrator, for every member account and listed Region. A StackSet puts, in each
+ * member account and listed Region, a rule that forwards the maintenance window events to the
+ * monitor's event bus, and a read role the monitor's functions assume to read SSM there.
+ */
+export interface OrganizationOptions {
+  /** The Organization's ID (`o-` and 10 to 32 lower-case letters or digits). */
+  readonly organizationId: string;
+
+  /**
+   * The Regions covered, at most 50: the StackSet deploys the member stack there, and the sweep
+   * reads each member account there. Regions are not added by themselves: list a new one here.
+   */
+  readonly regions: string[];
+
+  /**
+   * Where the StackSet deploys the member stack: the root ID (`r-…`) for the whole Organization,
+   * or organizational unit IDs (`ou-…`), not both. Accounts that join them later get it too; the
+   * management account never does (deploy the app's `MaintenanceWindowMonitorMember` stack there).
+   */
+  readonly organizationalUnitIds: string[];
+
+  /**
+   * The prefix of the names of every role the monitor names in the Organization (the member read
+   * and forwarder roles, the central functions' roles) and of its event bus: at most 32 of
+   * `A-Z a-z 0-9 + = , . @ _ -`, starting with a letter. Two Organization monitors in one account
+   * and Region need different prefixes.
+   * @default 'MaintenanceWindowMonitor'
+   */
+  readonly rolePrefix?: string;
+
+  /**
+   * How finely the metrics are split beyond the fleet-wide series: each series costs money, and
+   * per-window series across an Organization cost most.
+   * @default OrganizationMetricDetail.ACCOUNT
+   */
+  readonly metricDetail?: OrganizationMetricDetail;
+
+  /**
+   * How many member accounts the sweep reads at once (the sweep queue's maximum concurrency),
+   * from 2 to 100.
+   * @default 10
+   */
+  readonly sweepConcurrency?: number;
+
+  /**
+   * Validation plugins (cdk-nag's `AwsSolutionsChecks`, say) to run on the member template. It is
+   * synthesized in an App of its own, which the plugins of your app do not reach; a finding fails
+   * synthesis.
+   * @default - the member template is not validated
+   */
+  readonly memberTemplateValidations?: IPolicyValidationPlugin[];
 }
 
 /** Props of the `MaintenanceWindowMonitor` construct; every one is optional. */
@@ -176,6 +241,14 @@ export interface MaintenanceWindowMonitorProps {
    * @default - true when `slackChannel` or `teamsChannel` is given, false otherwise
    */
   readonly createChatTopic?: boolean;
+
+  /**
+   * Organization mode: watch every member account of an AWS Organization, in the listed Regions,
+   * from this (central) account. Not with `windowIds` or `expectedRunInterval`: window IDs are per
+   * account, and the sweep finds the windows itself.
+   * @default - single-account mode: the account and Region of the stack
+   */
+  readonly organization?: OrganizationOptions;
 }
 
 /** A Slack channel, as Amazon Q Developer in chat applications knows it. */
@@ -209,6 +282,9 @@ export const DEFAULTS = {
   timeout: Duration.minutes(2),
   sweepInterval: Duration.hours(1),
   sweepLookback: Duration.days(1),
+  rolePrefix: DEFAULT_ROLE_PREFIX,
+  metricDetail: OrganizationMetricDetail.ACCOUNT,
+  sweepConcurrency: 10,
 };
 
 /** What the props must respect, and the timings the construct derives from them. */
@@ -239,4 +315,19 @@ export const LIMITS = {
   expectedRunInterval: { min: Duration.hours(1), max: Duration.days(7) },
   /** The sweep leaves executions that ended this recently to their own event. */
   sweepGrace: Duration.minutes(15),
+  /**
+   * Organization mode's Regions: every Region of a partition today (about 37 in the commercial
+   * one) and room to grow. One sweep message covers all of them in one account, a few at a time,
+   * within the sweep's 10 minutes; and each costs up to 24 bytes of the functions' 4 KB
+   * environment.
+   */
+  maxOrganizationRegions: 50,
+  /**
+   * The sweep queue's maximum concurrency: Lambda's least for an SQS event source is 2; past 100,
+   * a sweep of 1,000 accounts is no faster to notice, and the workers would contend for the
+   * account's Lambda concurrency (1,000 by default, shared) and the central account's STS quota.
+   */
+  sweepConcurrency: { min: 2, max: 100 },
+  /** IAM's longest role name: the Region suffix of each role name must fit in it. */
+  maxRoleNameLength: 64,
 };

@@ -3,16 +3,28 @@
  * then every value, and every combination, checked. An error names the construct, the prop (or
  * both props) and what is expected.
  */
-import { type Duration, Token } from 'aws-cdk-lib';
+import { type Duration, type IPolicyValidationPlugin, Stack, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
-import { NAMESPACE_PATTERN, UUID_PATTERN, WINDOW_ID_PATTERN } from '../lambda/contract';
+import {
+  centralBusName,
+  centralRoleNamePrefix,
+  forwardRoleName,
+  NAMESPACE_PATTERN,
+  ORGANIZATION_ID_PATTERN,
+  REGION_PATTERN,
+  ROLE_PREFIX_PATTERN,
+  UUID_PATTERN,
+  WINDOW_ID_PATTERN,
+} from '../lambda/contract';
 import {
   DEFAULTS,
   LIMITS,
   LogLevel,
   type MaintenanceWindowMonitorProps,
+  OrganizationMetricDetail,
+  type OrganizationOptions,
   Reporting,
   type SlackChannel,
   type TeamsChannel,
@@ -20,6 +32,14 @@ import {
 
 const REPORTING_MODES: string[] = Object.values(Reporting);
 const LOG_LEVELS: string[] = Object.values(LogLevel);
+const METRIC_DETAILS: string[] = Object.values(OrganizationMetricDetail);
+/** The Organization's root, or an organizational unit (as CloudFormation's StackSet accepts them). */
+const ROOT_ID = /^r-[a-z0-9]{4,32}$/;
+const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+/** What EventBridge allows in a bus name (role names allow more: `+ = , @`). */
+export const EVENT_BUS_NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
+/** The longest of the central functions' role names' suffixes, before the Region. */
+const LONGEST_CENTRAL_ROLE = 'Report-';
 
 /** Every prop with its value: the user's, or the default. */
 export interface ResolvedMonitorProps {
@@ -44,7 +64,32 @@ export interface ResolvedMonitorProps {
   readonly slackChannel?: SlackChannel;
   readonly teamsChannel?: TeamsChannel;
   readonly createChatTopic: boolean;
+  /** Single-account mode when undefined. */
+  readonly organization?: ResolvedOrganization;
 }
+
+/** Organization mode's options with their defaults. */
+export interface ResolvedOrganization {
+  readonly organizationId: string;
+  readonly regions: readonly string[];
+  readonly organizationalUnitIds: readonly string[];
+  readonly rolePrefix: string;
+  readonly metricDetail: OrganizationMetricDetail;
+  readonly sweepConcurrency: number;
+  readonly memberTemplateValidations: readonly IPolicyValidationPlugin[];
+}
+
+/** A prop's name as the error gives it: `windowIds`, or a nested one like `organization.regions`. */
+export type PropName =
+  | keyof MaintenanceWindowMonitorProps
+  | `organization.${keyof OrganizationOptions}`
+  // The member construct's props (lib/member.ts).
+  | 'organizationId'
+  | 'centralAccountId'
+  | 'centralBusArn'
+  | 'rolePrefix'
+  // The app's member stack (lib/maintenance-window-monitor-stack.ts).
+  | 'centralRegion';
 
 /** A prop, or a combination of props, the construct cannot build. */
 export class MonitorPropsError extends Error {
@@ -53,7 +98,7 @@ export class MonitorPropsError extends Error {
   constructor(
     /** The path of the construct whose props are wrong, as aws-cdk-lib's own errors give it. */
     readonly constructPath: string,
-    readonly props: readonly (keyof MaintenanceWindowMonitorProps)[],
+    readonly props: readonly PropName[],
     problem: string,
   ) {
     super(`${constructPath}: ${props.join(' and ')}: ${problem}`);
@@ -73,7 +118,7 @@ function isPositiveInteger(value: number): boolean {
 
 /** The defaults merged into `props`, checked; throws a `MonitorPropsError` at the first problem. */
 export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorProps): ResolvedMonitorProps {
-  const fail = (names: (keyof MaintenanceWindowMonitorProps)[], problem: string): never => {
+  const fail = (names: PropName[], problem: string): never => {
     throw new MonitorPropsError(scope.node.path, names, problem);
   };
   const resolved: ResolvedMonitorProps = {
@@ -98,8 +143,10 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
     ...(props.slackChannel ? { slackChannel: props.slackChannel } : {}),
     ...(props.teamsChannel ? { teamsChannel: props.teamsChannel } : {}),
     createChatTopic: props.createChatTopic ?? Boolean(props.slackChannel || props.teamsChannel),
+    ...(props.organization ? { organization: resolveOrganization(props.organization) } : {}),
   };
 
+  if (resolved.organization) checkOrganization(scope, resolved.organization, props, fail);
   checkTopicsAndWindows(resolved, props, fail);
   checkAlarms(resolved, props, fail);
   checkSweep(resolved, fail);
@@ -139,7 +186,126 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
   return resolved;
 }
 
-type Fail = (names: (keyof MaintenanceWindowMonitorProps)[], problem: string) => never;
+type Fail = (names: PropName[], problem: string) => never;
+
+function resolveOrganization(options: OrganizationOptions): ResolvedOrganization {
+  return {
+    organizationId: options.organizationId,
+    // Required, but a caller in another language (or plain JavaScript) may leave them out.
+    regions: options.regions ?? [],
+    organizationalUnitIds: options.organizationalUnitIds ?? [],
+    rolePrefix: options.rolePrefix ?? DEFAULTS.rolePrefix,
+    metricDetail: options.metricDetail ?? DEFAULTS.metricDetail,
+    sweepConcurrency: options.sweepConcurrency ?? DEFAULTS.sweepConcurrency,
+    memberTemplateValidations: options.memberTemplateValidations ?? [],
+  };
+}
+
+/** Organization mode's values, and the props it cannot be combined with. */
+function checkOrganization(
+  scope: IConstruct,
+  organization: ResolvedOrganization,
+  props: MaintenanceWindowMonitorProps,
+  fail: Fail,
+): void {
+  // Window IDs are per account, so a list means nothing across an Organization.
+  if (props.windowIds) {
+    fail(
+      ['organization', 'windowIds'],
+      'window IDs are per account: in Organization mode the monitor watches every window, and the sweep finds them',
+    );
+  }
+  if (props.expectedRunInterval) {
+    fail(
+      ['organization', 'expectedRunInterval'],
+      'missed-run alarms are per listed window, and Organization mode lists none',
+    );
+  }
+  const { organizationId, regions, organizationalUnitIds: units, rolePrefix } = organization;
+  if (!ORGANIZATION_ID_PATTERN.test(organizationId)) {
+    fail(
+      ['organization.organizationId'],
+      `"${organizationId}" is not an Organization ID (expected o- and 10 to 32 lower-case letters or digits)`,
+    );
+  }
+  if (!ROLE_PREFIX_PATTERN.test(rolePrefix)) {
+    fail(
+      ['organization.rolePrefix'],
+      `"${rolePrefix}" is not a role name prefix (1 to 32 of A-Z a-z 0-9 + = , . @ _ -, starting with a letter)`,
+    );
+  }
+  const busName = centralBusName(rolePrefix);
+  if (!EVENT_BUS_NAME.test(busName)) {
+    fail(
+      ['organization.rolePrefix'],
+      `"${rolePrefix}" names the event bus ${busName}, but a bus name allows only A-Z a-z 0-9 . - _ /`,
+    );
+  }
+  if (regions.length === 0) fail(['organization.regions'], 'must list at least one Region');
+  for (const region of regions) {
+    if (!REGION_PATTERN.test(region)) fail(['organization.regions'], `"${region}" is not a Region`);
+    const longest = forwardRoleName(rolePrefix, region);
+    if (longest.length > LIMITS.maxRoleNameLength) {
+      fail(
+        ['organization.regions'],
+        `"${region}" makes the member role name ${longest} longer than IAM's ${LIMITS.maxRoleNameLength} characters`,
+      );
+    }
+  }
+  if (new Set(regions).size !== regions.length) fail(['organization.regions'], 'lists a Region twice');
+  if (regions.length > LIMITS.maxOrganizationRegions) {
+    fail(
+      ['organization.regions'],
+      `lists ${regions.length} Regions, more than the ${LIMITS.maxOrganizationRegions} one monitor sweeps`,
+    );
+  }
+  if (units.length === 0) {
+    fail(
+      ['organization.organizationalUnitIds'],
+      'must list the root (r-...) or at least one organizational unit (ou-...)',
+    );
+  }
+  for (const unit of units) {
+    if (!ROOT_ID.test(unit) && !OU_ID.test(unit)) {
+      fail(
+        ['organization.organizationalUnitIds'],
+        `"${unit}" is neither a root ID (r-...) nor an organizational unit ID (ou-...-...)`,
+      );
+    }
+  }
+  if (new Set(units).size !== units.length) {
+    fail(['organization.organizationalUnitIds'], 'lists an ID twice');
+  }
+  if (units.length > 1 && units.some((unit) => ROOT_ID.test(unit))) {
+    fail(
+      ['organization.organizationalUnitIds'],
+      'lists the root with organizational units: the root already covers every one of them',
+    );
+  }
+  if (!METRIC_DETAILS.includes(organization.metricDetail)) {
+    fail(
+      ['organization.metricDetail'],
+      `"${organization.metricDetail}" is not one of ${METRIC_DETAILS.join(', ')}`,
+    );
+  }
+  const concurrency = organization.sweepConcurrency;
+  const { min, max } = LIMITS.sweepConcurrency;
+  if (!(Number.isInteger(concurrency) && concurrency >= min && concurrency <= max)) {
+    fail(
+      ['organization.sweepConcurrency'],
+      `must be a whole number from ${min} to ${max}, got ${concurrency}`,
+    );
+  }
+  // The central functions' roles are named for the stack's Region (when it is known here).
+  const home = Stack.of(scope).region;
+  const centralRole = `${centralRoleNamePrefix(rolePrefix)}${LONGEST_CENTRAL_ROLE}${home}`;
+  if (!Token.isUnresolved(home) && centralRole.length > LIMITS.maxRoleNameLength) {
+    fail(
+      ['organization.rolePrefix'],
+      `"${rolePrefix}" makes the central role name ${centralRole} longer than IAM's ${LIMITS.maxRoleNameLength} characters`,
+    );
+  }
+}
 
 function checkTopicsAndWindows(
   resolved: ResolvedMonitorProps,

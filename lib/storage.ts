@@ -1,6 +1,6 @@
 /**
- * Where the monitor keeps things: the ledger table (one item per reported run) and the queues that
- * keep the events it could not take.
+ * Where the monitor keeps things: the ledger table (one item per reported run), the queues that
+ * keep the events it could not take, and (Organization mode) the queue of sweep assignments.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -9,7 +9,11 @@ import type { Construct } from 'constructs';
 import { LedgerAttribute } from '../lambda/contract';
 
 /** An encrypted, TLS-only queue that keeps undeliverable events for the 14 days SQS allows. */
-export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+export function deadLetterQueue(
+  scope: Construct,
+  id: string,
+  what = 'an EventBridge target DLQ or a Lambda on-failure destination',
+): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
@@ -17,10 +21,28 @@ export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   });
   Validations.of(queue).acknowledge({
     id: 'AwsSolutions-SQS3',
-    reason:
-      'This queue is itself a dead-letter queue (an EventBridge target DLQ or a Lambda on-failure destination).',
+    reason: `This queue is itself a dead-letter queue (${what}).`,
   });
   return queue;
+}
+
+/** Receives after which a sweep assignment goes to the dead-letter queue. */
+export const SWEEP_MAX_RECEIVES = 3;
+
+/**
+ * Organization mode: one assignment (an account and its Regions) per message, for the sweep
+ * function; an assignment that failed `SWEEP_MAX_RECEIVES` times goes to `deadLetters`. A message
+ * stays invisible for six times the function's timeout, as Lambda advises for an SQS event source
+ * (a batch held back by throttling is not delivered again meanwhile); a failed account waits that
+ * long before its retry, which the next planned sweep may have done already.
+ */
+export function sweepQueue(scope: Construct, deadLetters: sqs.IQueue, functionTimeout: Duration): sqs.Queue {
+  return new sqs.Queue(scope, 'SweepQueue', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6),
+    deadLetterQueue: { queue: deadLetters, maxReceiveCount: SWEEP_MAX_RECEIVES },
+  });
 }
 
 /** One item per reported execution: exactly-once reporting across duplicate deliveries. */

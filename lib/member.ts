@@ -1,0 +1,183 @@
+/**
+ * Organization mode's member side, in each member account and Region: a rule that forwards the
+ * terminal maintenance window events to the central monitor's event bus (with a role that may do
+ * only that), and the read role the central functions assume to read SSM there. No code, no
+ * assets: the StackSet deploys it as an inline template (`member-template.ts`), and the app deploys
+ * it as a plain stack where the StackSet cannot (the management account).
+ */
+import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  ACCOUNT_ID_PATTERN,
+  centralRoleNamePrefix,
+  forwardRoleName,
+  MEMBER_READ_ACTIONS,
+  ORGANIZATION_ID_PATTERN,
+  ROLE_PREFIX_PATTERN,
+  readRoleName,
+} from '../lambda/contract';
+import { terminalEventDescription, terminalEventPattern } from './event-pattern';
+import { DEFAULTS, Reporting } from './props';
+import { MonitorPropsError, type PropName } from './resolve-props';
+
+/** Props of `MaintenanceWindowMonitorMember`: where the central monitor is. */
+export interface MaintenanceWindowMonitorMemberProps {
+  /** The Organization's ID: the read role trusts the central roles only as its members. */
+  readonly organizationId: string;
+
+  /** The central monitor's account (12 digits): the read role trusts only its functions' roles. */
+  readonly centralAccountId: string;
+
+  /** The central monitor's event bus (its stack output `CentralEventBusArn`), where the rule forwards. */
+  readonly centralBusArn: string;
+
+  /**
+   * The central monitor's role prefix (`OrganizationOptions.rolePrefix`): it names the roles here
+   * and the central roles the read role trusts.
+   * @default 'MaintenanceWindowMonitor'
+   */
+  readonly rolePrefix?: string;
+
+  /**
+   * The central monitor's `reporting`: the events forwarded are those it reports (run or task).
+   * @default Reporting.EXECUTION
+   */
+  readonly reporting?: Reporting;
+}
+
+/** A central event bus's ARN, in any partition. */
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
+/** Member read actions whose resource is a maintenance window; the others take only "*". */
+const WINDOW_SCOPED: ReadonlySet<string> = new Set(['ssm:GetMaintenanceWindow']);
+const REPORTING_MODES: string[] = Object.values(Reporting);
+
+/**
+ * One member account and Region of an Organization-mode monitor: forwards the terminal maintenance
+ * window events of its default bus to the central bus, and lets the central functions (and only
+ * them) read its maintenance windows.
+ */
+export class MaintenanceWindowMonitorMember extends Construct {
+  /** Forwards terminal maintenance window events from the default bus to the central bus. */
+  public readonly forwardRule: events.Rule;
+  /** The role `forwardRule` puts events on the central bus with (`<prefix>-Forward-<Region>`). */
+  public readonly forwardRole: iam.Role;
+  /** The role the central functions assume to read SSM here (`<prefix>-Read-<Region>`). */
+  public readonly readRole: iam.Role;
+
+  /**
+   * @param scope a stack in the member account and Region
+   * @param id the construct's ID
+   * @param props where the central monitor is
+   */
+  constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorMemberProps) {
+    super(scope, id);
+    const prefix = props.rolePrefix ?? DEFAULTS.rolePrefix;
+    const reporting = props.reporting ?? DEFAULTS.reporting;
+    checkMemberProps(this.node.path, props, prefix, reporting);
+
+    this.forwardRole = new iam.Role(this, 'ForwardRole', {
+      roleName: forwardRoleName(prefix, Aws.REGION),
+      description: "Puts this account's maintenance window events on the central monitor's event bus",
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      }),
+    });
+    const centralBus = events.EventBus.fromEventBusArn(this, 'CentralBus', props.centralBusArn);
+    this.forwardRule = new events.Rule(this, 'ForwardRule', {
+      description: `${terminalEventDescription(reporting)}, for the central monitor`,
+      eventPattern: terminalEventPattern(reporting),
+      // The target grants the role events:PutEvents on the central bus, and nothing else.
+      targets: [new eventsTargets.EventBus(centralBus, { role: this.forwardRole })],
+    });
+    // The EventBus target has no retry props; EventBridge takes them (the default, made explicit).
+    (this.forwardRule.node.defaultChild as events.CfnRule).addPropertyOverride('Targets.0.RetryPolicy', {
+      MaximumRetryAttempts: 185,
+      MaximumEventAgeInSeconds: Duration.hours(24).toSeconds(),
+    });
+
+    const inThisRegion = { StringEquals: { 'aws:RequestedRegion': Aws.REGION } };
+    this.readRole = new iam.Role(this, 'ReadRole', {
+      roleName: readRoleName(prefix, Aws.REGION),
+      description: "Lets the central maintenance window monitor read this Region's maintenance windows",
+      // Role chaining caps the central functions' sessions at an hour anyway.
+      maxSessionDuration: Duration.hours(1),
+      // The account, not the roles: a role principal breaks when the role is recreated.
+      assumedBy: new iam.AccountPrincipal(props.centralAccountId).withConditions({
+        ArnLike: {
+          'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${props.centralAccountId}:role/${centralRoleNamePrefix(prefix)}*`,
+        },
+        StringEquals: { 'aws:PrincipalOrgID': props.organizationId },
+      }),
+      inlinePolicies: {
+        ReadMaintenanceWindows: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: MEMBER_READ_ACTIONS.filter((action) => !WINDOW_SCOPED.has(action)),
+              resources: ['*'],
+              conditions: inThisRegion,
+            }),
+            new iam.PolicyStatement({
+              actions: MEMBER_READ_ACTIONS.filter((action) => WINDOW_SCOPED.has(action)),
+              resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:maintenancewindow/*`],
+              conditions: inThisRegion,
+            }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.readRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'The SSM DescribeMaintenanceWindow* actions support no resource type, so they need "*"; the ' +
+          'aws:RequestedRegion condition keeps them to this Region, and the role is read-only.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:maintenancewindow/*]',
+        reason:
+          'ssm:GetMaintenanceWindow (the window name for the alert) on the maintenance windows of this account ' +
+          'and Region: which windows run here is not known to the central monitor at deploy time.',
+      },
+    );
+  }
+}
+
+/** The member's props, where they are known at synthesis (the StackSet's are parameters). */
+function checkMemberProps(
+  path: string,
+  props: MaintenanceWindowMonitorMemberProps,
+  prefix: string,
+  reporting: Reporting,
+): void {
+  const fail = (name: PropName, problem: string): never => {
+    throw new MonitorPropsError(path, [name], problem);
+  };
+  const known = (value: string) => !Token.isUnresolved(value);
+  if (known(props.organizationId) && !ORGANIZATION_ID_PATTERN.test(props.organizationId)) {
+    fail(
+      'organizationId',
+      `"${props.organizationId}" is not an Organization ID (expected o- and 10 to 32 lower-case letters or digits)`,
+    );
+  }
+  if (known(props.centralAccountId) && !ACCOUNT_ID_PATTERN.test(props.centralAccountId)) {
+    fail('centralAccountId', `"${props.centralAccountId}" is not an account ID (12 digits)`);
+  }
+  if (known(props.centralBusArn) && !EVENT_BUS_ARN.test(props.centralBusArn)) {
+    fail(
+      'centralBusArn',
+      `"${props.centralBusArn}" is not an event bus ARN (arn:aws:events:<Region>:<account>:event-bus/<name>)`,
+    );
+  }
+  if (known(prefix) && !ROLE_PREFIX_PATTERN.test(prefix)) {
+    fail(
+      'rolePrefix',
+      `"${prefix}" is not a role name prefix (1 to 32 of A-Z a-z 0-9 + = , . @ _ -, starting with a letter)`,
+    );
+  }
+  if (!REPORTING_MODES.includes(reporting)) {
+    fail('reporting', `"${reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
+  }
+}
