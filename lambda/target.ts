@@ -16,7 +16,7 @@ export function targetLabel(target: Target): string {
 
 /** `111122223333:eu-west-1`: the ledger's name for a target. */
 export function targetScope(target: Target): string {
-  return targetScope(target);
+  return `${target.accountId}:${target.region}`;
 }
 
 /**
@@ -27,5 +27,5 @@ export function targetScope(target: Target): string {
 export function ledgerScope(target: Target | undefined, home: Target | undefined): string | undefined {
   if (!target) return undefined;
   if (home && target.accountId === home.accountId && target.region === home.region) return undefined;
-  return `${target.accountId}:${target.region}`;
+  return targetScope(target);
 }

@@ -147,7 +147,7 @@ async function runDeployed(fleet: Fleet, targets: number, latencyMs: number) {
   if (!outcome?.ok) throw new Error(`The bundle failed: ${JSON.stringify(outcome?.error ?? run.error)}`);
   const calls = { ssm: 0, monitoring: 0, sns: 0, dynamodb: 0, invocationPages: 0 };
   for (const call of fake.calls) {
-    calls[call.service]++;
+    if (call.service in calls) calls[call.service as keyof typeof calls]++;
     if (call.operation === 'DescribeMaintenanceWindowExecutionTaskInvocations') calls.invocationPages++;
   }
   fake.latencyMs = 0;

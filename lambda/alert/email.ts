@@ -21,7 +21,10 @@ export function safeSubject(text: string): string {
     : printable;
 }
 
-/** The subject: the window (name shortened if need be, never the ID) and what went wrong. */
+/**
+ * The subject: the window (name shortened if need be, never the ID; in Organization mode its name
+ * or else its ID, with the account and Region) and what went wrong.
+ */
 export function subjectOf(event: MonitoredEvent, tally: ExecutionTally, context: AlertContext): string {
   const name = context.windowName;
   const counts = tally.counts;
@@ -40,10 +43,14 @@ export function subjectOf(event: MonitoredEvent, tally: ExecutionTally, context:
   // The account and Region take the room "Maintenance" leaves (SNS subjects stop at 100 characters).
   const kind = context.account ? 'window' : 'maintenance window';
   const prefix =
-    context.alreadyReported === undefined
-      ? `${kind[0]?.toUpperCase()}${kind.slice(1)} `
-      : `Update: ${kind} `;
+    context.alreadyReported === undefined ? `${kind[0]?.toUpperCase()}${kind.slice(1)} ` : `Update: ${kind} `;
   if (!name) return safeSubject(`${prefix}${event.windowId}${suffix}`);
+  if (context.account) {
+    // No room for both name and ID beside the account and Region: the name (shortened if need
+    // be) says more; the ID is in the text.
+    const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length;
+    return safeSubject(`${prefix}${name.length > room ? `${name.slice(0, room - 3)}...` : name}${suffix}`);
+  }
   // Shorten the name, never the counts or the ID; leave it out when even a stub does not fit.
   const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length - event.windowId.length - 3;
   if (room < 4) return safeSubject(`${prefix}${event.windowId}${suffix}`);

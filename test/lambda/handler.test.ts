@@ -656,7 +656,11 @@ describe('configuration at cold start, in Organization mode', () => {
       'acme',
       'Environment variable ORGANIZATION_ID must be an Organization ID (o-...), got "acme"',
     ],
-    ['ORGANIZATION_REGIONS', '', 'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it on deploy'],
+    [
+      'ORGANIZATION_REGIONS',
+      '',
+      'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it on deploy',
+    ],
     [
       'ORGANIZATION_REGIONS',
       'us-east-1,Ireland',

@@ -265,6 +265,8 @@ export interface OrganizationSpec {
   readonly regions?: readonly string[];
   /** The prefix of the read roles' names. @default 'MaintenanceWindowMonitor' */
   readonly rolePrefix?: string;
+  /** When every seeded run ended (it started 30 minutes earlier). @default now */
+  readonly endTime?: Date;
 }
 
 /** One account and Region `seedOrganization` filled in, and what it holds. */
@@ -288,6 +290,8 @@ export interface SeededTarget {
  */
 export function seedOrganization(fake: LocalAws, spec: OrganizationSpec = {}): SeededTarget[] {
   const regions = spec.regions ?? ['us-east-1', 'eu-west-1'];
+  const endTime = spec.endTime ?? new Date();
+  const timing = { startTime: new Date(endTime.getTime() - 30 * 60_000), endTime };
   const targets: SeededTarget[] = [];
   for (let n = 1; n <= (spec.accounts ?? 3); n++) {
     const accountId = memberAccountId(n);
@@ -300,13 +304,14 @@ export function seedOrganization(fake: LocalAws, spec: OrganizationSpec = {}): S
       const execution = windowExecution(
         [taskExecution('RUN_COMMAND', { SUCCESS: 20, FAILED: failed })],
         windowId(0x1000 + targets.length),
+        timing,
       );
       fake.addWindow(
         { windowId: execution.windowId, name: `patch-${accountName}-${region}` },
         { accountId, region },
       );
       fake.addWindowExecution(execution, { accountId, region });
-      const event = memberExecutionEvent(execution, 'SUCCESS', { accountId, region });
+      const event = memberExecutionEvent(execution, 'SUCCESS', { accountId, region, endTime });
       targets.push({ accountId, accountName, region, roleName, execution, failed, event });
     }
   }

@@ -1,0 +1,276 @@
+/**
+ * Organization mode's planner and sweep worker with real SDK clients: STS, SSM per account and
+ * Region, Organizations, SQS, CloudWatch and SNS on the local AWS endpoint, the ledger on dynalite.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger } from '../../lambda/ledger';
+import { MemberAccess } from '../../lambda/member-access';
+import { InvalidAssignmentError, parseAssignment, sweepAccount } from '../../lambda/org-sweep';
+import { plannerRegions, planSweep } from '../../lambda/planner';
+import type { ReportDeps } from '../../lambda/report-event';
+import {
+  LocalAws,
+  type LocalDynamo,
+  memberAccountId,
+  type SeededTarget,
+  seedOrganization,
+  startDynamo,
+} from '../../tools/local-aws';
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
+const PREFIX = 'MaintenanceWindowMonitor';
+let fake: LocalAws;
+let dynamo: LocalDynamo;
+let deps: ReportDeps;
+let members: MemberAccess;
+let targets: SeededTarget[];
+let logs: { message: string; extra: Record<string, unknown> }[];
+
+function clientConfig() {
+  return {
+    endpoint: fake.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDCENTRAL', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  };
+}
+
+beforeAll(async () => {
+  fake = await LocalAws.start();
+  fake.addTopic(TOPIC_ARN);
+  dynamo = await startDynamo();
+  fake.forwardDynamoDb(dynamo.endpoint);
+});
+afterAll(async () => {
+  await fake.stop();
+  await dynamo.stop();
+});
+
+beforeEach(async () => {
+  fake.reset();
+  const table = await dynamo.createLedgerTable();
+  // Every seeded run ended after the ledger existed: the sweep looks no further back than that.
+  targets = seedOrganization(fake, {
+    accounts: 2,
+    regions: ['us-east-1', 'eu-west-1'],
+    endTime: new Date(Date.now() + 1_000),
+  });
+  // Everything seeded ended just now; a ledger created an hour ago covers it.
+  const ledger = new Ledger(dynamo.client, table, 17 * 86_400);
+  logs = [];
+  const log = (message: string, ...extra: Record<string, unknown>[]) =>
+    logs.push({ message, extra: Object.assign({}, ...extra) });
+  members = new MemberAccess({
+    sts: new STSClient(clientConfig()),
+    partition: 'aws',
+    rolePrefix: PREFIX,
+    ssmConfig: { endpoint: fake.endpoint, maxAttempts: 1 },
+  });
+  deps = {
+    clients: {
+      ssm: new SSMClient(clientConfig()),
+      cloudWatch: new CloudWatchClient(clientConfig()),
+      sns: new SNSClient(clientConfig()),
+    },
+    config: {
+      alertTopicArn: TOPIC_ARN,
+      metricNamespace: 'MaintenanceWindowMonitor',
+      region: 'us-east-1',
+      partition: 'aws',
+      organization: {
+        organizationId: 'o-a1b2c3d4e5',
+        regions: ['us-east-1', 'eu-west-1'],
+        rolePrefix: PREFIX,
+        home: { accountId: fake.centralAccountId, region: 'us-east-1' },
+        metricDetail: 'account',
+      },
+    },
+    logger: { info: log, warn: log, error: log },
+    ledger,
+    members,
+    delivery: { owner: 'sweep-request', leaseMs: () => 60_000, deadline: () => Date.now() + 55_000 },
+  };
+});
+
+function options(now = Date.now() + 60_000) {
+  return {
+    lookbackMs: 86_400_000,
+    graceMs: 0,
+    reporting: 'execution' as const,
+    deadline: now + 600_000,
+    now,
+  };
+}
+
+describe('planSweep', () => {
+  it('queues one assignment per active account, with every Region and its name', async () => {
+    const queueUrl = fake.queueUrl('sweep');
+    fake.addQueue(queueUrl);
+    fake.addAccount({ accountId: memberAccountId(9), name: 'closing', status: 'PENDING_CLOSURE' });
+    const sqs = new SQSClient({ ...clientConfig(), endpoint: fake.endpoint });
+
+    const report = await planSweep({
+      organizations: new OrganizationsClient(clientConfig()),
+      sqs,
+      queueUrl,
+      regions: ['us-east-1', 'eu-west-1'],
+    });
+
+    expect(report).toEqual({ accounts: 3, inactive: 1, regions: ['us-east-1', 'eu-west-1'], queued: 3 });
+    expect(fake.sqsMessages.map((message) => JSON.parse(message.body))).toEqual([
+      { accountId: fake.centralAccountId, accountName: 'Central', regions: ['us-east-1', 'eu-west-1'] },
+      { accountId: memberAccountId(1), accountName: 'member-1', regions: ['us-east-1', 'eu-west-1'] },
+      { accountId: memberAccountId(2), accountName: 'member-2', regions: ['us-east-1', 'eu-west-1'] },
+    ]);
+  });
+
+  it('fails, naming the accounts, when the queue refuses some of a batch', async () => {
+    const queueUrl = fake.queueUrl('sweep');
+    fake.addQueue(queueUrl);
+    fake.failSqsEntries([memberAccountId(2)]);
+
+    await expect(
+      planSweep({
+        organizations: new OrganizationsClient(clientConfig()),
+        sqs: new SQSClient(clientConfig()),
+        queueUrl,
+        regions: ['us-east-1'],
+      }),
+    ).rejects.toThrow(`The sweep queue refused the assignments of ${memberAccountId(2)}`);
+    fake.failSqsEntries(undefined);
+  });
+
+  it('reads its Regions, naming what is not one', () => {
+    expect(plannerRegions({ ORGANIZATION_REGIONS: 'us-east-1, eu-west-1' })).toEqual([
+      'us-east-1',
+      'eu-west-1',
+    ]);
+    expect(() => plannerRegions({ ORGANIZATION_REGIONS: 'us-east-1,Mars' })).toThrow(
+      'Environment variable ORGANIZATION_REGIONS has "Mars", not Regions',
+    );
+  });
+});
+
+describe('sweepAccount', () => {
+  it("reports every Region's runs of the account through its read roles, then nothing the second time", async () => {
+    const [first, second] = targets.filter((target) => target.accountId === memberAccountId(1));
+
+    const outcome = await sweepAccount(
+      { accountId: memberAccountId(1), accountName: 'member-1', regions: ['us-east-1', 'eu-west-1'] },
+      deps,
+      options(),
+    );
+    const again = await sweepAccount(
+      { accountId: memberAccountId(1), regions: ['us-east-1', 'eu-west-1'] },
+      deps,
+      options(),
+    );
+
+    expect(outcome).toMatchObject({ reported: 2, unreachable: [], failed: [], eventPathBroken: [] });
+    expect(outcome.swept.sort()).toEqual(['eu-west-1', 'us-east-1']);
+    expect(again.reported).toBe(0);
+    expect(fake.published.map((message) => message.subject).sort()).toEqual(
+      [first, second]
+        .map(
+          (target) =>
+            `Window patch-member-1-${target?.region} in ${memberAccountId(1)}/${target?.region}: ${target?.failed} failed, 0 timed out of ${20 + (target?.failed ?? 0)} targets`,
+        )
+        .sort(),
+    );
+    expect(fake.published[0]?.message).toContain(`Account:           member-1 (${memberAccountId(1)})`);
+    // Every member read was signed with that member's role, once per Region.
+    const memberReads = fake.calls.filter((call) => call.service === 'ssm');
+    expect(memberReads.every((call) => call.accountId === memberAccountId(1))).toBe(true);
+    expect(fake.assumedRoles.map((role) => `${role.roleName}@${role.signedRegion}`).sort()).toEqual([
+      `${PREFIX}-Read-eu-west-1@us-east-1`,
+      `${PREFIX}-Read-us-east-1@us-east-1`,
+    ]);
+  });
+
+  it('names and counts a Region whose role is missing, and sweeps the others', async () => {
+    fake.removeRole(memberAccountId(2), `${PREFIX}-Read-eu-west-1`);
+
+    const outcome = await sweepAccount(
+      { accountId: memberAccountId(2), regions: ['us-east-1', 'eu-west-1'] },
+      deps,
+      options(),
+    );
+
+    expect(outcome).toMatchObject({ swept: ['us-east-1'], reported: 1, failed: [] });
+    expect(outcome.unreachable).toEqual([
+      {
+        region: 'eu-west-1',
+        reason: expect.stringContaining(
+          `TargetUnreachableError: Cannot read ${memberAccountId(2)}/eu-west-1: could not assume arn:aws:iam::${memberAccountId(2)}:role/${PREFIX}-Read-eu-west-1`,
+        ),
+      },
+    ]);
+    const counted = fake.metricData.filter((datum) => datum.name === 'UnreachableTargets');
+    expect(counted.map((datum) => [datum.value, datum.dimensions])).toEqual([[1, '']]);
+    expect(logs.find((log) => log.message.startsWith('Cannot read a member account'))?.extra).toMatchObject({
+      target: `${memberAccountId(2)}/eu-west-1`,
+    });
+  });
+
+  it('counts a Region that is not enabled as unreachable', async () => {
+    fake.disableRegion(memberAccountId(1), 'eu-west-1');
+
+    const outcome = await sweepAccount(
+      { accountId: memberAccountId(1), regions: ['eu-west-1'] },
+      deps,
+      options(),
+    );
+
+    expect(outcome.unreachable.map((target) => target.region)).toEqual(['eu-west-1']);
+    expect(outcome.failed).toEqual([]);
+  });
+
+  it('fails the Region (so the message is delivered again) when its SSM throttles past the retries', async () => {
+    fake.failEveryNth({ service: 'ssm', everyNth: 1, accountId: memberAccountId(1), region: 'eu-west-1' });
+
+    const outcome = await sweepAccount(
+      { accountId: memberAccountId(1), regions: ['us-east-1', 'eu-west-1'] },
+      deps,
+      options(),
+    );
+
+    expect(outcome.swept).toEqual(['us-east-1']);
+    expect(outcome.failed.map((failure) => failure.region)).toEqual(['eu-west-1']);
+    expect(outcome.unreachable).toEqual([]);
+  });
+
+  it('says an event path is broken once two runs in a row came only through the sweep', async () => {
+    const assignment = { accountId: memberAccountId(1), regions: ['us-east-1'] };
+    const scope = `${memberAccountId(1)}:us-east-1`;
+    await deps.ledger.recordReportedBy(scope, 'sweep');
+
+    const outcome = await sweepAccount(assignment, deps, options());
+
+    expect(outcome.eventPathBroken).toEqual(['us-east-1']);
+    expect(
+      fake.metricData.filter((datum) => datum.name === 'EventPathBrokenTargets').map((datum) => datum.value),
+    ).toEqual([1]);
+    // An event delivered for the target starts the count over.
+    expect(await deps.ledger.recordReportedBy(scope, 'event')).toBe(0);
+  });
+});
+
+describe('parseAssignment', () => {
+  it('names what is wrong with a message that is not an assignment', () => {
+    expect(() => parseAssignment('{')).toThrow(
+      new InvalidAssignmentError('The sweep assignment is not JSON'),
+    );
+    expect(() => parseAssignment('{"accountId":"12","regions":["us-east-1"]}')).toThrow(
+      'The sweep assignment\'s accountId must be 12 digits, got "12"',
+    );
+    expect(() => parseAssignment('{"accountId":"111122223333","regions":[]}')).toThrow(
+      "The sweep assignment's regions must be a list of Regions, got []",
+    );
+  });
+});
