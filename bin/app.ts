@@ -1,14 +1,6 @@
 #!/usr/bin/env node
-/** The app: context → settings, cdk-nag on every synthesis, the stack. */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { MaintenanceWindowMonitorStack } from '../lib/maintenance-window-monitor-stack';
-import { settingsFromContext } from './context';
+/** The app: context → the stack it asks for (`bin/stacks.ts`), with cdk-nag on every synthesis. */
+import { App } from 'aws-cdk-lib';
+import { defineStacks } from './stacks';
 
-const app = new App();
-const settings = settingsFromContext((key) => app.node.tryGetContext(key));
-new MaintenanceWindowMonitorStack(app, 'MaintenanceWindowMonitor', {
-  description: 'Alerts on failed and timed-out SSM maintenance window task invocations',
-  ...settings,
-});
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+defineStacks(new App());

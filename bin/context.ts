@@ -1,10 +1,19 @@
 /**
  * CDK context (`cdk.json`, or `cdk deploy -c key=value`) turned into the stack's typed settings:
- * strings parsed, lists split, channel keys checked to come together. The construct checks the values.
+ * strings parsed, lists split, channel keys checked to come together, and which stack the app
+ * defines (single-account, Organization mode's central stack, or a member stack). The constructs
+ * check the values.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { LogLevel, type MaintenanceWindowMonitorProps, Reporting } from '../lib/props';
+import type { MemberStackSettings } from '../lib/maintenance-window-monitor-stack';
+import {
+  LogLevel,
+  type MaintenanceWindowMonitorProps,
+  OrganizationMetricDetail,
+  type OrganizationOptions,
+  Reporting,
+} from '../lib/props';
 
 /** Reads one context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
@@ -34,7 +43,35 @@ export const ContextKey = {
   TeamsChannelId: 'teamsChannelId',
   TeamsTenantId: 'teamsTenantId',
   CreateChatTopic: 'createChatTopic',
+  /** Organization mode: with it (and no centralAccountId), the app defines the central stack. */
+  OrganizationId: 'organizationId',
+  Regions: 'regions',
+  OrganizationalUnitIds: 'organizationalUnitIds',
+  RolePrefix: 'rolePrefix',
+  MetricDetail: 'metricDetail',
+  SweepConcurrency: 'sweepConcurrency',
+  /** Organization mode: with it, the app defines a member stack (for the management account). */
+  CentralAccountId: 'centralAccountId',
+  CentralRegion: 'centralRegion',
 } as const;
+
+/** The stacks the app defines, one at a time, chosen by the context. */
+export const StackName = {
+  /** The default: one account and Region. */
+  Single: 'MaintenanceWindowMonitor',
+  /** Organization mode's central stack (context organizationId). */
+  Central: 'MaintenanceWindowMonitorOrg',
+  /** An Organization member the StackSet cannot reach (context centralAccountId). */
+  Member: 'MaintenanceWindowMonitorMember',
+} as const;
+
+/** Keys only the central stack reads: given for another stack, they would do nothing. */
+const CENTRAL_ONLY_KEYS = [
+  ContextKey.Regions,
+  ContextKey.OrganizationalUnitIds,
+  ContextKey.MetricDetail,
+  ContextKey.SweepConcurrency,
+];
 
 /** Keys of earlier versions, still read: the new key wins when both are given. */
 export const FormerContextKey: Readonly<Record<string, string>> = {
@@ -102,6 +139,108 @@ function allOrNothing<T extends Record<string, string | undefined>>(
   return keys as { [K in keyof T]: string };
 }
 
+/** The stack the app defines, and its settings. */
+export type AppPlan =
+  | {
+      readonly stackName: typeof StackName.Single | typeof StackName.Central;
+      readonly settings: ContextSettings;
+    }
+  | { readonly stackName: typeof StackName.Member; readonly member: MemberStackSettings };
+
+/**
+ * Which stack the context asks for: a member stack with centralAccountId (the central stack's
+ * other keys are ignored then, so one cdk.json serves both), the central stack with
+ * organizationId, the single-account stack otherwise.
+ */
+export function planFromContext(readContext: ContextReader): AppPlan {
+  const member = memberSettingsFromContext(readContext);
+  if (member) return { stackName: StackName.Member, member };
+  const settings = settingsFromContext(readContext);
+  return { stackName: settings.monitor.organization ? StackName.Central : StackName.Single, settings };
+}
+
+/** A member stack's settings, with centralAccountId; undefined without it. */
+export function memberSettingsFromContext(readContext: ContextReader): MemberStackSettings | undefined {
+  const centralAccountId = optionalString(
+    ContextKey.CentralAccountId,
+    readContext(ContextKey.CentralAccountId),
+  );
+  const centralRegion = optionalString(ContextKey.CentralRegion, readContext(ContextKey.CentralRegion));
+  if (!centralAccountId) {
+    if (centralRegion) {
+      throw new Error(
+        `Context ${ContextKey.CentralRegion} needs ${ContextKey.CentralAccountId} (a member stack)`,
+      );
+    }
+    return undefined;
+  }
+  const organizationId = optionalString(ContextKey.OrganizationId, readContext(ContextKey.OrganizationId));
+  if (!organizationId) {
+    throw new Error(`Context ${ContextKey.CentralAccountId} needs ${ContextKey.OrganizationId}`);
+  }
+  const rolePrefix = optionalString(ContextKey.RolePrefix, readContext(ContextKey.RolePrefix));
+  const reporting = oneOfValues(ContextKey.Reporting, readContext(ContextKey.Reporting), Reporting);
+  return {
+    organizationId,
+    centralAccountId,
+    ...(centralRegion ? { centralRegion } : {}),
+    ...(rolePrefix ? { rolePrefix } : {}),
+    ...(reporting ? { reporting } : {}),
+  };
+}
+
+function oneOfValues<T extends string>(
+  key: string,
+  value: unknown,
+  values: Record<string, T>,
+): T | undefined {
+  const text = optionalString(key, value);
+  if (text === undefined) return undefined;
+  const found = Object.values(values).find((candidate) => candidate === text);
+  if (!found) throw new Error(`Context ${key} must be one of ${Object.values(values).join(', ')}`);
+  return found;
+}
+
+/** Organization mode's options, with organizationId; undefined without it (and its keys). */
+function organizationFromContext(readContext: ContextReader): OrganizationOptions | undefined {
+  const organizationId = optionalString(ContextKey.OrganizationId, readContext(ContextKey.OrganizationId));
+  const rolePrefix = optionalString(ContextKey.RolePrefix, readContext(ContextKey.RolePrefix));
+  if (!organizationId) {
+    const given = [...CENTRAL_ONLY_KEYS, ContextKey.RolePrefix].filter((key) => !absent(readContext(key)));
+    if (given.length > 0) throw new Error(`Context ${given.join(', ')} needs ${ContextKey.OrganizationId}`);
+    return undefined;
+  }
+  const regions = stringList(ContextKey.Regions, readContext(ContextKey.Regions));
+  const organizationalUnitIds = stringList(
+    ContextKey.OrganizationalUnitIds,
+    readContext(ContextKey.OrganizationalUnitIds),
+  );
+  const missing = [
+    ...(regions ? [] : [ContextKey.Regions]),
+    ...(organizationalUnitIds ? [] : [ContextKey.OrganizationalUnitIds]),
+  ];
+  if (!regions || !organizationalUnitIds) {
+    throw new Error(`Context ${ContextKey.OrganizationId} needs ${missing.join(' and ')}`);
+  }
+  const metricDetail = oneOfValues(
+    ContextKey.MetricDetail,
+    readContext(ContextKey.MetricDetail),
+    OrganizationMetricDetail,
+  );
+  const sweepConcurrency = optionalNumber(
+    ContextKey.SweepConcurrency,
+    readContext(ContextKey.SweepConcurrency),
+  );
+  return {
+    organizationId,
+    regions,
+    organizationalUnitIds,
+    ...(rolePrefix ? { rolePrefix } : {}),
+    ...(metricDetail ? { metricDetail } : {}),
+    ...(sweepConcurrency !== undefined ? { sweepConcurrency } : {}),
+  };
+}
+
 /** Maps CDK context onto settings; the construct validates the values themselves. */
 export function settingsFromContext(readContext: ContextReader): ContextSettings {
   const former = Object.fromEntries(Object.entries(FormerContextKey).map(([old, key]) => [key, old]));
@@ -116,13 +255,8 @@ export function settingsFromContext(readContext: ContextReader): ContextSettings
   const list = (key: string) => stringList(keyOf(key), read(key));
   // 'none' (as earlier versions took it) is the same as leaving the key out.
   const numberOrNone = (key: string) => (read(key) === 'none' ? undefined : number(key));
-  const oneOf = <T extends string>(key: string, values: Record<string, T>): T | undefined => {
-    const value = text(key);
-    if (value === undefined) return undefined;
-    const found = Object.values(values).find((candidate) => candidate === value);
-    if (!found) throw new Error(`Context ${keyOf(key)} must be one of ${Object.values(values).join(', ')}`);
-    return found;
-  };
+  const oneOf = <T extends string>(key: string, values: Record<string, T>) =>
+    oneOfValues(keyOf(key), read(key), values);
   const alertEmails = list(ContextKey.AlertEmails);
   const windowIds = list(ContextKey.WindowIds);
   const metricNamespace = text(ContextKey.MetricNamespace);
@@ -155,6 +289,7 @@ export function settingsFromContext(readContext: ContextReader): ContextSettings
   if (alertTopicKeyArn && !alertTopicArn) {
     throw new Error(`Context ${ContextKey.AlertTopicKeyArn} needs ${ContextKey.AlertTopicArn}`);
   }
+  const organization = organizationFromContext(readContext);
 
   return {
     monitor: {
@@ -178,6 +313,7 @@ export function settingsFromContext(readContext: ContextReader): ContextSettings
       ...(slackChannel ? { slackChannel } : {}),
       ...(teamsChannel ? { teamsChannel } : {}),
       ...(createChatTopic !== undefined ? { createChatTopic } : {}),
+      ...(organization ? { organization } : {}),
     },
     ...(alertTopicArn ? { alertTopicArn } : {}),
     ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),

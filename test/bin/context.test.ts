@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { settingsFromContext } from '../../bin/context';
-import { LogLevel, Reporting } from '../../lib/props';
+import { planFromContext, StackName, settingsFromContext } from '../../bin/context';
+import { LogLevel, OrganizationMetricDetail, Reporting } from '../../lib/props';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
 
@@ -135,5 +135,140 @@ describe('settingsFromContext', () => {
     ],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => settingsFromContext(reader(context))).toThrow(message);
+  });
+});
+
+describe('planFromContext', () => {
+  const ORGANIZATION = {
+    organizationId: 'o-abcdefghij',
+    regions: 'us-east-1, eu-west-1',
+    organizationalUnitIds: 'ou-ab12-abcdefgh,ou-ab12-ijklmnop',
+  };
+
+  it('defines the single-account stack by default, with the settings as before', () => {
+    expect(planFromContext(reader({ alertEmails: 'ops@example.com' }))).toEqual({
+      stackName: StackName.Single,
+      settings: { monitor: { alertEmails: ['ops@example.com'] } },
+    });
+    expect(StackName.Single).toBe('MaintenanceWindowMonitor');
+  });
+
+  it('defines the central stack with organizationId, its lists split, its numbers parsed, the other settings kept', () => {
+    // Act
+    const plan = planFromContext(
+      reader({
+        ...ORGANIZATION,
+        rolePrefix: 'Ops',
+        metricDetail: 'account-region',
+        sweepConcurrency: '25',
+        alertEmails: 'ops@example.com',
+        slackWorkspaceId: 'T012ABCDEFG',
+        slackChannelId: 'C012ABCDEFG',
+      }),
+    );
+
+    // Assess
+    expect(plan).toEqual({
+      stackName: 'MaintenanceWindowMonitorOrg',
+      settings: {
+        monitor: {
+          alertEmails: ['ops@example.com'],
+          slackChannel: { workspaceId: 'T012ABCDEFG', channelId: 'C012ABCDEFG' },
+          organization: {
+            organizationId: 'o-abcdefghij',
+            regions: ['us-east-1', 'eu-west-1'],
+            organizationalUnitIds: ['ou-ab12-abcdefgh', 'ou-ab12-ijklmnop'],
+            rolePrefix: 'Ops',
+            metricDetail: OrganizationMetricDetail.ACCOUNT_REGION,
+            sweepConcurrency: 25,
+          },
+        },
+      },
+    });
+    // Arrays and numbers from cdk.json; the optional keys left out.
+    expect(
+      planFromContext(
+        reader({ organizationId: 'o-abcdefghij', regions: ['us-east-1'], organizationalUnitIds: ['r-ab12'] }),
+      ),
+    ).toEqual({
+      stackName: StackName.Central,
+      settings: {
+        monitor: {
+          organization: {
+            organizationId: 'o-abcdefghij',
+            regions: ['us-east-1'],
+            organizationalUnitIds: ['r-ab12'],
+          },
+        },
+      },
+    });
+  });
+
+  it("defines a member stack with centralAccountId, ignoring the central stack's keys so one cdk.json serves both", () => {
+    expect(
+      planFromContext(
+        reader({
+          ...ORGANIZATION,
+          centralAccountId: '123456789012',
+          centralRegion: 'eu-west-1',
+          rolePrefix: 'Ops',
+          reporting: 'task',
+          alertEmails: 'ops@example.com',
+          sweepConcurrency: '25',
+        }),
+      ),
+    ).toEqual({
+      stackName: 'MaintenanceWindowMonitorMember',
+      member: {
+        organizationId: 'o-abcdefghij',
+        centralAccountId: '123456789012',
+        centralRegion: 'eu-west-1',
+        rolePrefix: 'Ops',
+        reporting: Reporting.TASK,
+      },
+    });
+    expect(
+      planFromContext(reader({ organizationId: 'o-abcdefghij', centralAccountId: '123456789012' })),
+    ).toEqual({
+      stackName: StackName.Member,
+      member: { organizationId: 'o-abcdefghij', centralAccountId: '123456789012' },
+    });
+  });
+
+  it.each([
+    [{ organizationId: 'o-abcdefghij' }, 'Context organizationId needs regions and organizationalUnitIds'],
+    [
+      { organizationId: 'o-abcdefghij', regions: 'us-east-1' },
+      'Context organizationId needs organizationalUnitIds',
+    ],
+    [
+      { organizationId: 'o-abcdefghij', organizationalUnitIds: 'r-ab12' },
+      'Context organizationId needs regions',
+    ],
+    [{ ...ORGANIZATION, regions: ' , ' }, 'Context organizationId needs regions'],
+    [{ regions: 'us-east-1', rolePrefix: 'Ops' }, 'Context regions, rolePrefix needs organizationId'],
+    [{ sweepConcurrency: '10' }, 'Context sweepConcurrency needs organizationId'],
+    [
+      { ...ORGANIZATION, regions: 42 },
+      'Context regions must be a comma-separated string or an array of strings',
+    ],
+    [
+      { ...ORGANIZATION, metricDetail: 'window' },
+      'Context metricDetail must be one of account, account-region, account-region-window',
+    ],
+    [{ ...ORGANIZATION, sweepConcurrency: 'many' }, 'Context sweepConcurrency must be a number'],
+    [{ ...ORGANIZATION, organizationId: 7 }, 'Context organizationId must be a string'],
+    [{ centralAccountId: '123456789012' }, 'Context centralAccountId needs organizationId'],
+    [{ centralRegion: 'eu-west-1' }, 'Context centralRegion needs centralAccountId (a member stack)'],
+    [
+      { centralAccountId: 123456789012, organizationId: 'o-abcdefghij' },
+      'Context centralAccountId must be a string',
+    ],
+    [
+      { centralAccountId: '123456789012', organizationId: 'o-abcdefghij', reporting: 'window' },
+      'Context reporting must be one of execution, task',
+    ],
+  ])('rejects %j naming the key', (context, message) => {
+    expect(() => planFromContext(reader(context))).toThrow(message);
   });
 });
