@@ -1,5 +1,5 @@
 /**
- * `cdk synth` the way a user runs it: the project's CLI and `cdk.json`, no context, and no AWS
+ * `cdk synth` the way a user runs it: the project's CLI and `cdk.json`, the context given, and no AWS
  * configuration at all (so nothing can reach AWS, not even the instance metadata service).
  */
 import { execFile } from 'node:child_process';
@@ -17,12 +17,16 @@ export function credentialFreeEnv(): NodeJS.ProcessEnv {
   return { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' };
 }
 
-/** Synthesizes the app into a new temporary directory and returns its path. */
-export async function synthesize(): Promise<string> {
+/**
+ * Synthesizes the app into a new temporary directory and returns its path; `context` is passed
+ * as `-c key=value`, as a user deploying Organization mode does.
+ */
+export async function synthesize(context: Record<string, string> = {}): Promise<string> {
   const outdir = await mkdtemp(path.join(tmpdir(), 'mwm-assembly-'));
+  const flags = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   await promisify(execFile)(
     path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
-    ['synth', '--quiet', '--no-notices', '--output', outdir],
+    ['synth', '--quiet', '--no-notices', '--output', outdir, ...flags],
     { cwd: PROJECT_ROOT, env: credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 },
   );
   return outdir;

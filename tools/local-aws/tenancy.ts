@@ -61,8 +61,18 @@ const ACCOUNT_ID = /^\d{12}$/;
 
 /** The IAM action a call needs, e.g. `cloudwatch:PutMetricData`. */
 export function iamAction(service: ServiceName, operation: string): string {
-  return `${ACTION_PREFIX[service]}:${operation}`;
+  return `${ACTION_PREFIX[service]}:${BATCH_ACTIONS[`${service}:${operation}`] ?? operation}`;
 }
+
+/**
+ * Operations IAM authorizes with another operation's action: "the permission for
+ * SendMessageBatch is sqs:SendMessage" (the SQS developer guide's API permissions reference).
+ */
+const BATCH_ACTIONS: Record<string, string> = {
+  'sqs:SendMessageBatch': 'SendMessage',
+  'sqs:DeleteMessageBatch': 'DeleteMessage',
+  'sqs:ChangeMessageVisibilityBatch': 'ChangeMessageVisibility',
+};
 
 /** The IAM action prefix of each service. */
 const ACTION_PREFIX: Record<ServiceName, string> = {
