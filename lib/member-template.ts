@@ -90,8 +90,9 @@ export function memberTemplateBody(options: MemberTemplateOptions): string {
     template = app.synth().getStackArtifact(stack.artifactId).template;
   } catch (error: unknown) {
     // The report stays in `outdir`, which the message names.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`The StackSet's member template failed validation: ${message}`, { cause: error });
+    throw new Error(`The StackSet's member template failed validation: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   rmSync(outdir, { recursive: true, force: true });
   return JSON.stringify(template);

@@ -63,8 +63,9 @@ export interface OrganizationOptions {
   /**
    * The prefix of the names of every role the monitor names in the Organization (the member read
    * and forwarder roles, the central functions' roles) and of its event bus: at most 32 of
-   * `A-Z a-z 0-9 + = , . @ _ -`, starting with a letter. Two Organization monitors in one account
-   * and Region need different prefixes.
+   * `A-Z a-z 0-9 . _ -`, starting with a letter. Two Organization monitors need different
+   * prefixes when their StackSets reach the same member accounts (the member roles are named for
+   * the prefix and the Region), or when they share an account and Region (the bus).
    * @default 'MaintenanceWindowMonitor'
    */
   readonly rolePrefix?: string;

@@ -3,7 +3,7 @@
  * StackSet), the member template the StackSet deploys, the member construct and the app's member
  * stack, cdk-nag on both sides, and the props they refuse.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -1203,5 +1203,30 @@ describe('cdk-nag AwsSolutions, Organization mode', () => {
     const report = /A copy of this report can be found in: (\S+)/.exec(message)?.[1] as string;
     outdirs.push(path.dirname(report));
     expect(readFileSync(report, 'utf8')).toContain('no-read-role');
+  });
+});
+
+describe("the functions' bundles", () => {
+  it('are found at the root of the package, the planner beside the monitor', () => {
+    expect(assetDirectory('monitor')).toMatch(/assets[/\\]monitor$/);
+    expect(assetDirectory('org-planner')).toBe(
+      path.join(path.dirname(assetDirectory('monitor')), 'org-planner'),
+    );
+  });
+
+  it('say which is missing, and how to build it', () => {
+    // Prepare: a package without bundles
+    const root = mkdtempSync(path.join(tmpdir(), 'mwm-package-'));
+    try {
+      writeFileSync(path.join(root, 'package.json'), '{}');
+
+      // Act and assess
+      expect(() => assetDirectory('org-planner', root)).toThrow(
+        `The function's bundle is missing from ${path.join(root, 'assets', 'org-planner')}: run npm run build:asset`,
+      );
+      expect(() => assetDirectory('monitor', path.parse(root).root)).toThrow('No package.json above');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
