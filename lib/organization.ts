@@ -75,7 +75,9 @@ export function createCentralBus(scope: Construct, organization: ResolvedOrganiz
       conditions: {
         StringEquals: { 'aws:PrincipalOrgID': organization.organizationId },
         // Multivalued (a PutEvents call carries up to 10 entries): every source must be SSM's, as
-        // EventBridge's own example for a central bus writes it.
+        // EventBridge's own example for a central bus writes it. Were the key ever missing from a
+        // forwarded event's request, this lets it through (still only from the Organization)
+        // where a plain StringEquals would refuse every member's events.
         'ForAllValues:StringEquals': { 'events:source': ['aws.ssm'] },
       },
     }),
