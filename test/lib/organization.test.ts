@@ -383,6 +383,19 @@ describe('Organization mode, the central stack', () => {
     expect(Object.values(OrganizationMetricDetail).sort()).toEqual(Object.values(OrgMetricDetail).sort());
   });
 
+  it("caps the sweep worker's heap at half its memory, so a container sweeping account after account stays flat", () => {
+    const template = synth({}, { memorySize: 512 });
+    const variables = (handler: string) =>
+      (
+        (template.toJSON().Resources[functionId(template, handler)] as Resource).Properties.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+
+    expect(variables('sweepAccount').NODE_OPTIONS).toBe('--max-old-space-size=256');
+    expect(variables('handler').NODE_OPTIONS).toBeUndefined();
+  });
+
   it('alarms on unreachable targets, broken event paths, the sweep dead-letter queue and the planner, and on nothing per account', () => {
     // Act
     const template = synth();

@@ -12,7 +12,7 @@ describe("the README's props table", () => {
   it('has one row per prop, with its type and its @default', () => {
     const rows = propsTable().split('\n').slice(2);
 
-    expect(rows).toHaveLength(19);
+    expect(rows).toHaveLength(20);
     expect(rows).toContain(
       '| `sweepInterval` | `Duration` | Duration.hours(1) | How often the sweep looks for executions whose event never arrived: whole minutes, from 5 minutes to 1 day. |',
     );

@@ -1,0 +1,225 @@
+/**
+ * The Organization sweep at scale, for `npm run bench`: a simulated Organization (by default
+ * 1,000 accounts × 17 Regions, a fifth of the account-Regions with 5 windows each, every run of
+ * the look-back already reported, as in steady state) on the local endpoint with a fixed latency
+ * per call; the synthesized planner queues it and 10 warm containers of the synthesized sweep
+ * worker take the queue, as Lambda's SQS event source with a maximum concurrency of 10 would.
+ */
+import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type DeployedFunction,
+  deployedFunctions,
+  invokeBundle,
+  resolveEnvironment,
+} from '../tools/lambda-runner/bundle';
+import { synthesize } from '../tools/lambda-runner/synth';
+import {
+  LocalAws,
+  memberReadRole,
+  startDynamo,
+  taskExecution,
+  windowExecution,
+  windowId,
+} from '../tools/local-aws';
+
+/** The 17 Regions enabled by default in a commercial account. */
+export const DEFAULT_REGIONS = [
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ca-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'sa-east-1',
+];
+
+export interface OrgBenchOptions {
+  readonly accounts: number;
+  readonly regions: readonly string[];
+  /** Every `activeEvery`-th account-Region has windows. */
+  readonly activeEvery: number;
+  readonly windowsPerActive: number;
+  /** Warm worker containers: the event source's maximum concurrency. */
+  readonly containers: number;
+  readonly latencyMs: number;
+  /** Extra environment of the worker containers (e.g. NODE_OPTIONS), for experiments. */
+  readonly workerEnv?: Record<string, string>;
+}
+
+export interface OrgBenchResult {
+  readonly options: OrgBenchOptions;
+  readonly targets: number;
+  readonly activeTargets: number;
+  readonly queued: number;
+  readonly failedMessages: number;
+  readonly wallMs: number;
+  /** SSM calls per target: the most any target received, and the minimum it needs. */
+  readonly ssmCalls: number;
+  readonly ssmPerTargetMax: number;
+  readonly ssmMinimum: number;
+  readonly assumeRoles: number;
+  readonly callsByAction: Record<string, number>;
+  /** Peak RSS of each worker container, in MiB. */
+  readonly containerRssMb: number[];
+  /** Peak RSS of a container that swept a single account, in MiB. */
+  readonly oneAccountRssMb: number;
+}
+
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench-org';
+
+function accountIdOf(n: number): string {
+  return `3${String(n).padStart(11, '0')}`;
+}
+
+/** One warm container handling `messages` in turn, as SQS events of one record each. */
+async function workerContainer(
+  fn: DeployedFunction,
+  bodies: string[],
+  endpoint: string,
+  env: Record<string, string>,
+) {
+  return invokeBundle({
+    fn,
+    event: {
+      batch: bodies.map((body, i) => ({
+        event: { Records: [{ messageId: `m-${i}`, body, eventSource: 'aws:sqs' }] },
+        requestId: `sweep-${i}`,
+      })),
+    },
+    endpoint,
+    environment: env,
+  });
+}
+
+export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBenchResult> {
+  const assembly = await synthesize({
+    organizationId: 'o-a1b2c3d4e5',
+    regions: options.regions.join(','),
+    organizationalUnitIds: 'r-ab12',
+  });
+  const functions = deployedFunctions(assembly);
+  const worker = functions.find((fn) => fn.handler === 'index.sweepAccount') as DeployedFunction;
+  const planner = functions.find((fn) => fn.handler === 'index.plan') as DeployedFunction;
+  const fake = await LocalAws.start();
+  const dynamo = await startDynamo();
+  try {
+    fake.addTopic(TOPIC_ARN);
+    fake.forwardDynamoDb(dynamo.endpoint);
+    const queueUrl = fake.queueUrl('sweep');
+    fake.addQueue(queueUrl);
+    const table = await dynamo.createLedgerTable();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // The Organization: every account with its read role in every Region; a share of the
+    // account-Regions with windows, each with a run that ended just now and was reported.
+    const ended = new Date(Date.now() - 500);
+    const completed: string[] = [];
+    let targets = 0;
+    let activeTargets = 0;
+    for (let n = 1; n <= options.accounts; n++) {
+      const accountId = accountIdOf(n);
+      fake.addAccount({ accountId, name: `account-${n}` });
+      for (const region of options.regions) {
+        fake.addRole(accountId, memberReadRole(region), { regions: [region] });
+        if (targets++ % options.activeEvery !== 0) continue;
+        activeTargets++;
+        for (let w = 0; w < options.windowsPerActive; w++) {
+          const execution = windowExecution(
+            [taskExecution('RUN_COMMAND', { SUCCESS: 10 })],
+            windowId(activeTargets * 16 + w),
+            { startTime: new Date(ended.getTime() - 600_000), endTime: ended },
+          );
+          fake.addWindowExecution(execution, { accountId, region });
+          completed.push(`execution#${execution.windowExecutionId}@${accountId}:${region}`);
+        }
+      }
+    }
+    for (let i = 0; i < completed.length; i += 25) {
+      await dynamo.client.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [table]: completed.slice(i, i + 25).map((pk) => ({
+              PutRequest: { Item: { pk: { S: pk }, completedAt: { N: String(Date.now()) } } },
+            })),
+          },
+        }),
+      );
+    }
+
+    const values = {
+      ALERT_TOPIC_ARN: TOPIC_ARN,
+      LEDGER_TABLE_NAME: table,
+      CENTRAL_ACCOUNT_ID: fake.centralAccountId,
+      SWEEP_QUEUE_URL: queueUrl,
+      // Runs that ended just now are in range (production waits 15 minutes for their events).
+      SWEEP_GRACE_MINUTES: '0',
+    };
+    const plan = await invokeBundle({
+      fn: planner,
+      event: {},
+      endpoint: fake.endpoint,
+      environment: resolveEnvironment(planner, values),
+    });
+    if (!plan.ok) throw new Error(`The planner failed: ${JSON.stringify(plan.error)}`);
+    const bodies = fake.sqsMessages.map((message) => message.body);
+    // The central account is listed too: it has no read roles here and counts as unreachable.
+    fake.clearCalls();
+    fake.latencyMs = options.latencyMs;
+
+    const env = { ...resolveEnvironment(worker, values), ...options.workerEnv };
+    const shares = Array.from({ length: options.containers }, (_, c) =>
+      bodies.filter((_, i) => i % options.containers === c),
+    );
+    const started = performance.now();
+    const runs = await Promise.all(shares.map((share) => workerContainer(worker, share, fake.endpoint, env)));
+    const wallMs = performance.now() - started;
+    const calls = [...fake.calls];
+    const assumeRoles = fake.assumedRoles.length;
+    const one = await workerContainer(worker, bodies.slice(1, 2), fake.endpoint, env);
+    fake.latencyMs = 0;
+
+    const outcomes = runs.flatMap(
+      (run) => (run.result ?? []) as { ok: boolean; result?: { batchItemFailures?: unknown[] } }[],
+    );
+    const failedMessages = outcomes.filter(
+      (o) => !o.ok || (o.result?.batchItemFailures?.length ?? 0) > 0,
+    ).length;
+    const ssm = calls.filter((call) => call.service === 'ssm');
+    const perTarget = new Map<string, number>();
+    for (const call of ssm)
+      perTarget.set(
+        `${call.accountId}/${call.region}`,
+        (perTarget.get(`${call.accountId}/${call.region}`) ?? 0) + 1,
+      );
+    const callsByAction: Record<string, number> = {};
+    for (const call of calls) callsByAction[call.action] = (callsByAction[call.action] ?? 0) + 1;
+    return {
+      options,
+      targets,
+      activeTargets,
+      queued: bodies.length,
+      failedMessages,
+      wallMs,
+      ssmCalls: ssm.length,
+      ssmPerTargetMax: Math.max(...perTarget.values()),
+      ssmMinimum: 1 + options.windowsPerActive,
+      assumeRoles,
+      callsByAction,
+      containerRssMb: runs.map((run) => run.maxRssKb / 1024),
+      oneAccountRssMb: one.maxRssKb / 1024,
+    };
+  } finally {
+    await fake.stop();
+    await dynamo.stop();
+  }
+}
