@@ -448,9 +448,7 @@ describe('the deployed bundle', () => {
 
     // Assess
     expect(run.ok).toBe(true);
-    const called = [
-      ...new Set(fake.calls.map((call) => call.action)),
-    ].sort();
+    const called = [...new Set(fake.calls.map((call) => call.action))].sort();
     // Logs, the topic's key and the failure queue are used on the function's behalf, not by its code.
     const onBehalf = ['logs:', 'kms:', 'sqs:'];
     const granted = fn.allowedActions.filter(
@@ -620,8 +618,7 @@ describe('the deployed bundle', () => {
     expect(
       fake.published.filter((message) => message.attributes.window_id?.StringValue === missed.windowId),
     ).toHaveLength(1);
-    for (const call of fake.calls)
-      expect(sweepFn.allowedActions).toContain(call.action);
+    for (const call of fake.calls) expect(sweepFn.allowedActions).toContain(call.action);
     expect(new Set(fake.calls.map((call) => call.operation))).toEqual(
       new Set([
         'DescribeTable',
