@@ -27,6 +27,7 @@ import {
   taskExecution,
   windowExecution,
 } from '../tools/local-aws';
+import { BASELINE_ACCOUNTS, benchOrganization, DEFAULT_REGIONS } from './bench-org';
 import { BUILD_OPTIONS } from './build-asset.mjs';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench';
@@ -183,7 +184,9 @@ async function main(): Promise<void> {
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
         "import { SNSClient } from '@aws-sdk/client-sns';",
         "import { SSMClient } from '@aws-sdk/client-ssm';",
-        'export const clients = [new SSMClient({}), new CloudWatchClient({}), new SNSClient({}), new DynamoDBClient({})];',
+        // Organization mode's role assumption: part of the deployed bundle, so of its floor too.
+        "import { STSClient } from '@aws-sdk/client-sts';",
+        'export const clients = [new SSMClient({}), new CloudWatchClient({}), new SNSClient({}), new DynamoDBClient({}), new STSClient({})];',
         'export const handler = async () => clients.length;',
       ].join('\n'),
     );
@@ -210,7 +213,11 @@ async function main(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: 'secret',
     };
     const variants: Variant[] = [
-      { name: 'floor', dir: floorDir, what: 'the 4 SDK clients only, deployed build options' },
+      {
+        name: 'floor',
+        dir: floorDir,
+        what: 'the 5 SDK clients only (SSM, CloudWatch, SNS, DynamoDB, STS), deployed build options',
+      },
       { name: 'deployed', dir: fn.assetDir, what: 'the synthesized asset' },
       {
         name: 'naive',
@@ -352,6 +359,47 @@ async function main(): Promise<void> {
     );
     out(
       '  Custom metrics: 5 per window (WindowId) + 4 fleet-wide, billed only for the hours they are published',
+    );
+    out();
+
+    // 6. Organization mode: the whole sweep of a simulated Organization.
+    const org = await benchOrganization({
+      accounts: Number(process.env.BENCH_ORG_ACCOUNTS ?? 1_000),
+      regions: DEFAULT_REGIONS,
+      activeEvery: 5,
+      windowsPerActive: 5,
+      containers: 10,
+      latencyMs: 20,
+    });
+    const perContainer = Math.ceil(org.queued / org.options.containers);
+    out(
+      `Organization sweep: ${org.options.accounts} accounts x ${org.options.regions.length} Regions = ${org.targets} targets, ` +
+        `${org.activeTargets} with ${org.options.windowsPerActive} windows (runs already reported); ` +
+        `${org.options.containers} worker containers, ${org.options.latencyMs} ms per call`,
+    );
+    const orgWidths = [34, 14, 12];
+    out(row(['measure', 'value', 'vs baseline'], orgWidths));
+    const rssMax = Math.max(...org.containerRssMb);
+    for (const [measure, value, baseline, against] of [
+      ['wall time, s', org.wallMs / 1000, 3_600, 'the hourly schedule'],
+      ['SSM calls per target, most', org.ssmPerTargetMax, org.ssmMinimum, '1 list + 1 per window'],
+      ['AssumeRole per target', org.assumeRoles / org.targets, 1, 'one per credential lifetime'],
+      [
+        `peak RSS MB, ${perContainer} accounts`,
+        rssMax,
+        org.baselineRssMb,
+        `a container of ${BASELINE_ACCOUNTS}`,
+      ],
+    ] as const) {
+      out(
+        `${row([measure, value.toFixed(value < 10 ? 2 : 0), ratio(value, baseline)], orgWidths)}  (${against})`,
+      );
+    }
+    out(
+      `  ${org.ssmCalls} SSM calls, ${org.assumeRoles} role assumptions, ${org.failedMessages} of ${org.queued} messages failed; ` +
+        `calls: ${Object.entries(org.callsByAction)
+          .map(([action, n]) => `${action} ${n}`)
+          .join(', ')}`,
     );
     out();
     out(`bench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
