@@ -6,6 +6,7 @@
  * read role in one Region, and one account's SSM throttles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CONTEXT, runOrgDemo } from '../scripts/demo-org';
 import {
   type DeployedFunction,
   deployedFunctions,
@@ -25,7 +26,7 @@ import {
   startDynamo,
 } from '../tools/local-aws';
 
-const REGIONS = ['us-east-1', 'eu-west-1'];
+const REGIONS = DEMO_CONTEXT.regions.split(',');
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitorOrg-AlertTopic';
 const [A, B, D] = [memberAccountId(1), memberAccountId(2), memberAccountId(3)];
 
@@ -61,11 +62,8 @@ function sqsEvent(body: string, messageId: string) {
 }
 
 beforeAll(async () => {
-  assembly = await synthesize({
-    organizationId: 'o-a1b2c3d4e5',
-    regions: REGIONS.join(','),
-    organizationalUnitIds: 'r-ab12',
-  });
+  // The context of the README's deploy command, as `npm run demo:org` synthesizes it.
+  assembly = await synthesize(DEMO_CONTEXT);
   const functions = deployedFunctions(assembly);
   const byHandler = (handler: string) => {
     const fn = functions.find((candidate) => candidate.handler === handler);
@@ -273,5 +271,25 @@ describe('Organization mode, three accounts in two Regions', () => {
     expect(
       [report, worker, planner].flatMap((fn) => fn.allowedActions).filter((a) => a.startsWith('ssm:')),
     ).toEqual([]);
+  });
+});
+
+describe('npm run demo:org', () => {
+  it('prints what each account and Region gave, the calls per account, the metrics and an alert', async () => {
+    const output = await runOrgDemo(assembly);
+
+    expect(output).toContain('replayed through the synthesized bundles on Node v24.');
+    expect(output).toContain(
+      `  ${B}/eu-west-1   4 of 24 targets failed, alerted once, reported by the sweep`,
+    );
+    expect(output).toContain(
+      `  ${A}/us-east-1   1 of 21 targets failed, alerted once, reported by its event`,
+    );
+    expect(output).toMatch(new RegExp(`  ${D}/eu-west-1 +UNREACHABLE, named in [1-9]\\d* error logs`));
+    expect(output).toMatch(/UnreachableTargets +\(fleet-wide\) +2/);
+    expect(output).toMatch(new RegExp(`FailedInvocations +AccountId=${A} +3`));
+    expect(output).toContain('role assumptions, all signed for us-east-1');
+    expect(output).toContain(`account_id=${A}, region=us-east-1`);
+    expect(output).not.toContain('hunter2');
   });
 });
