@@ -18,7 +18,8 @@ import {
   type MaintenanceWindowExecutionTaskInvocationIdentity,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { Context } from 'aws-lambda';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
@@ -26,6 +27,7 @@ import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
 const ssm = mockClient(SSMClient);
 const cloudWatch = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
+const sts = mockClient(STSClient);
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 const WINDOW_ID = 'mw-0ed7251d3fcf6e0c2';
@@ -691,5 +693,191 @@ describe('configuration at cold start, in Organization mode', () => {
     await expect(sweep({}, context())).rejects.toThrow(
       'In Organization mode the planner queues the sweep, account by account (sweepAccount)',
     );
+  });
+});
+
+describe('Organization mode', () => {
+  const MEMBER = '111122223333';
+  const ORG_ENV = {
+    ORGANIZATION_ID: 'o-a1b2c3d4e5',
+    ORGANIZATION_REGIONS: 'us-east-1,eu-west-1',
+    ROLE_PREFIX: 'MWM',
+    CENTRAL_ACCOUNT_ID: '123456789012',
+    ORG_METRIC_DETAIL: 'account',
+  };
+  const MEMBER_EVENT = {
+    ...SUCCESSFUL_TASK_EVENT,
+    account: MEMBER,
+    region: 'eu-west-1',
+    detail: { ...EVENT.detail },
+  };
+  const credentials = {
+    Credentials: {
+      AccessKeyId: 'ASIAMEMBER',
+      SecretAccessKey: 'secret',
+      SessionToken: 'token',
+      Expiration: new Date(Date.now() + 3_600_000),
+    },
+  };
+  const parsedLogs = () => logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+  /** The access key each SSM call is signed with: the mocks skip signing, so resolve it as signing would. */
+  const signedWith: string[] = [];
+  function signing<T>(output: T) {
+    return async (_input: unknown, getClient: () => SSMClient) => {
+      const credentials = await (getClient().config.credentials as () => Promise<{ accessKeyId: string }>)();
+      signedWith.push(credentials.accessKeyId);
+      return output;
+    };
+  }
+
+  beforeEach(() => {
+    sts.reset();
+    signedWith.length = 0;
+    for (const [key, value] of Object.entries(ORG_ENV)) vi.stubEnv(key, value);
+  });
+
+  async function loadOrg() {
+    vi.resetModules();
+    return import('../../lambda/handler');
+  }
+
+  it("reports a member's run as its read role, naming the account and Region in metrics and alert", async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves(credentials);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 2) }));
+    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+
+    // Act
+    const report = await handler(MEMBER_EVENT, context());
+
+    // Assess
+    expect(report).toMatchObject({ total: 2, failed: 2 });
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: `arn:aws:iam::${MEMBER}:role/MWM-Read-eu-west-1`,
+    });
+    expect(signedWith).toEqual(['ASIAMEMBER', 'ASIAMEMBER']);
+    const metrics = cloudWatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input;
+    expect(metrics?.MetricData?.map((datum) => datum.Dimensions?.map((d) => d.Value).join(','))).toContain(
+      MEMBER,
+    );
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: `Window patch-payments in ${MEMBER}/eu-west-1: 2 failed, 0 timed out of 2 targets`,
+    });
+    expect(parsedLogs().find((line) => line.message === 'Counted task invocations')?.target).toBe(
+      `${MEMBER}/eu-west-1`,
+    );
+  });
+
+  it('names and counts a member that cannot be read, publishes nothing else, and fails the event', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).rejects(
+      new STSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'not authorized',
+      }),
+    );
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).callsFake(signing({}));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const { handler } = await loadOrg();
+
+    // Act
+    const failure = await handler(MEMBER_EVENT, context()).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toMatchObject({ name: 'TargetUnreachableError' });
+    const counted = cloudWatch
+      .commandCalls(PutMetricDataCommand)
+      .map((call) => call.args[0].input.MetricData?.[0]);
+    expect(counted).toEqual([
+      expect.objectContaining({ MetricName: 'UnreachableTargets', Value: 1, Dimensions: [] }),
+    ]);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    expect(parsedLogs().find((line) => line.level === 'ERROR')).toMatchObject({
+      message: 'Cannot read the member account the event came from; nothing was published',
+      target: `${MEMBER}/eu-west-1`,
+    });
+  });
+
+  it('rejects an event without its account, naming the field', async () => {
+    const { handler } = await loadOrg();
+
+    await expect(handler(SUCCESSFUL_TASK_EVENT, context())).rejects.toThrow(
+      'Invalid event: account must be a 12-digit account ID, got nothing',
+    );
+  });
+
+  describe('sweepAccount', () => {
+    const message = (body: unknown, messageId = 'm-1') =>
+      ({
+        Records: [{ messageId, body: typeof body === 'string' ? body : JSON.stringify(body) }],
+      }) as SQSEvent;
+
+    it('sweeps each Region of the account and acknowledges the message', async () => {
+      // Prepare
+      sts.on(AssumeRoleCommand).resolves(credentials);
+      ssm.on(DescribeMaintenanceWindowsCommand).callsFake(signing({ WindowIdentities: [] }));
+      const { sweepAccount } = await loadOrg();
+
+      // Act
+      const response = await sweepAccount(
+        message({ accountId: MEMBER, accountName: 'payments', regions: ['us-east-1', 'eu-west-1'] }),
+        context(),
+      );
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
+      expect(parsedLogs().find((line) => line.message === 'Swept the account')).toMatchObject({
+        accountId: MEMBER,
+        swept: expect.arrayContaining(['us-east-1', 'eu-west-1']),
+      });
+    });
+
+    it('gives a message back to the queue when a Region failed for a passing reason', async () => {
+      sts.on(AssumeRoleCommand).resolves(credentials);
+      ssm
+        .on(DescribeMaintenanceWindowsCommand)
+        .rejects(
+          Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }),
+        );
+      const { sweepAccount } = await loadOrg();
+
+      const response = await sweepAccount(
+        message({ accountId: MEMBER, regions: ['eu-west-1'] }, 'm-7'),
+        context(),
+      );
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-7' }] });
+    });
+
+    it('drops, loudly, a message that is not an assignment: delivering it again cannot help', async () => {
+      const { sweepAccount } = await loadOrg();
+
+      const response = await sweepAccount(message('not json'), context());
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(parsedLogs().find((line) => line.level === 'ERROR')?.message).toBe(
+        'Dropped a message that is not a sweep assignment',
+      );
+    });
+
+    it('fails the whole batch when its settings are missing', async () => {
+      vi.stubEnv('SWEEP_LOOKBACK_MINUTES', '');
+      const { sweepAccount } = await loadOrg();
+
+      await expect(
+        sweepAccount(message({ accountId: MEMBER, regions: ['eu-west-1'] }), context()),
+      ).rejects.toMatchObject({
+        name: 'ConfigError',
+      });
+    });
   });
 });

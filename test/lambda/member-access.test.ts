@@ -128,3 +128,15 @@ describe('MemberAccess', () => {
     expect(await signingKey(access, A)).toBe('ASIAMEMBER');
   });
 });
+
+describe('ledgerScope', () => {
+  it('scopes member targets, and leaves the central home Region with its single-account keys', async () => {
+    const { ledgerScope } = await import('../../lambda/target');
+    const home = { accountId: '123456789012', region: 'us-east-1' };
+
+    expect(ledgerScope(A, home)).toBe('111122223333:eu-west-1');
+    expect(ledgerScope(home, home)).toBeUndefined();
+    expect(ledgerScope({ ...home, region: 'eu-west-1' }, home)).toBe('123456789012:eu-west-1');
+    expect(ledgerScope(undefined, home)).toBeUndefined();
+  });
+});

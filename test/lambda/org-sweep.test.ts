@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ledger } from '../../lambda/ledger';
 import { MemberAccess } from '../../lambda/member-access';
 import { InvalidAssignmentError, parseAssignment, sweepAccount } from '../../lambda/org-sweep';
@@ -157,6 +157,53 @@ describe('planSweep', () => {
   });
 });
 
+describe('plan, the scheduled entry point', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
+  async function loadPlan(env: Record<string, string>) {
+    for (const [key, value] of Object.entries({
+      AWS_ENDPOINT_URL: fake.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDCENTRAL',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      ...env,
+    }))
+      vi.stubEnv(key, value);
+    vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    vi.resetModules();
+    return (await import('../../lambda/planner')).plan;
+  }
+
+  it('queues the Organization with the clients and settings of its environment', async () => {
+    const queueUrl = fake.queueUrl('planned');
+    fake.addQueue(queueUrl);
+    const plan = await loadPlan({ SWEEP_QUEUE_URL: queueUrl, ORGANIZATION_REGIONS: 'eu-west-1' });
+
+    await expect(plan()).resolves.toMatchObject({ accounts: 3, queued: 3, regions: ['eu-west-1'] });
+    expect(fake.sqsMessages.every((message) => message.queueUrl === queueUrl)).toBe(true);
+  });
+
+  it('fails, naming the variable, without its queue', async () => {
+    const plan = await loadPlan({ SWEEP_QUEUE_URL: '', ORGANIZATION_REGIONS: 'eu-west-1' });
+
+    await expect(plan()).rejects.toThrow(
+      'Environment variable SWEEP_QUEUE_URL is not set; the stack sets it',
+    );
+  });
+
+  it('fails, naming the variable, without its Regions', async () => {
+    const plan = await loadPlan({ SWEEP_QUEUE_URL: fake.queueUrl('planned'), ORGANIZATION_REGIONS: '' });
+
+    await expect(plan()).rejects.toThrow(
+      'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it',
+    );
+  });
+});
+
 describe('sweepAccount', () => {
   it("reports every Region's runs of the account through its read roles, then nothing the second time", async () => {
     const [first, second] = targets.filter((target) => target.accountId === memberAccountId(1));
@@ -271,6 +318,12 @@ describe('parseAssignment', () => {
     );
     expect(() => parseAssignment('{"accountId":"111122223333","regions":[]}')).toThrow(
       "The sweep assignment's regions must be a list of Regions, got []",
+    );
+    expect(() =>
+      parseAssignment('{"accountId":"111122223333","regions":["eu-west-1"],"accountName":7}'),
+    ).toThrow("The sweep assignment's accountName must be a string");
+    expect(() => parseAssignment('null')).toThrow(
+      "The sweep assignment's accountId must be 12 digits, got undefined",
     );
   });
 });
