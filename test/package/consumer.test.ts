@@ -17,6 +17,7 @@ import {
   deployedFunctions,
   invokeBundle,
   resolveEnvironment,
+  stackTemplates,
 } from '../../tools/lambda-runner/bundle';
 import { credentialFreeEnv, PROJECT_ROOT } from '../../tools/lambda-runner/synth';
 import {
@@ -57,6 +58,25 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 `;
+/** Organization mode from the installed package: the member template's own App, the planner's bundle. */
+const ORG_APP = `import { App, Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Validations } from 'aws-cdk-lib';
+import { MaintenanceWindowMonitor } from '${PACKAGE.name}';
+
+const app = new App();
+const nag = new AwsSolutionsChecks(app, { verbose: true });
+Validations.of(app).addPlugins(nag);
+new MaintenanceWindowMonitor(new Stack(app, 'Central'), 'Patching', {
+  organization: {
+    organizationId: 'o-a1b2c3d4e5',
+    organizationalUnitIds: ['r-ab12'],
+    regions: ['us-east-1', 'eu-west-1'],
+    memberTemplateValidations: [nag],
+  },
+});
+`;
+
 /** The first window the example watches: the function ignores every other. */
 const WATCHED_WINDOW = /mw-[0-9a-f]{17}/.exec(APP)?.[0] as string;
 
@@ -94,6 +114,7 @@ beforeAll(async () => {
     maxBuffer: 64 * 1024 * 1024,
   });
   await writeFile(path.join(appDir, 'app.ts'), APP);
+  await writeFile(path.join(appDir, 'org.ts'), ORG_APP);
   await writeFile(
     path.join(appDir, 'tsconfig.json'),
     JSON.stringify({
@@ -104,7 +125,7 @@ beforeAll(async () => {
         skipLibCheck: true,
         outDir: '.',
       },
-      files: ['app.ts'],
+      files: ['app.ts', 'org.ts'],
     }),
   );
   await writeFile(path.join(appDir, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
@@ -128,6 +149,7 @@ describe('the packed library in an app of its own', () => {
       'LICENSE',
       'README.md',
       'assets/monitor/index.js',
+      'assets/org-planner/index.js',
       'dist/lambda/contract.d.ts',
       'dist/lambda/contract.js',
       'package.json',
@@ -165,6 +187,31 @@ describe('the packed library in an app of its own', () => {
         .map((fn) => fn.handler)
         .sort(),
     ).toEqual(['index.handler', 'index.sweep']);
+  });
+
+  it('synthesizes Organization mode from the package: the planner bundle, the StackSet, cdk-nag finding nothing', async () => {
+    // Act: org.js was compiled with app.js above
+    const outdir = path.join(work, 'cdk.out.org');
+    await run(
+      path.join(appDir, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--no-notices', '--app', 'node org.js', '-o', outdir],
+      { cwd: appDir, env: credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 },
+    );
+
+    // Assess
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+    const functions = deployedFunctions(outdir);
+    expect(functions.map((fn) => fn.handler).sort()).toEqual([
+      'index.handler',
+      'index.plan',
+      'index.sweepAccount',
+    ]);
+    for (const fn of functions) expect(existsSync(path.join(fn.assetDir, 'index.js'))).toBe(true);
+    const [template] = stackTemplates(outdir) as { Resources: Record<string, { Type: string }> }[];
+    expect(
+      Object.values(template?.Resources ?? {}).filter((r) => r.Type === 'AWS::CloudFormation::StackSet'),
+    ).toHaveLength(1);
   });
 
   describe("the synthesized function's bundle, on Node 24", () => {
