@@ -101,10 +101,9 @@ export interface MonitoredParts {
   readonly failureQueue: sqs.IQueue;
 }
 
-/** The health alarms, each with what to do about it. */
-export function createHealthAlarms(scope: Construct, parts: MonitoredParts): HealthAlarms {
-  const period = Duration.minutes(5);
-  const alarm = (id: string, metric: cloudwatch.IMetric, description: string) =>
+/** A maker of alarms that fire on any occurrence (at least 1 in one period), and say what to do. */
+function anyOf(scope: Construct) {
+  return (id: string, metric: cloudwatch.IMetric, description: string) =>
     new cloudwatch.Alarm(scope, id, {
       alarmDescription: description,
       metric,
@@ -113,6 +112,12 @@ export function createHealthAlarms(scope: Construct, parts: MonitoredParts): Hea
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+}
+
+/** The health alarms, each with what to do about it. */
+export function createHealthAlarms(scope: Construct, parts: MonitoredParts): HealthAlarms {
+  const period = Duration.minutes(5);
+  const alarm = anyOf(scope);
   const { reportFunction: fn, sweepFunction: sweep } = parts;
   return {
     reportFunctionErrors: alarm(
@@ -236,15 +241,7 @@ export function createOrganizationAlarms(
   metrics: MonitorMetrics,
   parts: OrganizationParts,
 ): OrganizationAlarms {
-  const alarm = (id: string, metric: cloudwatch.IMetric, description: string) =>
-    new cloudwatch.Alarm(scope, id, {
-      alarmDescription: description,
-      metric,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+  const alarm = anyOf(scope);
   const period = Duration.minutes(5);
   return {
     unreachableTargets: alarm(
