@@ -215,12 +215,8 @@ function organizationFromContext(readContext: ContextReader): OrganizationOption
     ContextKey.OrganizationalUnitIds,
     readContext(ContextKey.OrganizationalUnitIds),
   );
-  const missing = [
-    ...(regions ? [] : [ContextKey.Regions]),
-    ...(organizationalUnitIds ? [] : [ContextKey.OrganizationalUnitIds]),
-  ];
-  if (!regions || !organizationalUnitIds) {
-    throw new Error(`Context ${ContextKey.OrganizationId} needs ${missing.join(' and ')}`);
+  if (!regions) {
+    throw new Error(`Context ${ContextKey.OrganizationId} needs ${ContextKey.Regions}`);
   }
   const metricDetail = oneOfValues(
     ContextKey.MetricDetail,
@@ -234,7 +230,7 @@ function organizationFromContext(readContext: ContextReader): OrganizationOption
   return {
     organizationId,
     regions,
-    organizationalUnitIds,
+    ...(organizationalUnitIds ? { organizationalUnitIds } : {}),
     ...(rolePrefix ? { rolePrefix } : {}),
     ...(metricDetail ? { metricDetail } : {}),
     ...(sweepConcurrency !== undefined ? { sweepConcurrency } : {}),

@@ -1,7 +1,8 @@
 /**
- * The CloudFormation custom resource protocol, for the one thing the monitor does at deploy time
- * (seeding window heartbeats): recognise a request, read its properties, and answer it by a PUT of
- * the result to the pre-signed `ResponseURL`, which is what CloudFormation waits for.
+ * The CloudFormation custom resource protocol, for what the monitor does at deploy time (seeding
+ * window heartbeats; in Organization mode, looking up the Organization's root): recognise a
+ * request, read its properties, and answer it by a PUT of the result to the pre-signed
+ * `ResponseURL`, which is what CloudFormation waits for.
  */
 import { NAMESPACE_PATTERN, WINDOW_ID_PATTERN } from './contract';
 
@@ -19,6 +20,8 @@ export interface DeployResponse {
   readonly status: 'SUCCESS' | 'FAILED';
   readonly reason: string;
   readonly data?: Record<string, string | number>;
+  /** What the resource is called, when it is first created. @default `<logical ID>-heartbeat-seed` */
+  readonly physicalResourceId?: string;
 }
 
 /** What the heartbeat seeding needs, from the resource's properties. */
@@ -88,7 +91,10 @@ export async function respond(request: DeployRequest, response: DeployResponse):
     Status: response.status,
     Reason: response.reason.slice(0, MAX_REASON_LENGTH),
     // Stable across updates: a new ID would make CloudFormation delete the old resource.
-    PhysicalResourceId: request.PhysicalResourceId ?? `${request.LogicalResourceId}-heartbeat-seed`,
+    PhysicalResourceId:
+      request.PhysicalResourceId ??
+      response.physicalResourceId ??
+      `${request.LogicalResourceId}-heartbeat-seed`,
     StackId: request.StackId,
     RequestId: request.RequestId,
     LogicalResourceId: request.LogicalResourceId,

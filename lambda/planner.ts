@@ -2,12 +2,16 @@
  * Organization mode's sweep planner, a bundle of its own (`assets/org-planner`): on each sweep
  * schedule it lists the Organization's active accounts and queues one assignment per account (the
  * Regions to sweep, and the account's name for alerts). The sweep workers take them from the queue
- * at their own pace, so one slow or unreadable account never holds up the others.
+ * at their own pace, so one slow or unreadable account never holds up the others. At deploy time
+ * (a CloudFormation custom resource) it looks up the Organization's root, which the StackSet
+ * targets when no organizational unit is named.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import { ListRootsCommand, OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EnvVar, REGION_PATTERN, type SweepAssignment } from './contract';
+import { type DeployRequest, isDeployRequest, respond } from './deploy-request';
+import { describeError } from './errors';
 
 /** What one planning run queued. */
 export interface PlanReport {
@@ -80,11 +84,55 @@ export async function planSweep(deps: PlannerDeps): Promise<PlanReport> {
   return { accounts: assignments.length, inactive, regions: deps.regions, queued: assignments.length };
 }
 
+/**
+ * The root of the Organization this account belongs to, checked against `organizationId` (a
+ * StackSet aimed at another Organization's root would fail far less clearly).
+ */
+export async function organizationRoot(
+  organizations: OrganizationsClient,
+  organizationId: string,
+): Promise<string> {
+  const { Roots: roots } = await organizations.send(new ListRootsCommand({}));
+  const root = roots?.[0];
+  if (!root?.Id || !root.Arn) throw new Error('Organizations listed no root');
+  if (!root.Arn.includes(`:root/${organizationId}/`)) {
+    throw new Error(`This account's Organization is not ${organizationId}: its root is ${root.Arn}`);
+  }
+  return root.Id;
+}
+
+/** Answers the `Custom::OrganizationRoot` resource: its `RootId`, or why not. */
+async function onDeploy(request: DeployRequest, organizations: OrganizationsClient): Promise<void> {
+  const physicalResourceId = `${request.LogicalResourceId}-organization-root`;
+  if (request.RequestType === 'Delete') {
+    await respond(request, { status: 'SUCCESS', reason: 'Nothing to remove: a lookup', physicalResourceId });
+    return;
+  }
+  try {
+    const organizationId = String(request.ResourceProperties.OrganizationId);
+    const rootId = await organizationRoot(organizations, organizationId);
+    logger.info('Looked up the Organization root', { organizationId, rootId });
+    await respond(request, {
+      status: 'SUCCESS',
+      reason: `Root ${rootId}`,
+      data: { RootId: rootId },
+      physicalResourceId,
+    });
+  } catch (error: unknown) {
+    logger.error('Could not look up the Organization root', { error });
+    await respond(request, { status: 'FAILED', reason: describeError(error), physicalResourceId });
+  }
+}
+
 const logger = new Logger();
 let deps: PlannerDeps | undefined;
 
-/** The scheduled entry point (`index.plan`). */
-export async function plan(): Promise<PlanReport> {
+/** The entry point (`index.plan`): the sweep schedule, or CloudFormation at deploy time. */
+export async function plan(event?: unknown): Promise<PlanReport | undefined> {
+  if (isDeployRequest(event)) {
+    await onDeploy(event, deps?.organizations ?? new OrganizationsClient({ maxAttempts: 8 }));
+    return undefined;
+  }
   try {
     deps ??= {
       organizations: new OrganizationsClient({ maxAttempts: 8 }),

@@ -166,13 +166,18 @@ export function grantHeartbeatReadBack(role: iam.Role): void {
  */
 export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue): void {
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['organizations:ListAccounts'], resources: ['*'] }),
+    // ListRoots: at deploy time, for a StackSet aimed at the whole Organization.
+    new iam.PolicyStatement({
+      actions: ['organizations:ListAccounts', 'organizations:ListRoots'],
+      resources: ['*'],
+    }),
   );
   Validations.of(role).acknowledge({
     id: RESOURCE_STAR,
     reason:
-      'organizations:ListAccounts supports no resource type, so it needs "*"; it only lists the accounts ' +
-      'of the Organization this (delegated administrator) account belongs to.',
+      'organizations:ListAccounts and organizations:ListRoots support no resource type, so they need "*"; ' +
+      'they only list the accounts and the root of the Organization this (delegated administrator) ' +
+      'account belongs to.',
   });
   // SendMessageBatch is authorized by sqs:SendMessage.
   role.addToPrincipalPolicy(

@@ -317,6 +317,7 @@ export class MaintenanceWindowMonitor extends Construct {
         organization: central.organization,
         reporting: this.reporting,
         centralBus: central.bus,
+        planner: central.planner,
       });
       // Members forward as soon as their stacks exist: the bus's policy must let them.
       this.memberStackSet.node.addDependency(central.bus);

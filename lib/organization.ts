@@ -3,7 +3,7 @@
  * accounts forward to, the sweep planner and its queue of one assignment per member account, the
  * functions' environment and role names, and the StackSet that deploys the member template.
  */
-import { Aws, CfnStackSet, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, CfnStackSet, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -152,6 +152,24 @@ export interface MemberStackSetOptions {
   readonly organization: ResolvedOrganization;
   readonly reporting: Reporting;
   readonly centralBus: events.IEventBus;
+  /** Looks up the Organization's root at deploy time, for the whole Organization: the planner. */
+  readonly planner: lambda.IFunction;
+}
+
+/**
+ * Where the StackSet deploys: the listed organizational units, or the Organization's root, which
+ * the planner looks up at deploy time (`Custom::OrganizationRoot`): its ID cannot be known at
+ * synthesis without a call to AWS, and asking the user for it is one set-up step more.
+ */
+function deploymentUnits(scope: Construct, options: MemberStackSetOptions): string[] {
+  const listed = options.organization.organizationalUnitIds;
+  if (listed) return [...listed];
+  const root = new CustomResource(scope, 'OrganizationRoot', {
+    serviceToken: options.planner.functionArn,
+    resourceType: 'Custom::OrganizationRoot',
+    properties: { OrganizationId: options.organization.organizationId },
+  });
+  return [root.getAttString('RootId')];
 }
 
 /**
@@ -188,7 +206,7 @@ export function createMemberStackSet(scope: Construct, options: MemberStackSetOp
     },
     stackInstancesGroup: [
       {
-        deploymentTargets: { organizationalUnitIds: [...organization.organizationalUnitIds] },
+        deploymentTargets: { organizationalUnitIds: deploymentUnits(scope, options) },
         regions: [...organization.regions],
       },
     ],

@@ -57,8 +57,9 @@ export interface OrganizationOptions {
    * Where the StackSet deploys the member stack: the root ID (`r-…`) for the whole Organization,
    * or organizational unit IDs (`ou-…`), not both. Accounts that join them later get it too; the
    * management account never does (deploy the app's `MaintenanceWindowMonitorMember` stack there).
+   * @default - the whole Organization: its root, looked up at deploy time
    */
-  readonly organizationalUnitIds: string[];
+  readonly organizationalUnitIds?: string[];
 
   /**
    * The prefix of the names of every role the monitor names in the Organization (the member read

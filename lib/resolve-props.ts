@@ -72,7 +72,8 @@ export interface ResolvedMonitorProps {
 export interface ResolvedOrganization {
   readonly organizationId: string;
   readonly regions: readonly string[];
-  readonly organizationalUnitIds: readonly string[];
+  /** Where the StackSet deploys; the Organization's root (looked up at deploy time) when undefined. */
+  readonly organizationalUnitIds?: readonly string[];
   readonly rolePrefix: string;
   readonly metricDetail: OrganizationMetricDetail;
   readonly sweepConcurrency: number;
@@ -193,7 +194,7 @@ function resolveOrganization(options: OrganizationOptions): ResolvedOrganization
     organizationId: options.organizationId,
     // Required, but a caller in another language (or plain JavaScript) may leave them out.
     regions: options.regions ?? [],
-    organizationalUnitIds: options.organizationalUnitIds ?? [],
+    ...(options.organizationalUnitIds ? { organizationalUnitIds: options.organizationalUnitIds } : {}),
     rolePrefix: options.rolePrefix ?? DEFAULTS.rolePrefix,
     metricDetail: options.metricDetail ?? DEFAULTS.metricDetail,
     sweepConcurrency: options.sweepConcurrency ?? DEFAULTS.sweepConcurrency,
@@ -221,7 +222,8 @@ function checkOrganization(
       'missed-run alarms are per listed window, and Organization mode lists none',
     );
   }
-  const { organizationId, regions, organizationalUnitIds: units, rolePrefix } = organization;
+  const { organizationId, regions, rolePrefix } = organization;
+  const units = organization.organizationalUnitIds;
   if (!ORGANIZATION_ID_PATTERN.test(organizationId)) {
     fail(
       ['organization.organizationId'],
@@ -259,29 +261,7 @@ function checkOrganization(
       `lists ${regions.length} Regions, more than the ${LIMITS.maxOrganizationRegions} one monitor sweeps`,
     );
   }
-  if (units.length === 0) {
-    fail(
-      ['organization.organizationalUnitIds'],
-      'must list the root (r-...) or at least one organizational unit (ou-...)',
-    );
-  }
-  for (const unit of units) {
-    if (!ROOT_ID.test(unit) && !OU_ID.test(unit)) {
-      fail(
-        ['organization.organizationalUnitIds'],
-        `"${unit}" is neither a root ID (r-...) nor an organizational unit ID (ou-...-...)`,
-      );
-    }
-  }
-  if (new Set(units).size !== units.length) {
-    fail(['organization.organizationalUnitIds'], 'lists an ID twice');
-  }
-  if (units.length > 1 && units.some((unit) => ROOT_ID.test(unit))) {
-    fail(
-      ['organization.organizationalUnitIds'],
-      'lists the root with organizational units: the root already covers every one of them',
-    );
-  }
+  if (units) resolveUnits(units, fail);
   if (!METRIC_DETAILS.includes(organization.metricDetail)) {
     fail(
       ['organization.metricDetail'],
@@ -466,5 +446,32 @@ function checkChannels(resolved: ResolvedMonitorProps, fail: Fail): void {
         `channelId "${channelId}" must be URL-encoded as in the channel's link (like 19%3Aabc%40thread.tacv2)`,
       );
     }
+  }
+}
+
+/** The StackSet's organizational units, when listed: the root or OUs, each once. */
+function resolveUnits(units: readonly string[], fail: Fail): void {
+  if (units.length === 0) {
+    fail(
+      ['organization.organizationalUnitIds'],
+      'must list the root (r-...) or at least one organizational unit (ou-...), or be left out for the whole Organization',
+    );
+  }
+  for (const unit of units) {
+    if (!ROOT_ID.test(unit) && !OU_ID.test(unit)) {
+      fail(
+        ['organization.organizationalUnitIds'],
+        `"${unit}" is neither a root ID (r-...) nor an organizational unit ID (ou-...-...)`,
+      );
+    }
+  }
+  if (new Set(units).size !== units.length) {
+    fail(['organization.organizationalUnitIds'], 'lists an ID twice');
+  }
+  if (units.length > 1 && units.some((unit) => ROOT_ID.test(unit))) {
+    fail(
+      ['organization.organizationalUnitIds'],
+      'lists the root with organizational units: the root already covers every one of them',
+    );
   }
 }

@@ -16,10 +16,10 @@ import {
 import { synthesize } from '../tools/lambda-runner/synth';
 import { LocalAws, memberAccountId, memberReadRole, seedOrganization, startDynamo } from '../tools/local-aws';
 
+/** The README's deploy command: the whole Organization (its root, looked up at deploy time). */
 export const DEMO_CONTEXT = {
   organizationId: 'o-a1b2c3d4e5',
   regions: 'us-east-1,eu-west-1',
-  organizationalUnitIds: 'r-ab12',
 };
 const REGIONS = DEMO_CONTEXT.regions.split(',');
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitorOrg-AlertTopic';

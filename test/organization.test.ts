@@ -19,6 +19,7 @@ import { synthesize } from '../tools/lambda-runner/synth';
 import {
   LocalAws,
   type LocalDynamo,
+  LocalOrganizations,
   memberAccountId,
   memberReadRole,
   type SeededTarget,
@@ -271,6 +272,36 @@ describe('Organization mode, three accounts in two Regions', () => {
     expect(
       [report, worker, planner].flatMap((fn) => fn.allowedActions).filter((a) => a.startsWith('ssm:')),
     ).toEqual([]);
+  });
+});
+
+describe("Organization mode's deploy-time lookup", () => {
+  it("answers CloudFormation with the Organization's root, which the StackSet then targets", async () => {
+    const request = (RequestType: string) => ({
+      RequestType,
+      ResponseURL: `${fake.endpoint}/cloudformation-response/root-${RequestType}`,
+      StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/MaintenanceWindowMonitorOrg/1',
+      RequestId: `request-${RequestType}`,
+      LogicalResourceId: 'MonitorOrganizationRoot',
+      ResourceType: 'Custom::OrganizationRoot',
+      ResourceProperties: { OrganizationId: DEMO_CONTEXT.organizationId },
+    });
+
+    const run = await warmContainer(planner, [
+      request('Create'),
+      { ...request('Delete'), PhysicalResourceId: 'x' },
+    ]);
+
+    expect(outcomes(run).map((outcome) => outcome.ok)).toEqual([true, true]);
+    const answers = Object.fromEntries(
+      fake.cloudFormationResponses.map((r) => [r.path.split('-').at(-1), r.body]),
+    );
+    expect(answers.Create).toMatchObject({ Status: 'SUCCESS', Data: { RootId: LocalOrganizations.ROOT_ID } });
+    expect(answers.Delete).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'x' });
+    const template = stackTemplates(assembly).find((t) =>
+      JSON.stringify(t).includes('Custom::OrganizationRoot'),
+    );
+    expect(JSON.stringify(template)).toContain('"OrganizationalUnitIds":[{"Fn::GetAtt":[');
   });
 });
 

@@ -236,11 +236,7 @@ describe('planFromContext', () => {
   });
 
   it.each([
-    [{ organizationId: 'o-abcdefghij' }, 'Context organizationId needs regions and organizationalUnitIds'],
-    [
-      { organizationId: 'o-abcdefghij', regions: 'us-east-1' },
-      'Context organizationId needs organizationalUnitIds',
-    ],
+    [{ organizationId: 'o-abcdefghij' }, 'Context organizationId needs regions'],
     [
       { organizationId: 'o-abcdefghij', organizationalUnitIds: 'r-ab12' },
       'Context organizationId needs regions',

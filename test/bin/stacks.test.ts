@@ -121,9 +121,7 @@ describe('the app', () => {
   });
 
   it('stops with an error naming the context key', () => {
-    expect(() => appWith({ organizationId: 'o-abcdefghij', regions: 'us-east-1' })).toThrow(
-      'Context organizationId needs organizationalUnitIds',
-    );
+    expect(() => appWith({ organizationId: 'o-abcdefghij' })).toThrow('Context organizationId needs regions');
     expect(() =>
       appWith({ organizationId: 'o-abcdefghij', regions: 'eu-west', organizationalUnitIds: 'r-ab12' }),
     ).toThrow('MaintenanceWindowMonitorOrg/Monitor: organization.regions: "eu-west" is not a Region');

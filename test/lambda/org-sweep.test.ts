@@ -187,6 +187,38 @@ describe('plan, the scheduled entry point', () => {
     expect(fake.sqsMessages.every((message) => message.queueUrl === queueUrl)).toBe(true);
   });
 
+  it("answers CloudFormation with the Organization's root, or why not", async () => {
+    const plan = await loadPlan({
+      SWEEP_QUEUE_URL: fake.queueUrl('planned'),
+      ORGANIZATION_REGIONS: 'eu-west-1',
+    });
+    const request = (organizationId: string, RequestType = 'Create') => ({
+      RequestType,
+      ResponseURL: `${fake.endpoint}/cloudformation-response/${organizationId}`,
+      StackId: 'stack',
+      RequestId: `request-${organizationId}`,
+      LogicalResourceId: 'Root',
+      ResourceProperties: { OrganizationId: organizationId },
+    });
+
+    await plan(request('o-a1b2c3d4e5'));
+    await plan(request('o-zzzzzzzzzz'));
+
+    expect(fake.cloudFormationResponses.map((response) => response.body)).toEqual([
+      expect.objectContaining({
+        Status: 'SUCCESS',
+        Data: { RootId: 'r-a1b2' },
+        PhysicalResourceId: 'Root-organization-root',
+      }),
+      expect.objectContaining({
+        Status: 'FAILED',
+        Reason: expect.stringContaining(
+          "This account's Organization is not o-zzzzzzzzzz: its root is arn:aws:organizations::",
+        ),
+      }),
+    ]);
+  });
+
   it('fails, naming the variable, without its queue', async () => {
     const plan = await loadPlan({ SWEEP_QUEUE_URL: '', ORGANIZATION_REGIONS: 'eu-west-1' });
 

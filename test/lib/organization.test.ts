@@ -309,7 +309,7 @@ describe('Organization mode, the central stack', () => {
           'Fn::GetAtt': [only(template, 'AWS::Logs::LogGroup', 'MonitorSweepPlannerLogs')[0], 'Arn'],
         },
       },
-      { Effect: 'Allow', Action: 'organizations:ListAccounts', Resource: '*' },
+      { Effect: 'Allow', Action: ['organizations:ListAccounts', 'organizations:ListRoots'], Resource: '*' },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
     ]);
   });
@@ -777,9 +777,30 @@ describe('Organization mode, the central stack', () => {
     expect(() => synth({ regions: undefined as unknown as string[] })).toThrow(
       'organization.regions: must list at least one Region',
     );
-    expect(() => synth({ organizationalUnitIds: undefined as unknown as string[] })).toThrow(
-      'organization.organizationalUnitIds: must list the root',
+    expect(() => synth({ organizationalUnitIds: [] })).toThrow(
+      'organization.organizationalUnitIds: must list the root (r-...) or at least one organizational unit (ou-...), or be left out for the whole Organization',
     );
+  });
+
+  it('targets the whole Organization by default: its root, which the planner looks up at deploy time', () => {
+    // Act
+    const template = synth({ organizationalUnitIds: undefined });
+
+    // Assess
+    const [rootId, root] = only(template, 'Custom::OrganizationRoot');
+    expect(root.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [functionId(template, 'plan'), 'Arn'] },
+      OrganizationId: ORG,
+    });
+    const [, stackSet] = only(template, 'AWS::CloudFormation::StackSet');
+    expect(stackSet.Properties.StackInstancesGroup).toEqual([
+      {
+        DeploymentTargets: { OrganizationalUnitIds: [{ 'Fn::GetAtt': [rootId, 'RootId'] }] },
+        Regions: ['us-east-1', 'eu-west-1'],
+      },
+    ]);
+    // Listed units need no lookup.
+    expect(Object.keys(synth().findResources('Custom::OrganizationRoot'))).toEqual([]);
   });
 });
 

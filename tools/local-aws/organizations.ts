@@ -1,6 +1,7 @@
 /**
  * The AWS Organizations part of the local endpoint: `ListAccounts`, one page at a time with
- * `NextToken`, `MaxResults` within 1-20, and each account's `Status` and its successor `State`.
+ * `NextToken`, `MaxResults` within 1-20, and each account's `Status` and its successor `State`;
+ * `ListRoots`, the Organization's one root (`r-` and 4 characters, as `LocalOrganizations.ROOT_ID`).
  * Its rules are copied from AWS's API reference on purpose, not imported from the code under test.
  */
 import { page, pageSizeOf } from './pagination';
@@ -17,7 +18,11 @@ export class LocalOrganizations {
   /** The operations by name. */
   readonly operations: Record<string, OperationHandler> = {
     ListAccounts: (i) => this.listAccounts(i),
+    ListRoots: () => this.listRoots(),
   };
+
+  /** The root's ID: an Organization has exactly one root. */
+  static readonly ROOT_ID = 'r-a1b2';
 
   /** @param organizationId the Organization's ID, in account ARNs */
   constructor(
@@ -36,6 +41,20 @@ export class LocalOrganizations {
       // Organizations reports a bad token as invalid input, with a reason.
       throw new ServiceError('InvalidInputException', 'You provided an invalid pagination token.');
     }
+  }
+
+  private listRoots(): Record<string, unknown> {
+    const management = this.tenancy.centralAccountId;
+    return {
+      Roots: [
+        {
+          Id: LocalOrganizations.ROOT_ID,
+          Arn: `arn:aws:organizations::${management}:root/${this.organizationId}/${LocalOrganizations.ROOT_ID}`,
+          Name: 'Root',
+          PolicyTypes: [],
+        },
+      ],
+    };
   }
 
   private render(account: MemberRecord): Record<string, unknown> {
