@@ -137,6 +137,8 @@ export const EnvVar = {
   OrgMetricDetail: 'ORG_METRIC_DETAIL',
   /** Organization mode, the planner: the queue of sweep assignments. */
   SweepQueueUrl: 'SWEEP_QUEUE_URL',
+  /** Organization mode, the planner: the organizational units whose accounts are swept; all when unset. */
+  OrganizationalUnitIds: 'ORGANIZATIONAL_UNIT_IDS',
 } as const;
 
 /** The ledger table's key and time-to-live attributes, which the construct declares. */

@@ -20,7 +20,7 @@ import { describeError } from './errors';
 import { InvalidEventError, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, Ledger } from './ledger';
-import { MemberAccess, TargetUnreachableError } from './member-access';
+import { isUnreachable, MemberAccess, TargetUnreachableError } from './member-access';
 import { targetCountPayload } from './metric-data';
 import { InvalidAssignmentError, parseAssignment, sweepAccount as runAccountSweep } from './org-sweep';
 import { type ReportDeps, type ReportResult, reportEvent } from './report-event';
@@ -112,10 +112,12 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       });
       return { duplicate: true, inProgress: true };
     }
-    if (error instanceof TargetUnreachableError) {
+    const unreadable = isUnreachable(error) ? unreadableTarget(event) : undefined;
+    if (unreadable) {
+      // A role that cannot be assumed, or one whose reads are denied (a policy, a Region that is off).
       logger.error('Cannot read the member account the event came from; nothing was published', {
-        target: targetLabel(error.target),
-        reason: error.reason,
+        target: unreadable,
+        reason: error instanceof TargetUnreachableError ? error.reason : describeError(error),
         error,
       });
       await putMetrics(
@@ -141,6 +143,13 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
   } finally {
     logger.resetKeys();
   }
+}
+
+/** Organization mode: `account/region` of the event, when the error is about reading it. */
+function unreadableTarget(event: unknown): string | undefined {
+  if (!config.organization) return undefined;
+  const { account, region } = (event ?? {}) as { account?: unknown; region?: unknown };
+  return typeof account === 'string' && typeof region === 'string' ? `${account}/${region}` : undefined;
 }
 
 /** Finish starting reports this long before the function times out. */

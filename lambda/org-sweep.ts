@@ -98,10 +98,7 @@ export async function sweepAccount(
       const report = await sweep(deps, { ...options, target });
       outcome.swept.push(region);
       outcome.reported += report.reported.length;
-      let sweepOnly = 0;
-      for (const _ of report.reported)
-        sweepOnly = await ledger.recordReportedBy(targetScope(target), 'sweep');
-      if (sweepOnly >= BROKEN_AFTER_SWEEP_ONLY_RUNS) outcome.eventPathBroken.push(region);
+      if (await sweptOnly(deps, target, report.reportedRuns.length)) outcome.eventPathBroken.push(region);
     } catch (error: unknown) {
       if (isUnreachable(error)) outcome.unreachable.push({ region, reason: describeError(error) });
       else outcome.failed.push({ region, error: describeError(error) });
@@ -127,8 +124,31 @@ export async function sweepAccount(
       { target: targetLabel({ accountId: assignment.accountId, region }) },
     );
   }
-  await publishTargetCounts(deps, outcome);
+  await publishTargetCounts(deps, outcome).catch((error: unknown) => {
+    logger.warn('Could not count the unreachable and broken targets; the logs above name them', {
+      error: describeError(error),
+    });
+  });
   return outcome;
+}
+
+/**
+ * Records that `runs` runs of `target` came only through the sweep, and says whether its event
+ * path now counts as broken. The bookkeeping must not fail a sweep that did its work.
+ */
+async function sweptOnly(deps: ReportDeps, target: Target, runs: number): Promise<boolean> {
+  let inARow = 0;
+  try {
+    for (let run = 0; run < runs; run++) {
+      inARow = await deps.ledger.recordReportedBy(targetScope(target), 'sweep');
+    }
+  } catch (error: unknown) {
+    deps.logger.warn('Could not record runs that came only through the sweep', {
+      target: targetLabel(target),
+      error: describeError(error),
+    });
+  }
+  return inARow >= BROKEN_AFTER_SWEEP_ONLY_RUNS;
 }
 
 /** Counts of unreachable and broken targets, fleet-wide; nothing when both are zero. */

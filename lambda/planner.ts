@@ -7,7 +7,14 @@
  * targets when no organizational unit is named.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ListRootsCommand, OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
+import {
+  type Account,
+  ListRootsCommand,
+  OrganizationsClient,
+  paginateListAccounts,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+} from '@aws-sdk/client-organizations';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EnvVar, REGION_PATTERN, type SweepAssignment } from './contract';
 import { type DeployRequest, isDeployRequest, respond } from './deploy-request';
@@ -30,6 +37,37 @@ export interface PlannerDeps {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly regions: readonly string[];
+  /** The roots or organizational units whose accounts (in them and in their units) are swept; all when undefined. */
+  readonly organizationalUnitIds?: readonly string[];
+}
+
+/** Every account of the Organization, or of the given units and the units under them. */
+async function* accountsOf(
+  organizations: OrganizationsClient,
+  units: readonly string[] | undefined,
+): AsyncGenerator<Account> {
+  if (!units) {
+    for await (const page of paginateListAccounts({ client: organizations, pageSize: 20 }, {})) {
+      yield* page.Accounts ?? [];
+    }
+    return;
+  }
+  for (const parentId of units) {
+    for await (const page of paginateListAccountsForParent(
+      { client: organizations, pageSize: 20 },
+      { ParentId: parentId },
+    )) {
+      yield* page.Accounts ?? [];
+    }
+    const children: string[] = [];
+    for await (const page of paginateListOrganizationalUnitsForParent(
+      { client: organizations, pageSize: 20 },
+      { ParentId: parentId },
+    )) {
+      for (const unit of page.OrganizationalUnits ?? []) if (unit.Id) children.push(unit.Id);
+    }
+    yield* accountsOf(organizations, children);
+  }
 }
 
 /** Reads the Regions the planner assigns; a missing or malformed list fails loudly, naming it. */
@@ -51,19 +89,18 @@ export function plannerRegions(env: NodeJS.ProcessEnv): string[] {
 export async function planSweep(deps: PlannerDeps): Promise<PlanReport> {
   const assignments: SweepAssignment[] = [];
   let inactive = 0;
-  for await (const page of paginateListAccounts({ client: deps.organizations, pageSize: 20 }, {})) {
-    for (const account of page.Accounts ?? []) {
-      if (!account.Id) continue;
-      if (account.Status !== 'ACTIVE') {
-        inactive += 1;
-        continue;
-      }
-      assignments.push({
-        accountId: account.Id,
-        ...(account.Name ? { accountName: account.Name } : {}),
-        regions: deps.regions,
-      });
+  for await (const account of accountsOf(deps.organizations, deps.organizationalUnitIds)) {
+    if (!account.Id) continue;
+    // `State` supersedes `Status`, which Organizations stops returning after September 2026.
+    if ((account.State ?? account.Status) !== 'ACTIVE') {
+      inactive += 1;
+      continue;
     }
+    assignments.push({
+      accountId: account.Id,
+      ...(account.Name ? { accountName: account.Name } : {}),
+      regions: deps.regions,
+    });
   }
   for (let start = 0; start < assignments.length; start += BATCH) {
     const batch = assignments.slice(start, start + BATCH);
@@ -144,6 +181,13 @@ export async function plan(event?: unknown): Promise<PlanReport | undefined> {
         return url;
       })(),
       regions: plannerRegions(process.env),
+      ...(process.env[EnvVar.OrganizationalUnitIds]?.trim()
+        ? {
+            organizationalUnitIds: (process.env[EnvVar.OrganizationalUnitIds] as string)
+              .split(',')
+              .map((unit) => unit.trim()),
+          }
+        : {}),
     };
     const report = await planSweep(deps);
     logger.info('Queued the Organization sweep', { ...report });

@@ -48,6 +48,8 @@ export interface SweepReport {
   readonly candidates: number;
   readonly alreadyReported: number;
   readonly reported: string[];
+  /** The window executions of `reported`: one per run, whatever the reporting. */
+  readonly reportedRuns: string[];
   /** Reported as far as their invocations finished; the next sweep counts the rest. */
   readonly stillRunning: string[];
   /** Being reported by a delivery of their event right now. */
@@ -131,6 +133,7 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
     candidates: events.size,
     alreadyReported: done.size,
     reported: [] as string[],
+    reportedRuns: [] as string[],
     stillRunning: [] as string[],
     inProgress: [] as string[],
     deferred: [] as string[],
@@ -148,7 +151,11 @@ export async function sweep(deps: ReportDeps, options: SweepOptions): Promise<Sw
       if ('duplicate' in result) continue;
       if (result.running) report.stillRunning.push(key);
       else report.reported.push(key);
+      if (!report.reportedRuns.includes(event.windowExecutionId))
+        report.reportedRuns.push(event.windowExecutionId);
     } catch (error: unknown) {
+      // A target that became unreadable midway: nothing more of it can be read.
+      if (isUnreachable(error)) throw error;
       if (error instanceof ExecutionInProgressError) report.inProgress.push(key);
       else unreached.push({ what: key, error: describeError(error) });
     }

@@ -164,20 +164,24 @@ export function grantHeartbeatReadBack(role: iam.Role): void {
  * The sweep planner: listing the Organization's accounts (from the delegated administrator), and
  * queuing one assignment per account. The queue is encrypted with SSE-SQS: no key to grant.
  */
-export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue): void {
+export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue, byUnits: boolean): void {
   role.addToPrincipalPolicy(
-    // ListRoots: at deploy time, for a StackSet aimed at the whole Organization.
     new iam.PolicyStatement({
-      actions: ['organizations:ListAccounts', 'organizations:ListRoots'],
+      actions: byUnits
+        ? // The accounts of the listed units and of the units under them.
+          ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent']
+        : // Every account; ListRoots at deploy time, for a StackSet aimed at the whole Organization.
+          ['organizations:ListAccounts', 'organizations:ListRoots'],
       resources: ['*'],
     }),
   );
   Validations.of(role).acknowledge({
     id: RESOURCE_STAR,
     reason:
-      'organizations:ListAccounts and organizations:ListRoots support no resource type, so they need "*"; ' +
-      'they only list the accounts and the root of the Organization this (delegated administrator) ' +
-      'account belongs to.',
+      "The Organizations actions the planner calls are read-only lists of the caller's own Organization; " +
+      'ListAccounts and ListRoots support no resource type, and the ARNs of roots and units (for ' +
+      'ListAccountsForParent and ListOrganizationalUnitsForParent) name the management account, which the ' +
+      'stack does not know, so they are granted on "*".',
   });
   // SendMessageBatch is authorized by sqs:SendMessage.
   role.addToPrincipalPolicy(

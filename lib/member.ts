@@ -92,11 +92,8 @@ export class MaintenanceWindowMonitorMember extends Construct {
       // The target grants the role events:PutEvents on the central bus, and nothing else.
       targets: [new eventsTargets.EventBus(centralBus, { role: this.forwardRole })],
     });
-    // The EventBus target has no retry props; EventBridge takes them (the default, made explicit).
-    (this.forwardRule.node.defaultChild as events.CfnRule).addPropertyOverride('Targets.0.RetryPolicy', {
-      MaximumRetryAttempts: 185,
-      MaximumEventAgeInSeconds: Duration.hours(24).toSeconds(),
-    });
+    // No retry policy: one is not supported for event bus targets; EventBridge's default applies
+    // (retries with backoff for 24 hours, up to 185 times).
 
     const inThisRegion = { StringEquals: { 'aws:RequestedRegion': Aws.REGION } };
     this.readRole = new iam.Role(this, 'ReadRole', {

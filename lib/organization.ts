@@ -130,9 +130,17 @@ export function createSweepPlanner(scope: Construct, options: SweepPlannerOption
     environment: {
       [EnvVar.SweepQueueUrl]: options.queue.queueUrl,
       [EnvVar.OrganizationRegions]: options.organization.regions.join(','),
+      // The units the StackSet covers: accounts outside them have no read role to sweep with.
+      ...(options.organization.organizationalUnitIds
+        ? { [EnvVar.OrganizationalUnitIds]: options.organization.organizationalUnitIds.join(',') }
+        : {}),
     },
   });
-  grantPlanning(planner.executionRole, options.queue);
+  grantPlanning(
+    planner.executionRole,
+    options.queue,
+    options.organization.organizationalUnitIds !== undefined,
+  );
   return planner;
 }
 

@@ -49,6 +49,7 @@ export function subjectOf(event: MonitoredEvent, tally: ExecutionTally, context:
     // No room for both name and ID beside the account and Region: the name (shortened if need
     // be) says more; the ID is in the text.
     const room = MAX_SUBJECT_LENGTH - prefix.length - suffix.length;
+    if (room < 4) return safeSubject(`${prefix}${event.windowId}${suffix}`);
     return safeSubject(`${prefix}${name.length > room ? `${name.slice(0, room - 3)}...` : name}${suffix}`);
   }
   // Shorten the name, never the counts or the ID; leave it out when even a stub does not fit.

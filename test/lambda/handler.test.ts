@@ -806,6 +806,29 @@ describe('Organization mode', () => {
     });
   });
 
+  it('names and counts a member whose reads are denied although its role exists (a policy, a Region off)', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' }),
+      );
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const { handler } = await loadOrg();
+
+    await expect(handler(MEMBER_EVENT, context())).rejects.toMatchObject({ name: 'AccessDeniedException' });
+
+    expect(
+      cloudWatch
+        .commandCalls(PutMetricDataCommand)
+        .map((call) => call.args[0].input.MetricData?.[0]?.MetricName),
+    ).toEqual(['UnreachableTargets']);
+    expect(parsedLogs().find((line) => line.level === 'ERROR')).toMatchObject({
+      target: `${MEMBER}/eu-west-1`,
+      reason: 'AccessDeniedException: not authorized',
+    });
+  });
+
   it('rejects an event without its account, naming the field', async () => {
     const { handler } = await loadOrg();
 

@@ -21,6 +21,9 @@ import {
   type SeededTarget,
   seedOrganization,
   startDynamo,
+  taskExecution,
+  windowExecution,
+  windowId,
 } from '../../tools/local-aws';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
@@ -127,6 +130,31 @@ describe('planSweep', () => {
       { accountId: fake.centralAccountId, accountName: 'Central', regions: ['us-east-1', 'eu-west-1'] },
       { accountId: memberAccountId(1), accountName: 'member-1', regions: ['us-east-1', 'eu-west-1'] },
       { accountId: memberAccountId(2), accountName: 'member-2', regions: ['us-east-1', 'eu-west-1'] },
+    ]);
+  });
+
+  it('queues only the accounts of the listed units and of the units under them', async () => {
+    const queueUrl = fake.queueUrl('sweep');
+    fake.addQueue(queueUrl);
+    fake.addOrganizationalUnit({ id: 'ou-a1b2-11111111', name: 'Workloads' });
+    fake.addOrganizationalUnit({ id: 'ou-a1b2-22222222', name: 'Prod', parentId: 'ou-a1b2-11111111' });
+    fake.addOrganizationalUnit({ id: 'ou-a1b2-33333333', name: 'Sandbox' });
+    fake.addAccount({ accountId: memberAccountId(1), name: 'member-1', parentId: 'ou-a1b2-11111111' });
+    fake.addAccount({ accountId: memberAccountId(2), name: 'member-2', parentId: 'ou-a1b2-22222222' });
+    fake.addAccount({ accountId: memberAccountId(3), name: 'sandbox', parentId: 'ou-a1b2-33333333' });
+
+    const report = await planSweep({
+      organizations: new OrganizationsClient(clientConfig()),
+      sqs: new SQSClient(clientConfig()),
+      queueUrl,
+      regions: ['us-east-1'],
+      organizationalUnitIds: ['ou-a1b2-11111111'],
+    });
+
+    expect(report.queued).toBe(2);
+    expect(fake.sqsMessages.map((message) => JSON.parse(message.body).accountId)).toEqual([
+      memberAccountId(1),
+      memberAccountId(2),
     ]);
   });
 
@@ -337,6 +365,28 @@ describe('sweepAccount', () => {
     ).toEqual([1]);
     // An event delivered for the target starts the count over.
     expect(await deps.ledger.recordReportedBy(scope, 'event')).toBe(0);
+  });
+});
+
+describe('the event-path count, with per-task reporting', () => {
+  it('counts runs, not tasks: one lost run of two tasks is one run that came only through the sweep', async () => {
+    const ended = new Date(Date.now() + 1_000);
+    const run = windowExecution(
+      [taskExecution('RUN_COMMAND', { SUCCESS: 3 }), taskExecution('AUTOMATION', { FAILED: 1 })],
+      windowId(0x7a5c),
+      { startTime: new Date(ended.getTime() - 60_000), endTime: ended },
+    );
+    fake.addWindowExecution(run, { accountId: memberAccountId(1), region: 'us-east-1' });
+
+    const outcome = await sweepAccount({ accountId: memberAccountId(1), regions: ['us-east-1'] }, deps, {
+      ...options(),
+      reporting: 'task',
+    });
+
+    // Two runs (the seeded one, with one task, and this one, with two): three task reports.
+    expect(outcome.reported).toBe(3);
+    expect(outcome.eventPathBroken).toEqual(['us-east-1']);
+    expect(await deps.ledger.recordReportedBy(`${memberAccountId(1)}:us-east-1`, 'sweep')).toBe(3);
   });
 });
 

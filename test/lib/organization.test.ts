@@ -184,8 +184,8 @@ describe('Organization mode, the central stack', () => {
       Targets: [
         {
           Arn: { 'Fn::GetAtt': [functionId(template, 'handler'), 'Arn'] },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
         },
       ],
     });
@@ -260,7 +260,7 @@ describe('Organization mode, the central stack', () => {
 
   it('runs the planner from its own bundle on Node 24 arm64, on the sweep schedule, with exactly what it needs', () => {
     // Act
-    const template = synth({}, { sweepInterval: Duration.minutes(30) });
+    const template = synth({ organizationalUnitIds: undefined }, { sweepInterval: Duration.minutes(30) });
 
     // Assess
     const plannerId = functionId(template, 'plan');
@@ -311,6 +311,28 @@ describe('Organization mode, the central stack', () => {
       },
       { Effect: 'Allow', Action: ['organizations:ListAccounts', 'organizations:ListRoots'], Resource: '*' },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    ]);
+  });
+
+  it('plans only the accounts of the listed units, with only the calls that list them', () => {
+    const template = synth({ organizationalUnitIds: ['ou-ab12-cdef3456', 'ou-ab12-0000aaaa'] });
+
+    const [, planner] = only(template, 'AWS::Lambda::Function', 'MonitorSweepPlanner');
+    expect(
+      (planner.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      ORGANIZATIONAL_UNIT_IDS: 'ou-ab12-cdef3456,ou-ab12-0000aaaa',
+    });
+    const statements = roleStatements(
+      template,
+      only(template, 'AWS::IAM::Role', 'MonitorSweepPlannerRole')[0],
+    );
+    expect(statements.flatMap((statement) => [statement.Action].flat())).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
+      'sqs:SendMessage',
     ]);
   });
 
@@ -881,7 +903,6 @@ describe('Organization mode, the member template', () => {
           Id: 'Target0',
           Arn: { Ref: 'CentralBusArn' },
           RoleArn: { 'Fn::GetAtt': [forwardRoleId, 'Arn'] },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
         },
       ]);
     }

@@ -23,7 +23,7 @@ export {
   windowExecution,
   windowId,
 } from './fixtures';
-export { LocalOrganizations } from './organizations';
+export { LocalOrganizations, type OrganizationalUnit } from './organizations';
 export type { ServiceName } from './protocols';
 export {
   type CloudFormationResponse,

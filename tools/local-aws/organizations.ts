@@ -1,7 +1,9 @@
 /**
  * The AWS Organizations part of the local endpoint: `ListAccounts`, one page at a time with
  * `NextToken`, `MaxResults` within 1-20, and each account's `Status` and its successor `State`;
- * `ListRoots`, the Organization's one root (`r-` and 4 characters, as `LocalOrganizations.ROOT_ID`).
+ * `ListRoots`, the Organization's one root (`r-` and 4 characters, as `LocalOrganizations.ROOT_ID`);
+ * and the tree under it: `ListAccountsForParent` and `ListOrganizationalUnitsForParent`, the direct
+ * children of the root or of an organizational unit (`ParentNotFoundException` for another ID).
  * Its rules are copied from AWS's API reference on purpose, not imported from the code under test.
  */
 import { page, pageSizeOf } from './pagination';
@@ -9,26 +11,92 @@ import { type OperationHandler, ServiceError } from './protocols';
 import type { MemberRecord, Tenancy } from './tenancy';
 
 /**
- * `ListAccounts` takes 1-20; without `MaxResults` the API uses "a value specific to the
+ * The List operations take 1-20; without `MaxResults` the API uses "a value specific to the
  * operation", which is 20 for ListAccounts in practice.
  */
 const ACCOUNT_PAGES = { min: 1, max: 20, default: 20 };
 
+/** An organizational unit: under the root or another unit. */
+export interface OrganizationalUnit {
+  readonly id: string;
+  readonly name: string;
+  /** @default the root */
+  readonly parentId?: string;
+}
+
 export class LocalOrganizations {
+  /** The root's ID: an Organization has exactly one root. */
+  static readonly ROOT_ID = 'r-a1b2';
+
   /** The operations by name. */
   readonly operations: Record<string, OperationHandler> = {
     ListAccounts: (i) => this.listAccounts(i),
     ListRoots: () => this.listRoots(),
+    ListAccountsForParent: (i) => {
+      const parentId = this.parentOf(i);
+      const children = this.tenancy
+        .members()
+        .filter((account) => (account.parentId ?? LocalOrganizations.ROOT_ID) === parentId);
+      return page(
+        children,
+        i.NextToken,
+        `accounts-of-${parentId}`,
+        pageSizeOf(i, ACCOUNT_PAGES),
+        'Accounts',
+        (a) => this.render(a),
+      );
+    },
+    ListOrganizationalUnitsForParent: (i) => {
+      const parentId = this.parentOf(i);
+      const children = [...this.units.values()].filter((unit) => unit.parentId === parentId);
+      return page(
+        children,
+        i.NextToken,
+        `units-of-${parentId}`,
+        pageSizeOf(i, ACCOUNT_PAGES),
+        'OrganizationalUnits',
+        (unit) => ({
+          Id: unit.id,
+          Name: unit.name,
+          Arn: `arn:aws:organizations::${this.tenancy.centralAccountId}:ou/${this.organizationId}/${unit.id}`,
+        }),
+      );
+    },
   };
 
-  /** The root's ID: an Organization has exactly one root. */
-  static readonly ROOT_ID = 'r-a1b2';
+  private readonly units = new Map<string, Required<OrganizationalUnit>>();
 
   /** @param organizationId the Organization's ID, in account ARNs */
   constructor(
     private readonly tenancy: Tenancy,
     private readonly organizationId: string,
   ) {}
+
+  /** Adds an organizational unit under its parent (the root by default), which must exist. */
+  addOrganizationalUnit(unit: OrganizationalUnit): void {
+    const parentId = unit.parentId ?? LocalOrganizations.ROOT_ID;
+    if (parentId !== LocalOrganizations.ROOT_ID && !this.units.has(parentId)) {
+      throw new Error(`addOrganizationalUnit: no root or unit ${parentId}`);
+    }
+    this.units.set(unit.id, { id: unit.id, name: unit.name, parentId });
+  }
+
+  /** Forgets the organizational units. */
+  clearUnits(): void {
+    this.units.clear();
+  }
+
+  /** The request's `ParentId`: the root or a known unit. */
+  private parentOf(input: Record<string, unknown>): string {
+    const parentId = String(input.ParentId);
+    if (parentId !== LocalOrganizations.ROOT_ID && !this.units.has(parentId)) {
+      throw new ServiceError(
+        'ParentNotFoundException',
+        "We can't find a root or OU with the ParentId that you specified.",
+      );
+    }
+    return parentId;
+  }
 
   private listAccounts(input: Record<string, unknown>): Record<string, unknown> {
     const pageSize = pageSizeOf(input, ACCOUNT_PAGES);

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LocalCloudWatch, type MetricDatum } from './cloudwatch';
 import { type FailAfterRule, type FailEveryNthRule, Faults, type RateLimit, type Tenant } from './faults';
-import { LocalOrganizations } from './organizations';
+import { LocalOrganizations, type OrganizationalUnit } from './organizations';
 import {
   type CallContext,
   decodeRequest,
@@ -99,6 +99,7 @@ export class LocalAws {
 
   private readonly now: () => number;
   private readonly tenancy: Tenancy;
+  private readonly organizations: LocalOrganizations;
   /** SSM's windows and executions, one store per `<accountId>/<region>`. */
   private readonly ssmTenants = new Map<string, LocalSsm>();
   private readonly sns = new LocalSns();
@@ -116,6 +117,7 @@ export class LocalAws {
     this.tenancy = new Tenancy(options.centralAccountId ?? '123456789012', this.now);
     const cloudWatch = new LocalCloudWatch(this.now);
     const sts = new LocalSts(this.tenancy);
+    this.organizations = new LocalOrganizations(this.tenancy, options.organizationId ?? 'o-a1b2c3d4e5');
     this.published = this.sns.published;
     this.metricData = cloudWatch.metricData;
     this.sqsMessages = this.sqs.messages;
@@ -125,7 +127,7 @@ export class LocalAws {
       sns: this.sns,
       sqs: this.sqs,
       sts,
-      organizations: new LocalOrganizations(this.tenancy, options.organizationId ?? 'o-a1b2c3d4e5'),
+      organizations: this.organizations,
     };
   }
 
@@ -181,6 +183,11 @@ export class LocalAws {
    * Registers an account of the Organization (ListAccounts lists it), or replaces the one with its
    * ID; the central account is registered from the start and may be renamed this way.
    */
+  /** Adds an organizational unit under the root (by default) or another unit, for ListAccountsForParent. */
+  addOrganizationalUnit(unit: OrganizationalUnit): void {
+    this.organizations.addOrganizationalUnit(unit);
+  }
+
   addAccount(account: OrganizationAccount): void {
     this.tenancy.addAccount(account);
   }
@@ -296,6 +303,7 @@ export class LocalAws {
     this.clearCalls();
     this.ssmTenants.clear();
     this.tenancy.reset();
+    this.organizations.clearUnits();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -21,10 +21,13 @@ export interface OrganizationAccount {
   readonly status?: AccountStatus;
   /** @default `aws+<accountId>@example.com` */
   readonly email?: string;
+  /** The root or organizational unit the account is in. @default the root */
+  readonly parentId?: string;
 }
 
 /** An account as the Organization keeps it: every field set, and when it joined. */
-export interface MemberRecord extends Required<OrganizationAccount> {
+export interface MemberRecord extends Required<Omit<OrganizationAccount, 'parentId'>> {
+  readonly parentId?: string;
   /** Epoch milliseconds (whole seconds), on the endpoint's clock. */
   readonly joinedAt: number;
 }
@@ -133,6 +136,7 @@ export class Tenancy {
       name: account.name,
       status: account.status ?? 'ACTIVE',
       email: account.email ?? `aws+${account.accountId}@example.com`,
+      ...(account.parentId ? { parentId: account.parentId } : {}),
       joinedAt: this.accounts.get(account.accountId)?.joinedAt ?? Math.floor(this.now() / 1000) * 1000,
     });
   }
