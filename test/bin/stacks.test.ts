@@ -113,7 +113,6 @@ describe('the app', () => {
               'Arn',
             ],
           },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
         },
       ],
     });
