@@ -59,7 +59,8 @@ export class ConfigError extends Error {
 const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const DEPLOY_HINT = 'the stack sets it on deploy';
 
-function required(env: NodeJS.ProcessEnv, name: string, hint = DEPLOY_HINT): string {
+/** A variable's value, trimmed; a missing or blank one fails, naming it. */
+export function required(env: NodeJS.ProcessEnv, name: string, hint = DEPLOY_HINT): string {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`Environment variable ${name} is not set; ${hint}`);
   return value;
@@ -116,7 +117,8 @@ function matching(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, shape: 
 }
 
 /** Organization mode's settings, all required once `ORGANIZATION_ID` is set. */
-function readOrganization(env: NodeJS.ProcessEnv): OrganizationConfig {
+/** Organization mode's Regions (the functions' and the planner's), each checked. */
+export function readRegions(env: NodeJS.ProcessEnv): string[] {
   const regions = required(env, EnvVar.OrganizationRegions)
     .split(',')
     .map((region) => region.trim());
@@ -126,6 +128,11 @@ function readOrganization(env: NodeJS.ProcessEnv): OrganizationConfig {
       `Environment variable ${EnvVar.OrganizationRegions} must list Regions, got ${notRegions.map((r) => `"${r}"`).join(', ')}`,
     );
   }
+  return regions;
+}
+
+function readOrganization(env: NodeJS.ProcessEnv): OrganizationConfig {
+  const regions = readRegions(env);
   const detail = required(env, EnvVar.OrgMetricDetail);
   const details = Object.values(OrgMetricDetail) as string[];
   if (!details.includes(detail)) {

@@ -25,7 +25,7 @@ import { targetCountPayload } from './metric-data';
 import { InvalidAssignmentError, parseAssignment, sweepAccount as runAccountSweep } from './org-sweep';
 import { type ReportDeps, type ReportResult, reportEvent } from './report-event';
 import { sweep as runSweep, type SweepReport } from './sweep';
-import { targetLabel, targetScope } from './target';
+import { type Target, targetLabel, targetScope } from './target';
 
 const config = readConfig(process.env);
 const logger = new Logger();
@@ -79,6 +79,8 @@ export type Skipped =
 
 export async function handler(event: unknown, context: Context): Promise<ReportResult | Skipped> {
   logger.addContext(context);
+  // Organization mode: the account and Region of the event, once parsed.
+  let target: Target | undefined;
   try {
     // With many windows listed the rule matches every window, and this is the filter: before
     // validation, so that another window's odd event is not this monitor's error.
@@ -88,6 +90,7 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       return { ignored: 'window not watched' };
     }
     const monitored = parseMonitoredEvent(event, Date.now(), config.organization !== undefined);
+    target = monitored.target;
     logger.appendKeys({
       windowId: monitored.windowId,
       windowExecutionId: monitored.windowExecutionId,
@@ -112,17 +115,16 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       });
       return { duplicate: true, inProgress: true };
     }
-    const unreadable = isUnreachable(error) ? unreadableTarget(event) : undefined;
-    if (unreadable) {
+    if (target && isUnreachable(error)) {
       // A role that cannot be assumed, or one whose reads are denied (a policy, a Region that is off).
       logger.error('Cannot read the member account the event came from; nothing was published', {
-        target: unreadable,
+        target: targetLabel(target),
         reason: error instanceof TargetUnreachableError ? error.reason : describeError(error),
         error,
       });
       await putMetrics(
         clients.cloudWatch,
-        targetCountPayload(config.metricNamespace, OrgMetricName.UnreachableTargets, 1),
+        targetCountPayload(config.metricNamespace, { [OrgMetricName.UnreachableTargets]: 1 }),
       ).catch((metricError: unknown) => {
         logger.warn('Could not count the unreachable target', { error: describeError(metricError) });
       });
@@ -143,13 +145,6 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
   } finally {
     logger.resetKeys();
   }
-}
-
-/** Organization mode: `account/region` of the event, when the error is about reading it. */
-function unreadableTarget(event: unknown): string | undefined {
-  if (!config.organization) return undefined;
-  const { account, region } = (event ?? {}) as { account?: unknown; region?: unknown };
-  return typeof account === 'string' && typeof region === 'string' ? `${account}/${region}` : undefined;
 }
 
 /** Finish starting reports this long before the function times out. */

@@ -22,17 +22,25 @@ const OLDEST_TIMESTAMP_MS = 14 * 24 * 3_600_000 - 3_600_000;
 
 type Dimensions = { Name: string; Value: string }[];
 
-/** Organization mode's count of targets in one state (unreachable, event path broken), fleet-wide. */
+/**
+ * Organization mode's counts of targets in a state (unreachable, event path broken), fleet-wide;
+ * the counts that are zero are left out (nothing to alarm on).
+ */
 export function targetCountPayload(
   namespace: string,
-  name: OrgMetricName,
-  count: number,
+  counts: Partial<Record<OrgMetricName, number>>,
   now: number = Date.now(),
 ): MetricPayload {
-  return {
-    Namespace: namespace,
-    MetricData: [{ MetricName: name, Dimensions: [], Timestamp: new Date(now), Value: count, Unit: 'Count' }],
-  };
+  const data = Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => ({
+      MetricName: name,
+      Dimensions: [],
+      Timestamp: new Date(now),
+      Value: count,
+      Unit: 'Count' as const,
+    }));
+  return { Namespace: namespace, MetricData: data };
 }
 
 /**

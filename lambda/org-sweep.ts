@@ -153,13 +153,9 @@ async function sweptOnly(deps: ReportDeps, target: Target, runs: number): Promis
 
 /** Counts of unreachable and broken targets, fleet-wide; nothing when both are zero. */
 async function publishTargetCounts(deps: ReportDeps, outcome: AccountSweepOutcome): Promise<void> {
-  const counts: [OrgMetricName, number][] = [
-    [OrgMetricName.UnreachableTargets, outcome.unreachable.length],
-    [OrgMetricName.EventPathBrokenTargets, outcome.eventPathBroken.length],
-  ];
-  const data = counts
-    .filter(([, count]) => count > 0)
-    .flatMap(([name, count]) => targetCountPayload(deps.config.metricNamespace, name, count).MetricData);
-  if (data.length === 0) return;
-  await putMetrics(deps.clients.cloudWatch, { Namespace: deps.config.metricNamespace, MetricData: data });
+  const payload = targetCountPayload(deps.config.metricNamespace, {
+    [OrgMetricName.UnreachableTargets]: outcome.unreachable.length,
+    [OrgMetricName.EventPathBrokenTargets]: outcome.eventPathBroken.length,
+  });
+  if (payload.MetricData.length > 0) await putMetrics(deps.clients.cloudWatch, payload);
 }

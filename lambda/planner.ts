@@ -16,7 +16,8 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { EnvVar, REGION_PATTERN, type SweepAssignment } from './contract';
+import { readRegions, required } from './config';
+import { EnvVar, type SweepAssignment } from './contract';
 import { type DeployRequest, isDeployRequest, respond } from './deploy-request';
 import { describeError } from './errors';
 
@@ -70,19 +71,16 @@ async function* accountsOf(
   }
 }
 
-/** Reads the Regions the planner assigns; a missing or malformed list fails loudly, naming it. */
-export function plannerRegions(env: NodeJS.ProcessEnv): string[] {
-  const text = env[EnvVar.OrganizationRegions]?.trim();
-  if (!text)
-    throw new Error(`Environment variable ${EnvVar.OrganizationRegions} is not set; the stack sets it`);
-  const regions = text.split(',').map((region) => region.trim());
-  const bad = regions.filter((region) => !REGION_PATTERN.test(region));
-  if (bad.length > 0) {
-    throw new Error(
-      `Environment variable ${EnvVar.OrganizationRegions} has ${bad.map((r) => `"${r}"`).join(', ')}, not Regions`,
-    );
-  }
-  return regions;
+/** The planner's settings from its environment; a missing or malformed one fails, naming it. */
+export function plannerSettings(
+  env: NodeJS.ProcessEnv,
+): Pick<PlannerDeps, 'queueUrl' | 'regions' | 'organizationalUnitIds'> {
+  const units = env[EnvVar.OrganizationalUnitIds]?.trim();
+  return {
+    queueUrl: required(env, EnvVar.SweepQueueUrl),
+    regions: readRegions(env),
+    ...(units ? { organizationalUnitIds: units.split(',').map((unit) => unit.trim()) } : {}),
+  };
 }
 
 /** Lists the active accounts and queues one assignment for each; throws when a batch is refused. */
@@ -174,20 +172,7 @@ export async function plan(event?: unknown): Promise<PlanReport | undefined> {
     deps ??= {
       organizations: new OrganizationsClient({ maxAttempts: 8 }),
       sqs: new SQSClient({ maxAttempts: 8 }),
-      queueUrl: (() => {
-        const url = process.env[EnvVar.SweepQueueUrl]?.trim();
-        if (!url)
-          throw new Error(`Environment variable ${EnvVar.SweepQueueUrl} is not set; the stack sets it`);
-        return url;
-      })(),
-      regions: plannerRegions(process.env),
-      ...(process.env[EnvVar.OrganizationalUnitIds]?.trim()
-        ? {
-            organizationalUnitIds: (process.env[EnvVar.OrganizationalUnitIds] as string)
-              .split(',')
-              .map((unit) => unit.trim()),
-          }
-        : {}),
+      ...plannerSettings(process.env),
     };
     const report = await planSweep(deps);
     logger.info('Queued the Organization sweep', { ...report });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { Ledger } from '../../lambda/ledger';
 import { MemberAccess } from '../../lambda/member-access';
 import { InvalidAssignmentError, parseAssignment, sweepAccount } from '../../lambda/org-sweep';
-import { plannerRegions, planSweep } from '../../lambda/planner';
+import { plannerSettings, planSweep } from '../../lambda/planner';
 import type { ReportDeps } from '../../lambda/report-event';
 import {
   LocalAws,
@@ -174,13 +174,15 @@ describe('planSweep', () => {
     fake.failSqsEntries(undefined);
   });
 
-  it('reads its Regions, naming what is not one', () => {
-    expect(plannerRegions({ ORGANIZATION_REGIONS: 'us-east-1, eu-west-1' })).toEqual([
-      'us-east-1',
-      'eu-west-1',
-    ]);
-    expect(() => plannerRegions({ ORGANIZATION_REGIONS: 'us-east-1,Mars' })).toThrow(
-      'Environment variable ORGANIZATION_REGIONS has "Mars", not Regions',
+  it('reads its settings, naming what is not a Region', () => {
+    const env = { SWEEP_QUEUE_URL: ' https://queue ', ORGANIZATION_REGIONS: 'us-east-1, eu-west-1' };
+
+    expect(plannerSettings(env)).toEqual({ queueUrl: 'https://queue', regions: ['us-east-1', 'eu-west-1'] });
+    expect(plannerSettings({ ...env, ORGANIZATIONAL_UNIT_IDS: 'ou-a1b2-11111111, r-a1b2' })).toMatchObject({
+      organizationalUnitIds: ['ou-a1b2-11111111', 'r-a1b2'],
+    });
+    expect(() => plannerSettings({ ...env, ORGANIZATION_REGIONS: 'us-east-1,Mars' })).toThrow(
+      'Environment variable ORGANIZATION_REGIONS must list Regions, got "Mars"',
     );
   });
 });
@@ -251,7 +253,7 @@ describe('plan, the scheduled entry point', () => {
     const plan = await loadPlan({ SWEEP_QUEUE_URL: '', ORGANIZATION_REGIONS: 'eu-west-1' });
 
     await expect(plan()).rejects.toThrow(
-      'Environment variable SWEEP_QUEUE_URL is not set; the stack sets it',
+      'Environment variable SWEEP_QUEUE_URL is not set; the stack sets it on deploy',
     );
   });
 
@@ -259,7 +261,7 @@ describe('plan, the scheduled entry point', () => {
     const plan = await loadPlan({ SWEEP_QUEUE_URL: fake.queueUrl('planned'), ORGANIZATION_REGIONS: '' });
 
     await expect(plan()).rejects.toThrow(
-      'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it',
+      'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it on deploy',
     );
   });
 });
