@@ -175,6 +175,8 @@ export interface LogLine {
 export interface Invocation {
   readonly ok: boolean;
   readonly phase?: 'init' | 'invoke';
+  /** How Lambda ended the process before the handler returned (see `InvokeOptions.end`). */
+  readonly ended?: 'timeout' | 'crash';
   readonly result?: unknown;
   readonly error?: { name: string; message: string };
   readonly nodeVersion: string;
@@ -196,6 +198,15 @@ export interface InvokeOptions {
   readonly endpoint: string;
   /** The Node.js binary; the tests' own, which `npm test` makes the project's Node 24. */
   readonly nodeBinary?: string;
+  /** The invocation's request ID (Lambda's retries of an invocation keep it). @default a fresh UUID */
+  readonly requestId?: string;
+  /**
+   * Ends the process from outside when `signal` aborts, as Lambda does: `'timeout'` at the
+   * function's timeout (Lambda logs `Task timed out`), `'crash'` when it runs out of memory or the
+   * runtime dies. The test decides when (say, once a call it holds at the endpoint is reached), so
+   * the timeout is emulated at a known point without waiting for it.
+   */
+  readonly end?: { readonly signal: AbortSignal; readonly as: 'timeout' | 'crash' };
 }
 
 /** The runner script, next to this file. */
@@ -209,14 +220,23 @@ export async function invokeBundle(options: InvokeOptions): Promise<Invocation> 
     const eventFile = path.join(work, 'event.json');
     const resultFile = path.join(work, 'result.json');
     await writeFile(eventFile, JSON.stringify(options.event));
+    const end = options.end;
     const output = await new Promise<string>((resolve, reject) => {
       execFile(
         options.nodeBinary ?? process.execPath,
-        [RUNNER, fn.assetDir, fn.handler, eventFile, resultFile],
+        [
+          RUNNER,
+          fn.assetDir,
+          fn.handler,
+          eventFile,
+          resultFile,
+          ...(options.requestId ? [options.requestId] : []),
+        ],
         {
           cwd: fn.assetDir,
           timeout: (fn.timeoutSeconds + 10) * 1000,
           maxBuffer: 64 * 1024 * 1024,
+          ...(end ? { signal: end.signal, killSignal: 'SIGKILL' as const } : {}),
           env: {
             // What the Lambda runtime sets, then the function's own variables; nothing inherited.
             AWS_REGION: 'us-east-1',
@@ -237,11 +257,31 @@ export async function invokeBundle(options: InvokeOptions): Promise<Invocation> 
           },
         },
         (error, stdout, stderr) => {
-          if (error) reject(new Error(`${fn.handler} process failed: ${error.message}\n${stdout}${stderr}`));
-          else resolve(stdout + stderr);
+          if (error && !end?.signal.aborted) {
+            reject(new Error(`${fn.handler} process failed: ${error.message}\n${stdout}${stderr}`));
+          } else resolve(stdout + stderr);
         },
       );
     });
+    if (end?.signal.aborted) {
+      const ended = await readFile(resultFile, 'utf8').catch(() => undefined);
+      if (ended === undefined) {
+        // What Lambda itself writes to the function's log when it ends an invocation.
+        const line =
+          end.as === 'timeout'
+            ? `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`
+            : 'Error: Runtime exited with error: signal: killed';
+        return {
+          ok: false,
+          phase: 'invoke',
+          ended: end.as,
+          nodeVersion: '',
+          maxRssKb: 0,
+          output: `${output}${line}\n`,
+          logs: parseLogs(output),
+        };
+      }
+    }
     const outcome = JSON.parse(await readFile(resultFile, 'utf8')) as Omit<Invocation, 'output' | 'logs'>;
     return { ...outcome, output, logs: parseLogs(output) };
   } finally {

@@ -2,7 +2,7 @@
 // `<file>.<export>`, CommonJS through require and ESM through import. Writes the outcome as JSON
 // to the result file so the handler's own stdout stays a clean log stream.
 //
-// usage: node run-handler.mjs <assetDir> <handler> <eventFile> <resultFile>
+// usage: node run-handler.mjs <assetDir> <handler> <eventFile> <resultFile> [requestId]
 // The event file holds one event, or `{ "batch": [{ "event": ..., "requestId": "..." }, ...] }`
 // for one warm container handling several invocations in turn; the result is then an array.
 import { randomUUID } from 'node:crypto';
@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [assetDir, handlerSpec, eventFile, resultFile] = process.argv.slice(2);
+const [assetDir, handlerSpec, eventFile, resultFile, singleRequestId] = process.argv.slice(2);
 const dot = handlerSpec.lastIndexOf('.');
 const moduleName = handlerSpec.slice(0, dot);
 const exportName = handlerSpec.slice(dot + 1);
@@ -85,5 +85,5 @@ if (Array.isArray(input?.batch)) {
   }
   report({ ok: true, result: outcomes, initMs });
 } else {
-  report({ ...(await invoke(input)), initMs });
+  report({ ...(await invoke(input, singleRequestId)), initMs });
 }

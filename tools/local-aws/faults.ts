@@ -2,7 +2,8 @@
  * Fault injection for the local endpoint: an error every Nth matching call (by default the
  * service's own throttling error), throttling above a request rate (a token bucket), either of them
  * for one tenant (account, Region) only, a run of failed calls to one service right after a given
- * call succeeds, and latency on every response.
+ * call succeeds, a call held unanswered (where a test ends the caller's process), and latency on
+ * every response.
  */
 import { ServiceError, type ServiceName } from './protocols';
 
@@ -49,6 +50,21 @@ export interface FailAfterRule {
   readonly error?: InjectedError;
 }
 
+/** A call to hold unanswered, as a hung connection would: the Nth matching one. */
+export interface HoldRule {
+  readonly service: ServiceName;
+  /** Only calls to this operation count. */
+  readonly operation?: string;
+  /** Which matching call is held, counting from 1. @default 1 */
+  readonly nth?: number;
+}
+
+/** A held call: `reached` once it arrives (before it does anything); `release` lets it go on. */
+export interface Hold {
+  readonly reached: Promise<void>;
+  release(): void;
+}
+
 export interface RateLimit extends TenantFilter {
   readonly service: ServiceName;
   readonly perSecond: number;
@@ -73,6 +89,13 @@ export class Faults {
   private everyNthCounter = 0;
   private failAfterRule: (FailAfterRule & { armed: boolean; left: number }) | undefined;
   private bucket: (RateLimit & { tokens: number; refilledAt: number }) | undefined;
+  private holds: {
+    rule: HoldRule;
+    seen: number;
+    arrive: () => void;
+    released: Promise<void>;
+    release: () => void;
+  }[] = [];
 
   /** Fails every Nth call matching the rule; `undefined` turns it off. */
   failEveryNth(rule: FailEveryNthRule | undefined): void {
@@ -101,8 +124,48 @@ export class Faults {
     this.failAfterRule = rule && { ...rule, armed: false, left: rule.calls };
   }
 
-  /** Turns every fault off, latency included. */
+  /**
+   * Holds the `rule.nth` call matching `rule` before it does anything (it is neither processed
+   * nor recorded while held), until released; a caller that goes away meanwhile (its process
+   * ended) leaves it never processed. Several holds may be set at once.
+   */
+  hold(rule: HoldRule): Hold {
+    const nth = rule.nth ?? 1;
+    if (!Number.isInteger(nth) || nth < 1)
+      throw new Error(`hold: nth must be a positive integer, got ${nth}`);
+    let arrive = (): void => {};
+    let release = (): void => {};
+    const reached = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ rule: { ...rule, nth }, seen: 0, arrive, released, release });
+    return { reached, release };
+  }
+
+  /**
+   * Waits while this call is held: `'go'` once released (or when it is not held), `'gone'` when
+   * `gone` settles first (the caller closed the connection).
+   */
+  async held(service: ServiceName, operation: string, gone: Promise<void>): Promise<'go' | 'gone'> {
+    let hold: (typeof this.holds)[number] | undefined;
+    for (const candidate of this.holds) {
+      const { rule } = candidate;
+      if (rule.service !== service || (rule.operation && rule.operation !== operation)) continue;
+      candidate.seen++;
+      if (candidate.seen === rule.nth) hold ??= candidate;
+    }
+    if (!hold) return 'go';
+    hold.arrive();
+    return Promise.race([hold.released.then(() => 'go' as const), gone.then(() => 'gone' as const)]);
+  }
+
+  /** Turns every fault off, latency included; held calls go on. */
   reset(): void {
+    for (const hold of this.holds) hold.release();
+    this.holds = [];
     this.failAfter(undefined);
     this.failEveryNth(undefined);
     this.rateLimit(undefined);

@@ -5,7 +5,15 @@
  */
 export type { MetricDatum } from './cloudwatch';
 export { type LocalDynamo, startDynamo } from './dynamo';
-export type { FailAfterRule, FailEveryNthRule, InjectedError, RateLimit, TenantFilter } from './faults';
+export type {
+  FailAfterRule,
+  FailEveryNthRule,
+  Hold,
+  HoldRule,
+  InjectedError,
+  RateLimit,
+  TenantFilter,
+} from './faults';
 export {
   executionEvent,
   type MemberEventOptions,

@@ -14,7 +14,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LocalCloudWatch, type MetricDatum } from './cloudwatch';
-import { type FailAfterRule, type FailEveryNthRule, Faults, type RateLimit, type Tenant } from './faults';
+import {
+  type FailAfterRule,
+  type FailEveryNthRule,
+  Faults,
+  type Hold,
+  type HoldRule,
+  type RateLimit,
+  type Tenant,
+} from './faults';
 import { LocalOrganizations, type OrganizationalUnit } from './organizations';
 import {
   type CallContext,
@@ -270,6 +278,14 @@ export class LocalAws {
     this.faults.failAfter(rule);
   }
 
+  /**
+   * Holds the Nth call matching `rule` unanswered, before it does anything, until released: the
+   * caller hangs there, and a test can end its process at that point (see `Faults.hold`).
+   */
+  hold(rule: HoldRule): Hold {
+    return this.faults.hold(rule);
+  }
+
   /** The recorded calls to one service, optionally one operation, that succeeded or failed. */
   callsTo(service: ServiceName, operation?: string): RecordedCall[] {
     return this.calls.filter(
@@ -336,6 +352,9 @@ export class LocalAws {
 
     const { service } = signature;
     const { operation, input } = decodeRequest(service, request, body);
+    // A held call does nothing until released; if its caller goes away meanwhile, nothing at all.
+    const gone = new Promise<void>((resolve) => response.once('close', () => resolve()));
+    if ((await this.faults.held(service, operation, gone)) === 'gone') return;
     const caller = this.tenancy.callerOf(signature);
     const roleName = this.tenancy.roleOf(caller.accessKeyId);
     const record = (statusCode: number, errorCode?: string): void => {
