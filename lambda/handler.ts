@@ -56,18 +56,26 @@ const LEASE_MARGIN_MS = 30_000;
 /** Stop retrying ledger writes this long before the invocation times out. */
 const DEADLINE_MARGIN_MS = 2_000;
 
-function depsFor(context: Context): ReportDeps {
+/**
+ * What reporting needs, for one invocation. Its owner is unique to the attempt (two copies of one
+ * event never share a lease) and starts with the request ID, which Lambda keeps when it retries an
+ * invocation that failed or timed out: an event delivery (`'event'`) therefore takes over at once
+ * the lease an earlier attempt of its own invocation left when it died, while the lease of any
+ * other delivery stays untouched until it expires. The sweeps keep to the latter.
+ */
+function depsFor(context: Context, entry: 'event' | 'sweep'): ReportDeps {
+  const attempts = `${context.awsRequestId}/`;
   return {
     clients,
     config,
     logger,
     ledger,
     ...(members ? { members } : {}),
-    // Unique per invocation: two copies of one event (even with one request ID) never share a lease.
     delivery: {
-      owner: `${context.awsRequestId}/${randomUUID()}`,
+      owner: `${attempts}${randomUUID()}`,
       leaseMs: () => context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
       deadline: () => Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS,
+      ...(entry === 'event' ? { earlierAttempts: attempts } : {}),
     },
   };
 }
@@ -98,7 +106,7 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       status: monitored.status,
       ...(monitored.target ? { target: targetLabel(monitored.target) } : {}),
     });
-    const result = await reportEvent(monitored, depsFor(context));
+    const result = await reportEvent(monitored, depsFor(context, 'event'));
     if (monitored.target && !('duplicate' in result)) {
       // The event path of this target works: the sweep's count of runs it alone found starts over.
       await ledger.recordReportedBy(targetScope(monitored.target), 'event').catch((error: unknown) => {
@@ -169,7 +177,7 @@ export async function sweep(event: unknown, context: Context): Promise<SweepRepo
     }
     sweepSettings ??= readSweepSettings(process.env);
     const settings = sweepSettings;
-    return await runSweep(depsFor(context), {
+    return await runSweep(depsFor(context, 'sweep'), {
       lookbackMs: settings.lookbackMinutes * 60_000,
       graceMs: settings.graceMinutes * 60_000,
       reporting: settings.reporting,
@@ -200,7 +208,7 @@ export async function sweepAccount(event: SQSEvent, context: Context): Promise<S
       try {
         const assignment = parseAssignment(record.body);
         logger.appendKeys({ accountId: assignment.accountId });
-        const outcome = await runAccountSweep(assignment, depsFor(context), {
+        const outcome = await runAccountSweep(assignment, depsFor(context, 'sweep'), {
           lookbackMs: settings.lookbackMinutes * 60_000,
           graceMs: settings.graceMinutes * 60_000,
           reporting: settings.reporting,

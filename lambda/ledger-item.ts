@@ -37,6 +37,8 @@ export interface Progress {
   readonly notified: Readonly<Partial<Record<Notification, number>>>;
   /** When this delivery's lease ends, in ms since the epoch. */
   readonly leaseUntil: number;
+  /** The owner of the unexpired lease this delivery took over: an earlier attempt of its invocation. */
+  readonly tookOverFrom?: string;
 }
 
 export const COUNT_ATTRIBUTES: Record<keyof PublishedCounts, string> = {

@@ -51,8 +51,9 @@ export class Ledger {
 
   /**
    * Takes the lease on `key` for `leaseMs`, for `owner` (unique to one invocation). An owner that
-   * already holds the lease may take it again. Returns `'completed'` when the execution was
-   * already reported.
+   * already holds the lease may take it again, and so may a later attempt of the same invocation:
+   * an unexpired lease whose owner starts with `earlierAttempts` (the invocation's request ID and
+   * `/`) is taken over at once. Returns `'completed'` when the execution was already reported.
    *
    * @throws ExecutionInProgressError when another delivery holds an unexpired lease.
    */
@@ -61,6 +62,7 @@ export class Ledger {
     owner: string,
     leaseMs: number,
     attributes: Record<string, string>,
+    earlierAttempts?: string,
   ): Promise<Progress | 'completed'> {
     const now = this.clock.now();
     const names = Object.keys(attributes);
@@ -76,7 +78,8 @@ export class Ledger {
           ].join(', '),
           ConditionExpression:
             'attribute_not_exists(pk) OR (attribute_not_exists(completedAt) AND ' +
-            '(leaseOwner = :owner OR attribute_not_exists(leaseUntil) OR leaseUntil < :now))',
+            '(leaseOwner = :owner OR attribute_not_exists(leaseUntil) OR leaseUntil < :now' +
+            (earlierAttempts ? ' OR begins_with(leaseOwner, :attempt)))' : '))'),
           ...(names.length
             ? { ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])) }
             : {}),
@@ -85,12 +88,20 @@ export class Ledger {
             ':until': { N: String(now + leaseMs) },
             ':expires': { N: String(Math.floor(now / 1000) + this.retentionSeconds) },
             ':now': { N: String(now) },
+            ...(earlierAttempts ? { ':attempt': { S: earlierAttempts } } : {}),
             ...Object.fromEntries(names.map((name, i) => [`:a${i}`, { S: attributes[name] as string }])),
           },
-          ReturnValues: 'ALL_NEW',
+          // The item as it was: the steps recorded (the claim changes none), and whose lease it was.
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return progressOf(output.Attributes ?? {}, now + leaseMs);
+      const before = output.Attributes ?? {};
+      const progress = progressOf(before, now + leaseMs);
+      const earlier = before.leaseOwner?.S;
+      const live = Number(before.leaseUntil?.N ?? 0) >= now;
+      return earlier !== undefined && earlier !== owner && live
+        ? { ...progress, tookOverFrom: earlier }
+        : progress;
     } catch (error: unknown) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Completed, or leased to another delivery: read which (a consistent read, after the write).
@@ -104,6 +115,22 @@ export class Ledger {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * Whether `owner` still holds the lease on `key` (a consistent read): a delivery that a later
+   * attempt of its invocation may have taken over asks before it publishes.
+   */
+  async holds(key: string, owner: string): Promise<boolean> {
+    const { Item: item } = await this.dynamodb.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: key } },
+        ConsistentRead: true,
+        ProjectionExpression: 'leaseOwner, leaseUntil, completedAt',
+      }),
+    );
+    return item?.leaseOwner?.S === owner && item.leaseUntil !== undefined && item.completedAt === undefined;
   }
 
   /**

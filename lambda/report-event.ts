@@ -19,7 +19,14 @@ import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
 import { describeError, isTransient } from './errors';
 import type { MonitoredEvent } from './event';
-import { LeaseLostError, type Ledger, ledgerKey, type Notification, type Progress } from './ledger';
+import {
+  ExecutionInProgressError,
+  LeaseLostError,
+  type Ledger,
+  ledgerKey,
+  type Notification,
+  type Progress,
+} from './ledger';
 import type { MemberAccess } from './member-access';
 import { metricPayload } from './metric-data';
 import { type Counts, ExecutionTally, needsAlert, ranToItsEnd, type TaskRecord } from './tally';
@@ -60,6 +67,15 @@ export interface ReportDeps {
     readonly owner: string;
     readonly leaseMs: () => number;
     readonly deadline: () => number;
+    /**
+     * Event deliveries: the start of every owner this invocation's attempts use (its request ID
+     * and `/`). Lambda retries an invocation that failed or timed out under the same request ID,
+     * so an unexpired lease whose owner starts with it is an earlier attempt's that ended without
+     * finishing, and is taken over at once. Such a delivery can be taken over in turn, so it checks
+     * it still holds the lease before its first publish. Without it (the sweep), a lease is only
+     * taken once expired.
+     */
+    readonly earlierAttempts?: string;
   };
   /** @default systemClock */
   readonly clock?: Clock;
@@ -89,19 +105,32 @@ const LEASE_SAFETY_MS = 5_000;
 export async function reportEvent(event: MonitoredEvent, deps: ReportDeps): Promise<ReportResult> {
   const { logger, ledger, delivery } = deps;
   const key = eventKey(event, deps.config);
-  const progress = await ledger.claim(key, delivery.owner, delivery.leaseMs(), {
-    windowId: event.windowId,
-    status: event.status,
-  });
+  const progress = await ledger.claim(
+    key,
+    delivery.owner,
+    delivery.leaseMs(),
+    { windowId: event.windowId, status: event.status },
+    delivery.earlierAttempts,
+  );
   if (progress === 'completed') {
     logger.info('Already reported by an earlier delivery; nothing to do');
     return { duplicate: true };
   }
+  if (progress.tookOverFrom) {
+    logger.info(
+      'Took over the lease of an earlier attempt of this invocation; resuming from its recorded steps',
+      {
+        earlierAttempt: progress.tookOverFrom,
+        owner: delivery.owner,
+      },
+    );
+  }
   try {
     return await reportClaimed(event, deps, key, progress);
   } catch (error: unknown) {
-    // Let a retry, or another delivery, resume from the steps recorded so far right away.
-    if (!(error instanceof LeaseLostError)) {
+    // Let a retry, or another delivery, resume from the steps recorded so far right away (unless
+    // the lease is no longer this delivery's to give back).
+    if (!(error instanceof LeaseLostError || error instanceof ExecutionInProgressError)) {
       await ledger.release(key, delivery.owner).catch((release: unknown) => {
         logger.warn('Could not release the lease; it expires by itself', { error: describeError(release) });
       });
@@ -152,7 +181,7 @@ async function reportClaimed(
 ): Promise<ReportResult> {
   const { clients, config, logger, ledger, delivery } = deps;
   const owner = delivery.owner;
-  const step = stepRunner(deps, Math.min(progress.leaseUntil - LEASE_SAFETY_MS, delivery.deadline()));
+  const step = stepRunner(deps, key, Math.min(progress.leaseUntil - LEASE_SAFETY_MS, delivery.deadline()));
 
   // 1. Count: every page of every task, before anything is published.
   const ssm = ssmOf(event, deps);
@@ -288,12 +317,23 @@ function destinations(config: ReportConfig): [Notification, string][] {
  * One ledger-recorded step: publish, then record it. The publish cannot be taken back, so a
  * failed record is retried, while the error is transient, until `deadline` (before the lease
  * runs out, so no other delivery can take over meanwhile): giving up means a retry publishes it
- * again, which is then said loudly.
+ * again, which is then said loudly. A delivery that a later attempt may take over first checks
+ * that it still holds the lease (the count before it can take minutes); each later publish
+ * follows a record, which fails once the lease is lost.
  */
-function stepRunner(deps: ReportDeps, deadline: number) {
-  const { logger } = deps;
+function stepRunner(deps: ReportDeps, key: string, deadline: number) {
+  const { logger, ledger, delivery } = deps;
   const clock = deps.clock ?? systemClock;
+  let checked = delivery.earlierAttempts === undefined;
   return async <T>(what: string, publish: () => Promise<T>, record: (published: T) => Promise<void>) => {
+    if (!checked) {
+      if (!(await ledger.holds(key, delivery.owner))) {
+        throw new ExecutionInProgressError(
+          `${key} was taken over by a later attempt of this invocation, which finishes the report; stopping before publishing ${what}`,
+        );
+      }
+      checked = true;
+    }
     const published = await publish();
     for (let attempt = 1; ; attempt++) {
       try {

@@ -2,6 +2,7 @@
  * The synthesized bundle, run as Lambda runs it: the asset `cdk synth` produced, loaded in a
  * fresh Node 24 process with the template's environment, calling the local AWS endpoint.
  */
+import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -14,6 +15,7 @@ import {
   type DeployedFunction,
   deployedFunctions,
   type Invocation,
+  type InvokeOptions,
   invokeBundle,
   resolveEnvironment,
   stackTemplates,
@@ -22,6 +24,7 @@ import {
   executionEvent,
   type FakeTaskExecution,
   type FakeWindowExecution,
+  type HoldRule,
   LocalAws,
   type LocalDynamo,
   type RecordedCall,
@@ -69,8 +72,10 @@ function invoke(
   event: unknown,
   overrides: Record<string, string> = {},
   target: DeployedFunction = fn,
+  lambda: Pick<InvokeOptions, 'requestId' | 'end'> = {},
 ): Promise<Invocation> {
   return invokeBundle({
+    ...lambda,
     fn: target,
     event,
     endpoint: fake.endpoint,
@@ -894,5 +899,131 @@ describe("the deployed bundle, under a real account's conditions", () => {
     ]);
     expect(String(fake.cloudFormationResponses[1]?.body.Reason)).toContain('ResourceProperties.WindowIds');
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('the deployed bundle, when a delivery dies mid-way', () => {
+  const TOOK_OVER =
+    'Took over the lease of an earlier attempt of this invocation; resuming from its recorded steps';
+
+  async function ledgerItem(windowExecutionId: string) {
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({
+        TableName: ledgerTable,
+        Key: { pk: { S: `execution#${windowExecutionId}` } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  }
+
+  /** Runs the event until the held call is reached, where Lambda ends the process (`as`). */
+  async function dies(event: unknown, hold: HoldRule, as: 'crash' | 'timeout', requestId: string) {
+    const held = fake.hold(hold);
+    const lambda = new AbortController();
+    void held.reached.then(() => lambda.abort());
+    return invoke(event, {}, fn, { requestId, end: { signal: lambda.signal, as } });
+  }
+
+  it.each([
+    {
+      when: 'killed after the metrics',
+      hold: { service: 'ssm', operation: 'GetMaintenanceWindow' },
+      as: 'crash',
+      recorded: ['metricsPublishedAt'],
+    },
+    {
+      // Claim, metrics, alert, then the fourth write: the one that completes the run.
+      when: 'killed after the alert',
+      hold: { service: 'dynamodb', operation: 'UpdateItem', nth: 4 },
+      as: 'crash',
+      recorded: ['metricsPublishedAt', 'alertSentAt'],
+    },
+    {
+      when: 'killed while listing',
+      hold: { service: 'ssm', operation: SSM_LIST_INVOCATIONS, nth: 2 },
+      as: 'crash',
+      recorded: [],
+    },
+    {
+      // A publish that never answers (the SDK waits without a timeout of its own) until Lambda's.
+      when: "ended at the function's timeout",
+      hold: { service: 'sns', operation: 'Publish' },
+      as: 'timeout',
+      recorded: ['metricsPublishedAt'],
+    },
+  ] as const)(
+    'finishes a delivery $when at once, by the retry carrying its request ID, exactly once',
+    async ({ hold, as, recorded }) => {
+      // Prepare: a failing run of two pages, and a first attempt that dies at the held call
+      const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 3 })]);
+      const event = executionEvent(execution);
+      const requestId = randomUUID();
+      const died = await dies(event, hold, as, requestId);
+      const left = await ledgerItem(execution.windowExecutionId);
+
+      // Act: Lambda's retry of the invocation, with the same request ID, while the lease is unexpired
+      const retry = await invoke(event, {}, fn, { requestId });
+
+      // Assess
+      expect(died).toMatchObject({ ok: false, ended: as });
+      expect(Number(left?.leaseUntil?.N)).toBeGreaterThan(Date.now());
+      expect(left?.leaseOwner?.S).toMatch(new RegExp(`^${requestId}/`));
+      for (const step of ['metricsPublishedAt', 'alertSentAt']) {
+        expect(left?.[step] !== undefined, step).toBe((recorded as readonly string[]).includes(step));
+      }
+      expect(retry.ok, JSON.stringify(retry.error)).toBe(true);
+      expect(retry.result).toMatchObject({ total: 153, failed: 3, tasks: 1 });
+      expect(retry.logs.find((line) => line.message === TOOK_OVER)).toMatchObject({
+        earlierAttempt: left?.leaseOwner?.S,
+        owner: expect.stringMatching(new RegExp(`^${requestId}/`)),
+      });
+      expect(fake.callsTo('monitoring', 'PutMetricData')).toHaveLength(1);
+      expect(fake.published).toHaveLength(1);
+      expect((await ledgerItem(execution.windowExecutionId))?.completedAt).toBeDefined();
+    },
+  );
+
+  it('never lets a concurrent delivery with another request ID take over a live one', async () => {
+    // Prepare: the first delivery is still listing the run's second page
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 3 })]);
+    const event = executionEvent(execution);
+    const listing = fake.hold({ service: 'ssm', operation: SSM_LIST_INVOCATIONS, nth: 2 });
+    const first = invoke(event, {}, fn, { requestId: randomUUID() });
+    await listing.reached;
+
+    // Act
+    const duplicate = await invoke(event, {}, fn, { requestId: randomUUID() });
+    listing.release();
+    const finished = await first;
+
+    // Assess
+    expect(duplicate.result).toEqual({ duplicate: true, inProgress: true });
+    expect(duplicate.logs.some((line) => line.message === TOOK_OVER)).toBe(false);
+    expect(finished.result).toMatchObject({ total: 153, failed: 3 });
+    expect(fake.callsTo('monitoring', 'PutMetricData')).toHaveLength(1);
+    expect(fake.published).toHaveLength(1);
+  });
+
+  it('stops an attempt still alive once a retry with its request ID took over, before it publishes', async () => {
+    // Prepare: an attempt stuck listing (Lambda would have ended it; here it lives on)
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 3 })]);
+    const event = executionEvent(execution);
+    const requestId = randomUUID();
+    const listing = fake.hold({ service: 'ssm', operation: SSM_LIST_INVOCATIONS, nth: 2 });
+    const stuck = invoke(event, {}, fn, { requestId });
+    await listing.reached;
+    const retry = await invoke(event, {}, fn, { requestId });
+
+    // Act: the stuck attempt's listing answers at last
+    listing.release();
+    const late = await stuck;
+
+    // Assess: the retry reported the run; the late attempt published nothing and ended quietly
+    expect(retry.result).toMatchObject({ total: 153, failed: 3 });
+    expect(late.result).toEqual({ duplicate: true, inProgress: true });
+    expect(late.logs.filter((line) => line.level === 'ERROR' || line.level === 'WARN')).toEqual([]);
+    expect(fake.callsTo('monitoring', 'PutMetricData')).toHaveLength(1);
+    expect(fake.published).toHaveLength(1);
   });
 });
