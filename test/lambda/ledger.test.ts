@@ -196,6 +196,82 @@ describe('Ledger', () => {
     expect(takeover).toEqual({ ...fresh(), published: COUNTS });
   });
 
+  it("lets a later attempt of an invocation take over its earlier attempt's unexpired lease at once", async () => {
+    // Prepare: what the previous version left when an attempt died after publishing the metrics
+    const earlier = 'b7c1e2d4-0000-4000-8000-00000000a001/4f9d3c52-6a41-4d55-9b0e-1c2d3e4f5a6b';
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: KEY },
+          leaseOwner: { S: earlier },
+          leaseUntil: { N: String(clock.now() + 100_000) },
+          firstSeenAt: { N: String(clock.now() - 20_000) },
+          windowId: { S: ATTRIBUTES.windowId },
+          status: { S: ATTRIBUTES.status },
+          metricsPublishedAt: { N: String(clock.now() - 10_000) },
+          publishedTotal: { N: '10' },
+          publishedFailed: { N: '2' },
+          publishedTimedOut: { N: '1' },
+          publishedCancelled: { N: '0' },
+          heartbeatPublishedAt: { N: String(clock.now() - 10_000) },
+          expiresAt: { N: String(clock.now() / 1000 + 8 * 86_400) },
+        },
+      }),
+    );
+    const retry = 'b7c1e2d4-0000-4000-8000-00000000a001/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+
+    // Act
+    const resumed = await ledger.claim(
+      KEY,
+      retry,
+      60_000,
+      ATTRIBUTES,
+      'b7c1e2d4-0000-4000-8000-00000000a001/',
+    );
+
+    // Assess: it resumes from the recorded steps, and the earlier attempt can do nothing more
+    expect(resumed).toEqual({
+      ...fresh(),
+      published: COUNTS,
+      heartbeatPublished: true,
+      tookOverFrom: earlier,
+    });
+    expect(await ledger.holds(KEY, retry)).toBe(true);
+    expect(await ledger.holds(KEY, earlier)).toBe(false);
+    await expect(ledger.recordNotification(KEY, earlier, 'alert', 3, 'm')).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
+    await ledger.release(KEY, earlier);
+    expect(await item()).toMatchObject({
+      leaseOwner: { S: retry },
+      leaseUntil: { N: String(clock.now() + 60_000) },
+    });
+    await ledger.complete(KEY, retry);
+    expect(await ledger.holds(KEY, retry)).toBe(false);
+    expect(
+      await ledger.claim(KEY, `${retry}-again`, 60_000, ATTRIBUTES, 'b7c1e2d4-0000-4000-8000-00000000a001/'),
+    ).toBe('completed');
+  });
+
+  it("never takes over another invocation's unexpired lease, nor its own when not asked to", async () => {
+    // Prepare
+    await ledger.claim(KEY, 'request-10/first', 60_000, ATTRIBUTES);
+
+    // Act
+    const claims = await Promise.allSettled([
+      ledger.claim(KEY, 'request-1/other', 60_000, ATTRIBUTES, 'request-1/'),
+      ledger.claim(KEY, 'request-10/sweep', 60_000, ATTRIBUTES),
+    ]);
+
+    // Assess
+    expect(claims.map((claim) => claim.status === 'rejected' && claim.reason.name)).toEqual([
+      'ExecutionInProgressError',
+      'ExecutionInProgressError',
+    ]);
+    expect(await ledger.holds(KEY, 'request-10/first')).toBe(true);
+  });
+
   it('looks up completion for more keys than one batch holds', async () => {
     // Prepare
     const keys = Array.from({ length: 130 }, (_, i) =>
