@@ -303,6 +303,25 @@ describe('faults', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(45);
   });
 
+  it('holds the Nth matching call unanswered, doing nothing, until released', async () => {
+    // Prepare
+    const second = fake.hold({ service: 'sns', operation: 'Publish', nth: 2 });
+    const publish = (text: string) => sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: text }));
+    await publish('first');
+
+    // Act
+    const held = publish('second');
+    await second.reached;
+    const whileHeld = { published: fake.published.map((m) => m.message), calls: fake.calls.length };
+    second.release();
+    await held;
+    await publish('third');
+
+    // Assess
+    expect(whileHeld).toEqual({ published: ['first'], calls: 1 });
+    expect(fake.published.map((m) => m.message)).toEqual(['first', 'second', 'third']);
+  });
+
   it('refuses unsigned requests', async () => {
     const response = await fetch(fake.endpoint, { method: 'POST', body: '{}' });
     expect(response.status).toBe(403);
