@@ -48,12 +48,13 @@ export async function announce(
   deps: ReachDeps,
   accountId: string,
   direction: 'down' | 'up',
-  changes: readonly PendingChange[],
+  unordered: readonly PendingChange[],
   reporting?: ReachContext['reporting'],
 ): Promise<Announced> {
   const { ledger, logger, config } = deps;
   const organization = config.organization;
-  if (changes.length === 0 || !organization) return false;
+  if (unordered.length === 0 || !organization) return false;
+  const changes = [...unordered].sort((a, b) => a.region.localeCompare(b.region));
   const name = await ledger.accountName(accountId).catch(() => undefined);
   const alert = reachAlert(
     {
