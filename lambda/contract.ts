@@ -59,7 +59,10 @@ export const DimensionName = {
 
 /** Organization mode: what the monitor says about its own reach, fleet-wide. */
 export const OrgMetricName = {
-  /** Account-Regions the sweep (or a report) could not read: role missing, access denied, Region off. */
+  /**
+   * Account-Regions the sweep (or an event) could not read: role missing, access denied, Region off;
+   * not the management account before its member stack was ever deployed.
+   */
   UnreachableTargets: 'UnreachableTargets',
   /** Account-Regions whose last runs arrived only through the sweep: their event path is broken. */
   EventPathBrokenTargets: 'EventPathBrokenTargets',
@@ -112,6 +115,11 @@ export interface SweepAssignment {
   /** The account's name in the Organization, for alerts. */
   readonly accountName?: string;
   readonly regions: readonly string[];
+  /**
+   * The Organization's management account, which StackSets never deploy to: while it has never
+   * been readable, its missing read role means its member stack is not deployed (a notice, no alarm).
+   */
+  readonly management?: boolean;
 }
 
 /** Names of the environment variables the function reads at cold start. */

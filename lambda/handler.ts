@@ -20,9 +20,10 @@ import { describeError } from './errors';
 import { InvalidEventError, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, Ledger } from './ledger';
-import { isUnreachable, MemberAccess, TargetUnreachableError } from './member-access';
+import { MemberAccess, TargetUnreachableError, unreachableCause } from './member-access';
 import { targetCountPayload } from './metric-data';
 import { InvalidAssignmentError, parseAssignment, sweepAccount as runAccountSweep } from './org-sweep';
+import { noteUnreachable } from './reachability';
 import { type ReportDeps, type ReportResult, reportEvent } from './report-event';
 import { sweep as runSweep, type SweepReport } from './sweep';
 import { type Target, targetLabel, targetScope } from './target';
@@ -83,7 +84,33 @@ function depsFor(context: Context, entry: 'event' | 'sweep'): ReportDeps {
 /** What the handler did with an event that needed no report of its own. */
 export type Skipped =
   | { readonly ignored: 'window not watched' }
-  | { readonly duplicate: true; readonly inProgress: true };
+  | { readonly duplicate: true; readonly inProgress: true }
+  | Unreachable;
+
+/**
+ * Organization mode: the event's account and Region cannot be read. The invocation succeeds
+ * (retrying cannot help, and three failures would page three times for one known cause); the
+ * target is counted once, its change announced once, and the event logged for a replay.
+ */
+export interface Unreachable {
+  /** `111122223333/eu-west-1`. */
+  readonly unreachable: string;
+  readonly cause: string;
+  /** Whether this event was the first to find the target unreachable, and announced it. */
+  readonly announced: boolean;
+}
+
+/** The log message that carries an unreadable target's event (`replay`), for the README's query. */
+export const REPLAY_MESSAGE =
+  "Cannot read the member account the event came from; nothing was published. Its run is reported by the sweep once it can be read; if the sweep's look-back no longer covers the run, replay this event";
+
+/** The event as received, less what a replay does not need and logs must not hold. */
+function replayable(event: unknown): unknown {
+  const { detail, ...envelope } = event as { detail?: Record<string, unknown> };
+  if (!detail) return event;
+  const { 'owner-information': _ownerInformation, ...rest } = detail;
+  return { ...envelope, detail: rest };
+}
 
 export async function handler(event: unknown, context: Context): Promise<ReportResult | Skipped> {
   logger.addContext(context);
@@ -123,12 +150,14 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       });
       return { duplicate: true, inProgress: true };
     }
-    if (target && isUnreachable(error)) {
+    const cause = target ? unreachableCause(error) : undefined;
+    if (target && cause) {
       // A role that cannot be assumed, or one whose reads are denied (a policy, a Region that is off).
-      logger.error('Cannot read the member account the event came from; nothing was published', {
+      logger.error(REPLAY_MESSAGE, {
         target: targetLabel(target),
+        cause,
         reason: error instanceof TargetUnreachableError ? error.reason : describeError(error),
-        error,
+        replay: replayable(event),
       });
       await putMetrics(
         clients.cloudWatch,
@@ -136,7 +165,17 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       ).catch((metricError: unknown) => {
         logger.warn('Could not count the unreachable target', { error: describeError(metricError) });
       });
-    } else if (error instanceof InvalidEventError) {
+      const announced = await noteUnreachable({ clients, config, logger, ledger }, target, cause).catch(
+        (noteError: unknown) => {
+          logger.warn('Could not record that the target is unreachable; the next sweep does', {
+            error: describeError(noteError),
+          });
+          return false;
+        },
+      );
+      return { unreachable: targetLabel(target), cause, announced };
+    }
+    if (error instanceof InvalidEventError) {
       logger.error('Rejected malformed event; nothing was published', { field: error.field, error });
     } else if (error instanceof DoesNotExistException) {
       logger.error(

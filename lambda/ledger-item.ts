@@ -82,3 +82,42 @@ export function progressOf(item: Record<string, AttributeValue>, leaseUntil: num
     leaseUntil,
   };
 }
+
+/**
+ * Organization mode: what the ledger knows of a target's reach, on its `target#<account>:<region>`
+ * item (beside `sweepOnlyRuns`). `reach` is `unreachable` from the transition that found it so
+ * (with `reachCause` and `reachSince`) until the one that found it readable again (`reachable`,
+ * `recoveredAt`); `reachedAt` is when it was last seen readable (kept for the management account
+ * only). A transition leaves an announcement to send (`announce`, numbered `announceSeq`), leased
+ * to one sender at a time (`announceLeaseUntil`) and removed once the message is out.
+ */
+export interface Reachability {
+  readonly reach?: 'reachable' | 'unreachable';
+  /** An `UnreachableCause`, or `not-deployed` (the management account, never readable yet). */
+  readonly cause?: string;
+  readonly since?: number;
+  readonly reachedAt?: number;
+  readonly announce?: 'down' | 'up';
+  readonly announceSeq?: number;
+  readonly announceLeaseUntil?: number;
+  /** The item's time to live, in seconds since the epoch. */
+  readonly expiresAt?: number;
+}
+
+export function reachabilityOf(item: Record<string, AttributeValue>): Reachability {
+  const reach = item.reach?.S;
+  const announce = item.announce?.S;
+  const values = {
+    reach: reach === 'reachable' || reach === 'unreachable' ? reach : undefined,
+    cause: item.reachCause?.S,
+    since: numberOf(item.reachSince),
+    reachedAt: numberOf(item.reachedAt),
+    announce: announce === 'down' || announce === 'up' ? announce : undefined,
+    announceSeq: numberOf(item.announceSeq),
+    announceLeaseUntil: numberOf(item.announceLeaseUntil),
+    expiresAt: numberOf(item.expiresAt),
+  };
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  ) as Reachability;
+}

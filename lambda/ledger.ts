@@ -22,9 +22,11 @@ import {
   type Progress,
   type PublishedCounts,
   progressOf,
+  type Reachability,
+  reachabilityOf,
 } from './ledger-item';
 
-export type { Notification, Progress, PublishedCounts } from './ledger-item';
+export type { Notification, Progress, PublishedCounts, Reachability } from './ledger-item';
 
 /** Another delivery of the same execution holds the lease; it will finish the report. */
 export class ExecutionInProgressError extends Error {
@@ -48,6 +50,11 @@ export class Ledger {
     private readonly retentionSeconds: number,
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /** How long a record outlives its last write, in milliseconds. */
+  get retentionMs(): number {
+    return this.retentionSeconds * 1000;
+  }
 
   /**
    * Takes the lease on `key` for `leaseMs`, for `owner` (unique to one invocation). An owner that
@@ -232,16 +239,25 @@ export class Ledger {
     attributes: string,
     test: (item: Record<string, AttributeValue>) => boolean,
   ): Promise<Set<string>> {
-    const done = new Set<string>();
+    const items = await this.itemsOf(keys, attributes);
+    return new Set([...items].filter(([, item]) => test(item)).map(([key]) => key));
+  }
+
+  /** Strongly consistent batch reads of `attributes` (all when undefined), by key; missing items left out. */
+  private async itemsOf(
+    keys: readonly string[],
+    attributes: string | undefined,
+  ): Promise<Map<string, Record<string, AttributeValue>>> {
+    const items = new Map<string, Record<string, AttributeValue>>();
     for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
       let request: Record<
         string,
-        { Keys: { pk: { S: string } }[]; ConsistentRead: boolean; ProjectionExpression: string }
+        { Keys: { pk: { S: string } }[]; ConsistentRead: boolean; ProjectionExpression?: string }
       > = {
         [this.tableName]: {
           Keys: keys.slice(start, start + BATCH_GET_LIMIT).map((key) => ({ pk: { S: key } })),
           ConsistentRead: true,
-          ProjectionExpression: `pk, ${attributes}`,
+          ...(attributes ? { ProjectionExpression: `pk, ${attributes}` } : {}),
         },
       };
       // DynamoDB may return part of a batch as unprocessed under load; ask again for the rest, a
@@ -256,12 +272,12 @@ export class Ledger {
         if (attempt > 0) await this.clock.sleep(Math.min(50 * 2 ** attempt, 2_000));
         const output = await this.dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
         for (const item of output.Responses?.[this.tableName] ?? []) {
-          if (test(item) && item.pk?.S) done.add(item.pk.S);
+          if (item.pk?.S) items.set(item.pk.S, item);
         }
         request = (output.UnprocessedKeys ?? {}) as typeof request;
       }
     }
-    return done;
+    return items;
   }
 
   /**
@@ -310,6 +326,171 @@ export class Ledger {
       }),
     );
     return Number(output.Attributes?.sweepOnlyRuns?.N ?? 0);
+  }
+
+  /**
+   * Organization mode: what the ledger knows of each target's reach (by `scope`, as `targetScope`
+   * gives it), in strongly consistent batch reads; a target never recorded is left out.
+   */
+  async reachability(scopes: readonly string[]): Promise<Map<string, Reachability>> {
+    const items = await this.itemsOf(
+      scopes.map((scope) => `target#${scope}`),
+      undefined,
+    );
+    return new Map([...items].map(([key, item]) => [key.slice('target#'.length), reachabilityOf(item)]));
+  }
+
+  /**
+   * Records that `scope` cannot be read, for `cause`, unless it already was unreachable: one
+   * caller wins the transition, and holds its announcement for `leaseMs`. Returns the new state
+   * to the winner, `undefined` to everyone else.
+   */
+  async markUnreachable(scope: string, cause: string, leaseMs: number): Promise<Reachability | undefined> {
+    return this.transition(
+      scope,
+      'SET reach = :unreachable, reachCause = :cause, reachSince = :now, announce = :down, ' +
+        'announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until, expiresAt = :expires',
+      'attribute_not_exists(reach) OR reach <> :unreachable',
+      { ':cause': { S: cause }, ':down': { S: 'down' }, ':zero': { N: '0' }, ':one': { N: '1' } },
+      leaseMs,
+    );
+  }
+
+  /**
+   * Records that `scope`, unreachable until now, can be read again. The winner gets the new state
+   * and holds the recovery's announcement for `leaseMs`; when the announcement that it went down
+   * was never sent (and nobody is sending it), both are dropped and the winner gets `'quiet'`.
+   * Everyone else (it was not unreachable, or another caller won) gets `undefined`.
+   */
+  async markReachable(scope: string, leaseMs: number): Promise<Reachability | 'quiet' | undefined> {
+    const recovered = 'SET reach = :reachable, recoveredAt = :now, reachedAt = :now, expiresAt = :expires';
+    const announced = await this.transition(
+      scope,
+      `${recovered}, announce = :up, announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until`,
+      'reach = :unreachable AND attribute_not_exists(announce)',
+      { ':reachable': { S: 'reachable' }, ':up': { S: 'up' }, ':zero': { N: '0' }, ':one': { N: '1' } },
+      leaseMs,
+    );
+    if (announced) return announced;
+    const quiet = await this.transition(
+      scope,
+      `${recovered} REMOVE announce, announceLeaseUntil`,
+      'reach = :unreachable AND announce = :down AND ' +
+        '(attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
+      { ':reachable': { S: 'reachable' }, ':down': { S: 'down' } },
+      undefined,
+    );
+    return quiet ? 'quiet' : undefined;
+  }
+
+  /** Records that `scope` was readable now, and keeps its record (the management account's). */
+  async recordReached(scope: string): Promise<void> {
+    await this.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { pk: { S: `target#${scope}` } },
+        UpdateExpression: 'SET reachedAt = :now, expiresAt = :expires',
+        ExpressionAttributeValues: {
+          ':now': { N: String(this.clock.now()) },
+          ':expires': { N: String(this.expiresAt()) },
+        },
+      }),
+    );
+  }
+
+  /** Keeps the record of `scope` (an unreachable target's) for another retention period. */
+  async keepReachability(scope: string): Promise<void> {
+    await this.dynamodb
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `target#${scope}` } },
+          UpdateExpression: 'SET expiresAt = :expires',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':expires': { N: String(this.expiresAt()) } },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  /**
+   * Takes the announcement `scope` still has to send (its sender failed or died), for `leaseMs`;
+   * `undefined` when there is none, or another caller is sending it.
+   */
+  async claimAnnouncement(scope: string, leaseMs: number): Promise<Reachability | undefined> {
+    return this.transition(
+      scope,
+      'SET announceLeaseUntil = :until',
+      'attribute_exists(announce) AND (attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
+      {},
+      leaseMs,
+    );
+  }
+
+  /** Records that announcement `seq` of `scope` is out; nothing if a later transition replaced it. */
+  async announced(scope: string, seq: number): Promise<void> {
+    await this.settleAnnouncement(scope, seq, 'REMOVE announce, announceLeaseUntil');
+  }
+
+  /** Gives back announcement `seq` of `scope` after a failed publish: the next sweep sends it. */
+  async releaseAnnouncement(scope: string, seq: number): Promise<void> {
+    await this.settleAnnouncement(scope, seq, 'REMOVE announceLeaseUntil');
+  }
+
+  private async settleAnnouncement(scope: string, seq: number, expression: string): Promise<void> {
+    try {
+      await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `target#${scope}` } },
+          UpdateExpression: expression,
+          ConditionExpression: 'announceSeq = :seq',
+          ExpressionAttributeValues: { ':seq': { N: String(seq) } },
+        }),
+      );
+    } catch (error: unknown) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** One conditional write to a target's record: its new state, or `undefined` when the condition failed. */
+  private async transition(
+    scope: string,
+    expression: string,
+    condition: string,
+    values: Record<string, AttributeValue>,
+    leaseMs: number | undefined,
+  ): Promise<Reachability | undefined> {
+    const now = this.clock.now();
+    const all: Record<string, AttributeValue> = {
+      ...values,
+      ':now': { N: String(now) },
+      ':unreachable': { S: 'unreachable' },
+      ':expires': { N: String(this.expiresAt()) },
+      ...(leaseMs !== undefined ? { ':until': { N: String(now + leaseMs) } } : {}),
+    };
+    // DynamoDB refuses values an expression does not use.
+    const used = `${expression} ${condition}`;
+    try {
+      const output = await this.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: `target#${scope}` } },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: Object.fromEntries(
+            Object.entries(all).filter(([name]) => new RegExp(`${name}\\b`).test(used)),
+          ),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return reachabilityOf(output.Attributes ?? {});
+    } catch (error: unknown) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   private expiresAt(): number {

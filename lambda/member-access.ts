@@ -27,19 +27,37 @@ export class TargetUnreachableError extends Error {
   }
 }
 
+/**
+ * Why a target cannot be read, as far as the monitor can tell: STS answers `AccessDenied` alike for
+ * a role that does not exist and for one whose trust (or an SCP) refuses the central account, so
+ * those two are one cause.
+ */
+export type UnreachableCause =
+  /** The read role could not be assumed: missing (no member stack there), or its trust or an SCP refuses. */
+  | 'assume-refused'
+  /** The role was assumed, but SSM denies its reads (its policy changed, an SCP, a permissions boundary). */
+  | 'reads-denied'
+  /** The account has not enabled this opt-in Region: no credentials are valid there. */
+  | 'region-disabled';
+
 /** SSM's answers that mean the target cannot be read at all, rather than not right now. */
-const UNREACHABLE_SSM_ERRORS = new Set([
-  'AccessDeniedException',
+const UNREACHABLE_SSM_ERRORS: Record<string, UnreachableCause> = {
+  AccessDeniedException: 'reads-denied',
   // What SSM answers in an opt-in Region the account has not enabled.
-  'UnrecognizedClientException',
-]);
+  UnrecognizedClientException: 'region-disabled',
+};
+
+/** Why `error` means the target cannot be read (until someone acts); `undefined` for a hiccup. */
+export function unreachableCause(error: unknown): UnreachableCause | undefined {
+  if (error instanceof TargetUnreachableError) return 'assume-refused';
+  return error instanceof Error && Object.hasOwn(UNREACHABLE_SSM_ERRORS, error.name)
+    ? UNREACHABLE_SSM_ERRORS[error.name]
+    : undefined;
+}
 
 /** Whether `error` means the target cannot be read (permanent until someone acts), not a hiccup. */
 export function isUnreachable(error: unknown): boolean {
-  return (
-    error instanceof TargetUnreachableError ||
-    (error instanceof Error && UNREACHABLE_SSM_ERRORS.has(error.name))
-  );
+  return unreachableCause(error) !== undefined;
 }
 
 export interface MemberAccessOptions {

@@ -5,11 +5,16 @@
  * in the way of the others; a target whose runs keep arriving only through the sweep is named as
  * having a broken event path.
  */
+
+import type { ReachCause } from './alert/reachability';
 import { putMetrics } from './aws';
+import { systemClock } from './clock';
 import { ACCOUNT_ID_PATTERN, OrgMetricName, REGION_PATTERN, type SweepAssignment } from './contract';
 import { describeError } from './errors';
-import { isUnreachable } from './member-access';
+import type { Reachability } from './ledger';
+import { unreachableCause } from './member-access';
 import { targetCountPayload } from './metric-data';
+import { ANNOUNCE_LEASE_MS, announce, type PendingChange } from './reachability';
 import type { ReportDeps } from './report-event';
 import { type SweepOptions, sweep } from './sweep';
 import { type Target, targetLabel, targetScope } from './target';
@@ -27,7 +32,7 @@ export function parseAssignment(body: string): SweepAssignment {
   } catch {
     throw new InvalidAssignmentError('The sweep assignment is not JSON');
   }
-  const { accountId, accountName, regions } = (value ?? {}) as Record<string, unknown>;
+  const { accountId, accountName, regions, management } = (value ?? {}) as Record<string, unknown>;
   if (typeof accountId !== 'string' || !ACCOUNT_ID_PATTERN.test(accountId)) {
     throw new InvalidAssignmentError(
       `The sweep assignment's accountId must be 12 digits, got ${JSON.stringify(accountId)}`,
@@ -45,7 +50,15 @@ export function parseAssignment(body: string): SweepAssignment {
   if (accountName !== undefined && typeof accountName !== 'string') {
     throw new InvalidAssignmentError("The sweep assignment's accountName must be a string");
   }
-  return { accountId, regions, ...(accountName ? { accountName } : {}) };
+  if (management !== undefined && typeof management !== 'boolean') {
+    throw new InvalidAssignmentError("The sweep assignment's management must be true or false");
+  }
+  return {
+    accountId,
+    regions,
+    ...(accountName ? { accountName } : {}),
+    ...(management ? { management } : {}),
+  };
 }
 
 /** What sweeping one account did, Region by Region. */
@@ -56,7 +69,14 @@ export interface AccountSweepOutcome {
   /** Runs reported by this sweep (their events never arrived). */
   reported: number;
   /** Regions that cannot be read, and why: counted in `UnreachableTargets`. */
-  readonly unreachable: { region: string; reason: string }[];
+  readonly unreachable: { region: string; reason: string; cause: ReachCause }[];
+  /**
+   * The management account's Regions that have never been readable: its member stack is not
+   * deployed there. Noticed once, counted in no alarm.
+   */
+  readonly notDeployed: string[];
+  /** Messages this sweep published about changes of reach (each for one or more Regions). */
+  announcements: number;
   /** Regions whose last runs all came through the sweep: counted in `EventPathBrokenTargets`. */
   readonly eventPathBroken: string[];
   /** Regions that failed for a reason that may pass (throttling, a fault): the message is retried. */
@@ -81,9 +101,23 @@ export async function sweepAccount(
     swept: [],
     reported: 0,
     unreachable: [],
+    notDeployed: [],
+    announcements: 0,
     eventPathBroken: [],
     failed: [],
   };
+  const scopeOf = (region: string) => targetScope({ accountId: assignment.accountId, region });
+  // What the ledger knows of each Region's reach: one read for the account. Without it, changes
+  // to unreachable are still recorded (their writes are conditional), recoveries wait a sweep.
+  let known: Map<string, Reachability> | undefined;
+  try {
+    known = await ledger.reachability(assignment.regions.map(scopeOf));
+  } catch (error: unknown) {
+    logger.warn('Could not read what the ledger knows of the Regions; recoveries are noted next sweep', {
+      error: describeError(error),
+    });
+  }
+  const stateOf = (region: string) => known?.get(scopeOf(region));
   if (assignment.accountName) {
     await ledger.recordAccountName(assignment.accountId, assignment.accountName).catch((error: unknown) => {
       logger.warn('Could not record the account name; alerts name the account by ID', {
@@ -100,8 +134,13 @@ export async function sweepAccount(
       outcome.reported += report.reported.length;
       if (await sweptOnly(deps, target, report.reportedRuns.length)) outcome.eventPathBroken.push(region);
     } catch (error: unknown) {
-      if (isUnreachable(error)) outcome.unreachable.push({ region, reason: describeError(error) });
-      else outcome.failed.push({ region, error: describeError(error) });
+      const cause = unreachableCause(error);
+      if (!cause) outcome.failed.push({ region, error: describeError(error) });
+      // StackSets never deploy to the management account: until it was ever readable, a refusal
+      // there means its member stack is not deployed, which is a notice, not a breakage.
+      else if (assignment.management && known && stateOf(region)?.reachedAt === undefined)
+        outcome.notDeployed.push(region);
+      else outcome.unreachable.push({ region, reason: describeError(error), cause });
     }
   };
   const queue = [...assignment.regions];
@@ -111,12 +150,23 @@ export async function sweepAccount(
     }),
   );
 
-  for (const { region, reason } of outcome.unreachable) {
+  for (const { region, reason, cause } of outcome.unreachable) {
     logger.error('Cannot read a member account: its runs are not reported until this is fixed', {
       target: targetLabel({ accountId: assignment.accountId, region }),
       reason,
+      cause,
     });
   }
+  for (const region of outcome.notDeployed) {
+    logger.warn('The management account has no member stack here: its runs are not reported (no alarm)', {
+      target: targetLabel({ accountId: assignment.accountId, region }),
+    });
+  }
+  await noteReach(deps, assignment, outcome, stateOf, options.reporting).catch((error: unknown) => {
+    logger.warn('Could not record or announce changes of reach; the next sweep tries again', {
+      error: describeError(error),
+    });
+  });
   for (const region of outcome.eventPathBroken) {
     logger.error(
       `The last ${BROKEN_AFTER_SWEEP_ONLY_RUNS} or more runs of a member account arrived only through the sweep: ` +
@@ -130,6 +180,81 @@ export async function sweepAccount(
     });
   });
   return outcome;
+}
+
+/**
+ * Records the changes of reach this sweep found (each won by one caller only) and announces them,
+ * one message per account and direction (and for the management account's missing member stack,
+ * one notice); sends the announcements an earlier sender failed to send; keeps the records of
+ * targets that stay unreachable, and of the management account's reach, from expiring.
+ */
+async function noteReach(
+  deps: ReportDeps,
+  assignment: SweepAssignment,
+  outcome: AccountSweepOutcome,
+  stateOf: (region: string) => Reachability | undefined,
+  reporting: AccountSweepOptions['reporting'],
+): Promise<void> {
+  const { ledger } = deps;
+  const accountId = assignment.accountId;
+  const scopeOf = (region: string) => targetScope({ accountId, region });
+  const now = (deps.clock ?? systemClock).now();
+  // A record is refreshed when less than half of its time to live is left.
+  const aging = (state: Reachability | undefined) =>
+    state?.expiresAt === undefined || state.expiresAt * 1000 - now < ledger.retentionMs / 2;
+  const down: PendingChange[] = [];
+  const notices: PendingChange[] = [];
+  const up: PendingChange[] = [];
+  const handled = new Set<string>();
+
+  const unreachable = [
+    ...outcome.unreachable.map(({ region, cause }) => ({ region, cause: cause as ReachCause })),
+    ...outcome.notDeployed.map((region) => ({ region, cause: 'not-deployed' as ReachCause })),
+  ];
+  for (const { region, cause } of unreachable) {
+    const before = stateOf(region);
+    if (before?.reach === 'unreachable') {
+      if (aging(before)) await ledger.keepReachability(scopeOf(region));
+      continue;
+    }
+    const state = await ledger.markUnreachable(scopeOf(region), cause, ANNOUNCE_LEASE_MS);
+    if (!state) continue;
+    handled.add(region);
+    (cause === 'not-deployed' ? notices : down).push({ region, state });
+  }
+  for (const region of outcome.swept) {
+    const before = stateOf(region);
+    if (before?.reach === 'unreachable') {
+      const state = await ledger.markReachable(scopeOf(region), ANNOUNCE_LEASE_MS);
+      if (state && state !== 'quiet') {
+        handled.add(region);
+        up.push({ region, state });
+      }
+      if (state) continue;
+    }
+    // Only the management account's reach matters once it was readable: keep that record.
+    if (assignment.management && (before?.reachedAt === undefined || aging(before)))
+      await ledger.recordReached(scopeOf(region));
+  }
+  // Announcements whose sender failed (a refused publish, a timeout): sent now, once.
+  for (const region of assignment.regions) {
+    const before = stateOf(region);
+    if (handled.has(region) || !before?.announce) continue;
+    if ((before.announceLeaseUntil ?? 0) >= now) continue;
+    const state = await ledger.claimAnnouncement(scopeOf(region), ANNOUNCE_LEASE_MS);
+    if (!state?.announce) continue;
+    const change = { region, state };
+    if (state.announce === 'up') up.push(change);
+    else if (state.cause === 'not-deployed') notices.push(change);
+    else down.push(change);
+  }
+  for (const [direction, changes] of [
+    ['down', down],
+    ['down', notices],
+    ['up', up],
+  ] as const) {
+    if (await announce(deps, accountId, direction, changes, reporting)) outcome.announcements += 1;
+  }
 }
 
 /**

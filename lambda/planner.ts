@@ -9,6 +9,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   type Account,
+  DescribeOrganizationCommand,
   ListRootsCommand,
   OrganizationsClient,
   paginateListAccounts,
@@ -26,6 +27,8 @@ export interface PlanReport {
   readonly accounts: number;
   /** Accounts left out because they are not ACTIVE (suspended, or closing). */
   readonly inactive: number;
+  /** The management account, when Organizations named it (its assignment is marked). */
+  readonly managementAccountId?: string;
   readonly regions: readonly string[];
   readonly queued: number;
 }
@@ -83,10 +86,27 @@ export function plannerSettings(
   };
 }
 
+/**
+ * The management account's ID (`MasterAccountId`), which StackSets never deploy to; `undefined`,
+ * said in the log, when Organizations does not answer (the account is then swept like the others).
+ */
+async function managementAccountOf(organizations: OrganizationsClient): Promise<string | undefined> {
+  try {
+    const { Organization: organization } = await organizations.send(new DescribeOrganizationCommand({}));
+    return organization?.MasterAccountId;
+  } catch (error: unknown) {
+    logger.warn('Could not look up the management account; it is swept like any other', {
+      error: describeError(error),
+    });
+    return undefined;
+  }
+}
+
 /** Lists the active accounts and queues one assignment for each; throws when a batch is refused. */
 export async function planSweep(deps: PlannerDeps): Promise<PlanReport> {
   const assignments: SweepAssignment[] = [];
   let inactive = 0;
+  const management = await managementAccountOf(deps.organizations);
   for await (const account of accountsOf(deps.organizations, deps.organizationalUnitIds)) {
     if (!account.Id) continue;
     // `State` supersedes `Status`, which Organizations stops returning after September 2026.
@@ -98,6 +118,7 @@ export async function planSweep(deps: PlannerDeps): Promise<PlanReport> {
       accountId: account.Id,
       ...(account.Name ? { accountName: account.Name } : {}),
       regions: deps.regions,
+      ...(account.Id === management ? { management: true } : {}),
     });
   }
   for (let start = 0; start < assignments.length; start += BATCH) {
@@ -116,7 +137,13 @@ export async function planSweep(deps: PlannerDeps): Promise<PlanReport> {
       throw new Error(`The sweep queue refused the assignments of ${failed.join(', ')}`);
     }
   }
-  return { accounts: assignments.length, inactive, regions: deps.regions, queued: assignments.length };
+  return {
+    accounts: assignments.length,
+    inactive,
+    ...(management ? { managementAccountId: management } : {}),
+    regions: deps.regions,
+    queued: assignments.length,
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The alarms: on failed targets (fleet-wide and per listed window), on listed windows that stop
  * running, on the monitor's own health and (Organization mode) on its reach into the member
- * accounts. Each says what to do, and notifies every topic given, on ALARM and on OK.
+ * accounts. Each says what to do, and notifies every topic given, on ALARM and on OK (but the
+ * unreachable targets alarm: the function announces each target by name).
  */
 import { type CustomResource, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -39,7 +40,10 @@ export interface HealthAlarms {
  * its sweep. Fleet-wide: no alarm per account or window (the alerts name them).
  */
 export interface OrganizationAlarms {
-  /** Member account-Regions could not be read: a read role missing, access denied, a Region off. */
+  /**
+   * Member account-Regions could not be read: a read role missing, access denied, a Region off.
+   * For the dashboard, with no action: the function announces each such target by name, once.
+   */
   readonly unreachableTargets: cloudwatch.Alarm;
   /** Member account-Regions whose runs arrive only through the sweep: their event path is broken. */
   readonly eventPathBrokenTargets: cloudwatch.Alarm;
@@ -250,8 +254,10 @@ export function createOrganizationAlarms(
       'The monitor could not read some member accounts and Regions in the last hour, so their runs are not ' +
         `being reported: the read role (${parts.readRoleName}) is missing there (its StackSet instance failed ` +
         'or was deleted), an SCP denies sts:AssumeRole or SSM, or the Region is not enabled in the account. ' +
-        "The sweep function's log names each unreached account and Region with the error; check the StackSet " +
-        "instance of that account and Region, and the Organization's SCPs.",
+        'This alarm notifies nobody: the alert topic received one message naming each such account and ' +
+        "Region when it became unreachable. The sweep function's log names each with the error; check the " +
+        "StackSet instance of that account and Region, and the Organization's SCPs. The management account " +
+        'before its member stack is deployed is not counted.',
     ),
     eventPathBrokenTargets: alarm(
       'EventPathBrokenTargetsAlarm',

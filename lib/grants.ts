@@ -167,11 +167,15 @@ export function grantHeartbeatReadBack(role: iam.Role): void {
 export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue, byUnits: boolean): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: byUnits
-        ? // The accounts of the listed units and of the units under them.
-          ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent']
-        : // Every account; ListRoots at deploy time, for a StackSet aimed at the whole Organization.
-          ['organizations:ListAccounts', 'organizations:ListRoots'],
+      actions: [
+        ...(byUnits
+          ? // The accounts of the listed units and of the units under them.
+            ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent']
+          : // Every account; ListRoots at deploy time, for a StackSet aimed at the whole Organization.
+            ['organizations:ListAccounts', 'organizations:ListRoots']),
+        // Which account is the management account, which StackSets never deploy to.
+        'organizations:DescribeOrganization',
+      ],
       resources: ['*'],
     }),
   );
@@ -179,7 +183,7 @@ export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue, byUnits: b
     id: RESOURCE_STAR,
     reason:
       "The Organizations actions the planner calls are read-only lists of the caller's own Organization; " +
-      'ListAccounts and ListRoots support no resource type, and the ARNs of roots and units (for ' +
+      'ListAccounts, ListRoots and DescribeOrganization support no resource type, and the ARNs of roots and units (for ' +
       'ListAccountsForParent and ListOrganizationalUnitsForParent) name the management account, which the ' +
       'stack does not know, so they are granted on "*".',
   });

@@ -287,7 +287,11 @@ export class MaintenanceWindowMonitor extends Construct {
         sweepPlanner: central.planner,
         readRoleName: readRoleName(central.organization.rolePrefix, '<Region>'),
       });
-      for (const alarm of Object.values(alarms)) notifying(alarm, topics);
+      // Not the unreachable targets' alarm: the function announces each target that becomes
+      // unreachable, by name, once (ADR 0009); an alarm could name none, and would stay in ALARM,
+      // silent, while any one target is unreachable.
+      const { unreachableTargets: _announcedByTheFunction, ...notifyingAlarms } = alarms;
+      for (const alarm of Object.values(notifyingAlarms)) notifying(alarm, topics);
       this.organizationAlarms = alarms;
     }
 

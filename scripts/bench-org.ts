@@ -174,7 +174,8 @@ export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBe
     });
     if (!plan.ok) throw new Error(`The planner failed: ${JSON.stringify(plan.error)}`);
     const bodies = fake.sqsMessages.map((message) => message.body);
-    // The central account is listed too: it has no read roles here and counts as unreachable.
+    // The central account is listed too, the local endpoint's management account by default: it has no
+    // read roles here, so the sweep gives it the member-stack notice once (ADR 0009) and counts nothing.
     fake.clearCalls();
     fake.latencyMs = options.latencyMs;
 

@@ -134,14 +134,15 @@ describe('Organization mode, three accounts in two Regions', () => {
     const results = outcomes(rounds.events);
 
     expect(rounds.events?.nodeVersion).toMatch(/^v24\./);
-    expect(results.map((outcome) => outcome.ok)).toEqual([true, true, true, true, false, true]);
-    expect(results[4]?.error?.name).toBe('TargetUnreachableError');
+    expect(results.map((outcome) => outcome.ok)).toEqual([true, true, true, true, true, true]);
+    expect(results[4]?.result).toMatchObject({ unreachable: `${D}/eu-west-1`, cause: 'assume-refused' });
     // The second copy of A/eu-west-1's event, with its own ID, is the same run: not reported again.
     expect(results[5]?.result).toEqual({ duplicate: true });
   });
 
   it('alerts once for every run of the five readable targets, naming account and Region', () => {
-    const subjects = fake.published.map((message) => message.subject);
+    const runAlerts = fake.published.filter((message) => message.subject?.startsWith('Window '));
+    const subjects = runAlerts.map((message) => message.subject);
     const readable = targets.filter((t) => !(t.accountId === D && t.region === 'eu-west-1'));
 
     expect(subjects.sort()).toEqual(
@@ -152,7 +153,7 @@ describe('Organization mode, three accounts in two Regions', () => {
         )
         .sort(),
     );
-    for (const message of fake.published) {
+    for (const message of runAlerts) {
       const t = readable.find((candidate) =>
         message.subject?.includes(`${candidate.accountId}/${candidate.region}`),
       );
@@ -322,5 +323,180 @@ describe('npm run demo:org', () => {
     expect(output).toContain('role assumptions, all signed for us-east-1');
     expect(output).toContain(`account_id=${A}, region=us-east-1`);
     expect(output).not.toContain('hunter2');
+  });
+});
+
+describe('Organization mode, targets it cannot read', () => {
+  // A is a member missing its eu-west-1 read role from the start; B loses its us-east-1 one later;
+  // M is the management account, where StackSets deploy nothing and nobody deployed the member stack.
+  const M = memberAccountId(9);
+  let local: LocalAws;
+  let db: LocalDynamo;
+  let env: Record<string, string>;
+  let seeded: SeededTarget[];
+  const seen: { event?: Invocation; replay?: Invocation; sweeps: Invocation[] } = { sweeps: [] };
+  /** What each step published and counted, in order: the event, then each sweep, then the replay. */
+  const steps: { published: typeof fake.published; unreachable: number[]; failedInA: number[] }[] = [];
+
+  const run = (fn: DeployedFunction, events: unknown[]) =>
+    invokeBundle({
+      fn,
+      event: { batch: events.map((event, i) => ({ event, requestId: `${fn.handler}-reach-${i}` })) },
+      endpoint: local.endpoint,
+      environment: resolveEnvironment(fn, env),
+    });
+  const step = () => {
+    const data = local.metricData.splice(0);
+    steps.push({
+      published: local.published.splice(0),
+      unreachable: data.filter((datum) => datum.name === 'UnreachableTargets').map((datum) => datum.value),
+      failedInA: data
+        .filter((datum) => datum.name === 'FailedInvocations' && datum.dimensions === `AccountId=${A}`)
+        .map((datum) => datum.value),
+    });
+  };
+  const sweepRound = async () => {
+    const plan = await run(planner, [{}]);
+    expect(outcomes(plan).map((outcome) => outcome.ok)).toEqual([true]);
+    const messages = local.sqsMessages.splice(0);
+    seen.sweeps.push(
+      await run(
+        worker,
+        messages.map((m) => sqsEvent(m.body, m.messageId)),
+      ),
+    );
+    step();
+  };
+  const seededAt = (accountId: string, region: string) => {
+    const found = seeded.find((t) => t.accountId === accountId && t.region === region);
+    if (!found) throw new Error(`No seeded target ${accountId}/${region}`);
+    return found;
+  };
+  const subjects = (index: number) => (steps[index]?.published ?? []).map((message) => message.subject);
+
+  beforeAll(async () => {
+    local = await LocalAws.start();
+    local.addTopic(TOPIC_ARN);
+    const sweepQueue = local.queueUrl('sweep');
+    local.addQueue(sweepQueue);
+    db = await startDynamo();
+    local.forwardDynamoDb(db.endpoint);
+    env = {
+      ALERT_TOPIC_ARN: TOPIC_ARN,
+      LEDGER_TABLE_NAME: await db.createLedgerTable(),
+      CENTRAL_ACCOUNT_ID: local.centralAccountId,
+      SWEEP_QUEUE_URL: sweepQueue,
+      SWEEP_GRACE_MINUTES: '0',
+    };
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    seeded = seedOrganization(local, {
+      accounts: 2,
+      regions: REGIONS,
+      endTime: new Date(Date.now() - 1_000),
+    });
+    for (const region of REGIONS)
+      local.addRole(local.centralAccountId, memberReadRole(region), { regions: [region] });
+    local.addAccount({ accountId: M, name: 'management' });
+    local.setManagementAccount(M);
+    local.removeRole(A, memberReadRole('eu-west-1'));
+    local.clearCalls();
+
+    // 0. A/eu-west-1's event, which cannot be read.
+    seen.event = await run(report, [seededAt(A, 'eu-west-1').event]);
+    step();
+    // 1. A sweep: A/eu-west-1 still unreachable, M without its member stack.
+    await sweepRound();
+    // 2. B/us-east-1 loses its role while A/eu-west-1 is still unreachable.
+    local.removeRole(B, memberReadRole('us-east-1'));
+    await sweepRound();
+    // 3. A/eu-west-1's role is deployed.
+    local.addRole(A, memberReadRole('eu-west-1'), { regions: ['eu-west-1'] });
+    await sweepRound();
+    // 4. Nothing changed.
+    await sweepRound();
+    // 5. The event of step 0, replayed from its log line after the sweep reported its run.
+    const logged = seen.event.logs.find((log) => log.replay !== undefined);
+    seen.replay = await run(report, [logged?.replay]);
+    step();
+  }, 300_000);
+
+  afterAll(async () => {
+    await local?.stop();
+    await db?.stop();
+  });
+
+  it("answers an unreadable target's event with success, counts it once, announces it once, and logs it for a replay", () => {
+    expect(outcomes(seen.event)).toMatchObject([
+      {
+        ok: true,
+        result: { unreachable: `${A}/eu-west-1`, cause: 'assume-refused', announced: true },
+      },
+    ]);
+    expect(steps[0]?.unreachable).toEqual([1]);
+    expect(subjects(0)).toEqual([`Cannot read ${A} in eu-west-1: read role missing or refused`]);
+    const message = steps[0]?.published[0];
+    expect(message?.message).toContain(`Region:   eu-west-1`);
+    expect(message?.message).toContain(`the read role ${memberReadRole('eu-west-1')} does not exist there`);
+    expect(message?.deliveredAttributes).toMatchObject({
+      account_id: { DataType: 'String', StringValue: A },
+      region: { DataType: 'String.Array', StringValue: '["eu-west-1"]' },
+      status: { DataType: 'String', StringValue: 'UNREACHABLE' },
+    });
+    expect(seen.event?.logs.find((log) => log.replay !== undefined)?.replay).toEqual(
+      seededAt(A, 'eu-west-1').event,
+    );
+  });
+
+  it('does not announce a target again at the next sweeps while it stays unreachable, but counts it', () => {
+    expect(subjects(1).filter((subject) => subject?.includes(`${A} in eu-west-1`))).toEqual([]);
+    expect(subjects(2).filter((subject) => subject?.includes(`${A} in eu-west-1`))).toEqual([]);
+    // Each sweep counts A/eu-west-1 (and from the second, B/us-east-1): never the management account.
+    const total = (values: number[] | undefined) => (values ?? []).reduce((sum, value) => sum + value, 0);
+    expect(steps.slice(1, 5).map((s) => total(s.unreachable))).toEqual([1, 2, 1, 1]);
+  });
+
+  it('announces a second target that becomes unreachable while the first still is, once', () => {
+    const second = `Cannot read ${B} in us-east-1: read role missing or refused`;
+
+    expect(subjects(2)).toEqual([second]);
+    expect(steps.flatMap((s) => s.published).filter((m) => m.subject === second)).toHaveLength(1);
+  });
+
+  it('gives the management account without a member stack one notice with the deploy command, and no count', () => {
+    const notices = steps.flatMap((s) => s.published).filter((m) => m.subject?.includes(M));
+
+    expect(notices.map((m) => m.subject)).toEqual([
+      `Management account ${M} not covered in eu-west-1, us-east-1: member stack not deployed`,
+    ]);
+    expect(notices[0]?.message).toContain(
+      `AWS_REGION=eu-west-1 npx cdk deploy MaintenanceWindowMonitorMember -c organizationId=${DEMO_CONTEXT.organizationId} -c centralAccountId=${local.centralAccountId} -c centralRegion=us-east-1`,
+    );
+    expect(notices[0]?.message).toContain('It is counted in no');
+    const warned = seen.sweeps[0]?.logs.filter((log) => log.target === `${M}/us-east-1`);
+    expect(warned?.map((log) => log.level)).toEqual(['WARN']);
+  });
+
+  it('reports the run the event could not, exactly once, when the role appears, and notes the recovery once', () => {
+    const run = seededAt(A, 'eu-west-1');
+    const alert = `Window patch-member-1-eu-west-1 in ${A}/eu-west-1: ${run.failed} failed, 0 timed out of ${20 + run.failed} targets`;
+    const all = steps.flatMap((s) => s.published.map((m) => m.subject));
+
+    expect(subjects(3).sort()).toEqual([alert, `Can read ${A} in eu-west-1 again`].sort());
+    expect(all.filter((subject) => subject === alert)).toHaveLength(1);
+    expect(all.filter((subject) => subject?.startsWith(`Can read ${A}`))).toHaveLength(1);
+    // Its metrics once: the sweep that reported it, nothing before or after.
+    expect(steps.map((s) => s.failedInA)).toEqual([
+      [],
+      [seededAt(A, 'us-east-1').failed],
+      [],
+      [run.failed],
+      [],
+      [],
+    ]);
+    // The sweep after that, and the replay of the logged event, add nothing.
+    expect(subjects(4)).toEqual([]);
+    expect(outcomes(seen.replay)).toMatchObject([{ ok: true, result: { duplicate: true } }]);
+    expect(steps[5]?.published).toEqual([]);
+    expect(steps[5]?.unreachable).toEqual([]);
   });
 });

@@ -774,7 +774,7 @@ describe('Organization mode', () => {
     );
   });
 
-  it('names and counts a member that cannot be read, publishes nothing else, and fails the event', async () => {
+  it('names, counts and announces a member that cannot be read, logs its event for a replay, and succeeds', async () => {
     // Prepare
     sts.on(AssumeRoleCommand).rejects(
       new STSServiceException({
@@ -786,27 +786,32 @@ describe('Organization mode', () => {
     );
     ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).callsFake(signing({}));
     cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const { handler } = await loadOrg();
 
     // Act
-    const failure = await handler(MEMBER_EVENT, context()).catch((error: unknown) => error);
+    const result = await handler(MEMBER_EVENT, context());
 
-    // Assess
-    expect(failure).toMatchObject({ name: 'TargetUnreachableError' });
+    // Assess: no failure for Lambda to retry three times, one count, one announcement.
+    expect(result).toEqual({ unreachable: `${MEMBER}/eu-west-1`, cause: 'assume-refused', announced: true });
     const counted = cloudWatch
       .commandCalls(PutMetricDataCommand)
       .map((call) => call.args[0].input.MetricData?.[0]);
     expect(counted).toEqual([
       expect.objectContaining({ MetricName: 'UnreachableTargets', Value: 1, Dimensions: [] }),
     ]);
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+    expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual([
+      `Cannot read ${MEMBER} in eu-west-1: read role missing or refused`,
+    ]);
     expect(parsedLogs().find((line) => line.level === 'ERROR')).toMatchObject({
-      message: 'Cannot read the member account the event came from; nothing was published',
+      message: expect.stringContaining('replay this event'),
       target: `${MEMBER}/eu-west-1`,
+      cause: 'assume-refused',
+      replay: MEMBER_EVENT,
     });
   });
 
-  it('names and counts a member whose reads are denied although its role exists (a policy, a Region off)', async () => {
+  it('announces a member whose reads are denied although its role exists (a policy, a Region off) once, however many events', async () => {
     sts.on(AssumeRoleCommand).resolves(credentials);
     ssm
       .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
@@ -814,15 +819,23 @@ describe('Organization mode', () => {
         Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' }),
       );
     cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const { handler } = await loadOrg();
 
-    await expect(handler(MEMBER_EVENT, context())).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    const results = [await handler(MEMBER_EVENT, context()), await handler(MEMBER_EVENT, context())];
 
+    expect(results).toEqual([
+      { unreachable: `${MEMBER}/eu-west-1`, cause: 'reads-denied', announced: true },
+      { unreachable: `${MEMBER}/eu-west-1`, cause: 'reads-denied', announced: false },
+    ]);
     expect(
       cloudWatch
         .commandCalls(PutMetricDataCommand)
         .map((call) => call.args[0].input.MetricData?.[0]?.MetricName),
-    ).toEqual(['UnreachableTargets']);
+    ).toEqual(['UnreachableTargets', 'UnreachableTargets']);
+    expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual([
+      `Cannot read ${MEMBER} in eu-west-1: SSM reads denied`,
+    ]);
     expect(parsedLogs().find((line) => line.level === 'ERROR')).toMatchObject({
       target: `${MEMBER}/eu-west-1`,
       reason: 'AccessDeniedException: not authorized',

@@ -116,6 +116,7 @@ describe('planSweep', () => {
     const queueUrl = fake.queueUrl('sweep');
     fake.addQueue(queueUrl);
     fake.addAccount({ accountId: memberAccountId(9), name: 'closing', status: 'PENDING_CLOSURE' });
+    fake.setManagementAccount(memberAccountId(2));
     const sqs = new SQSClient({ ...clientConfig(), endpoint: fake.endpoint });
 
     const report = await planSweep({
@@ -125,11 +126,23 @@ describe('planSweep', () => {
       regions: ['us-east-1', 'eu-west-1'],
     });
 
-    expect(report).toEqual({ accounts: 3, inactive: 1, regions: ['us-east-1', 'eu-west-1'], queued: 3 });
+    expect(report).toEqual({
+      accounts: 3,
+      inactive: 1,
+      managementAccountId: memberAccountId(2),
+      regions: ['us-east-1', 'eu-west-1'],
+      queued: 3,
+    });
+    // The management account, which StackSets skip, is marked (DescribeOrganization's MasterAccountId).
     expect(fake.sqsMessages.map((message) => JSON.parse(message.body))).toEqual([
       { accountId: fake.centralAccountId, accountName: 'Central', regions: ['us-east-1', 'eu-west-1'] },
       { accountId: memberAccountId(1), accountName: 'member-1', regions: ['us-east-1', 'eu-west-1'] },
-      { accountId: memberAccountId(2), accountName: 'member-2', regions: ['us-east-1', 'eu-west-1'] },
+      {
+        accountId: memberAccountId(2),
+        accountName: 'member-2',
+        regions: ['us-east-1', 'eu-west-1'],
+        management: true,
+      },
     ]);
   });
 
@@ -315,6 +328,7 @@ describe('sweepAccount', () => {
     expect(outcome.unreachable).toEqual([
       {
         region: 'eu-west-1',
+        cause: 'assume-refused',
         reason: expect.stringContaining(
           `TargetUnreachableError: Cannot read ${memberAccountId(2)}/eu-west-1: could not assume arn:aws:iam::${memberAccountId(2)}:role/${PREFIX}-Read-eu-west-1`,
         ),

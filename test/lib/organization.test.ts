@@ -309,7 +309,15 @@ describe('Organization mode, the central stack', () => {
           'Fn::GetAtt': [only(template, 'AWS::Logs::LogGroup', 'MonitorSweepPlannerLogs')[0], 'Arn'],
         },
       },
-      { Effect: 'Allow', Action: ['organizations:ListAccounts', 'organizations:ListRoots'], Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: [
+          'organizations:ListAccounts',
+          'organizations:ListRoots',
+          'organizations:DescribeOrganization',
+        ],
+        Resource: '*',
+      },
       { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
     ]);
   });
@@ -332,6 +340,7 @@ describe('Organization mode, the central stack', () => {
       'logs:PutLogEvents',
       'organizations:ListAccountsForParent',
       'organizations:ListOrganizationalUnitsForParent',
+      'organizations:DescribeOrganization',
       'sqs:SendMessage',
     ]);
   });
@@ -433,13 +442,17 @@ describe('Organization mode, the central stack', () => {
       AlarmActions: [topic],
       OKActions: [topic],
     };
+    const { AlarmActions: _alarm, OKActions: _ok, ...silent } = common;
     expect(alarm('MonitorUnreachableTargetsAlarm')).toMatchObject({
-      ...common,
+      ...silent,
       Namespace: DEFAULT_METRIC_NAMESPACE,
       MetricName: 'UnreachableTargets',
       Statistic: 'Sum',
       Period: 3_600,
     });
+    // For the dashboard only: the function announces each unreachable target by name, once (ADR 0009).
+    expect(alarm('MonitorUnreachableTargetsAlarm').AlarmActions).toBeUndefined();
+    expect(alarm('MonitorUnreachableTargetsAlarm').OKActions).toBeUndefined();
     expect(alarm('MonitorUnreachableTargetsAlarm').Dimensions).toBeUndefined();
     expect(alarm('MonitorEventPathBrokenTargetsAlarm')).toMatchObject({
       ...common,
@@ -472,6 +485,7 @@ describe('Organization mode, the central stack', () => {
     expect(JSON.stringify(alarm('MonitorUnreachableTargetsAlarm').AlarmDescription)).toContain(
       `read role (${PREFIX}-Read-<Region>) is missing`,
     );
+    expect(String(alarm('MonitorUnreachableTargetsAlarm').AlarmDescription).length).toBeLessThanOrEqual(1024);
     expect(JSON.stringify(alarm('MonitorSweepDeadLetterQueueAlarm').AlarmDescription)).toContain(
       'SQS redrive',
     );

@@ -3,7 +3,9 @@
  * `NextToken`, `MaxResults` within 1-20, and each account's `Status` and its successor `State`;
  * `ListRoots`, the Organization's one root (`r-` and 4 characters, as `LocalOrganizations.ROOT_ID`);
  * and the tree under it: `ListAccountsForParent` and `ListOrganizationalUnitsForParent`, the direct
- * children of the root or of an organizational unit (`ParentNotFoundException` for another ID).
+ * children of the root or of an organizational unit (`ParentNotFoundException` for another ID);
+ * `DescribeOrganization`, whose `MasterAccountId` is the management account (the central one
+ * unless `setManagementAccount` names another).
  * Its rules are copied from AWS's API reference on purpose, not imported from the code under test.
  */
 import { page, pageSizeOf } from './pagination';
@@ -32,6 +34,17 @@ export class LocalOrganizations {
   readonly operations: Record<string, OperationHandler> = {
     ListAccounts: (i) => this.listAccounts(i),
     ListRoots: () => this.listRoots(),
+    DescribeOrganization: () => ({
+      Organization: {
+        Id: this.organizationId,
+        Arn: `arn:aws:organizations::${this.management}:organization/${this.organizationId}`,
+        FeatureSet: 'ALL',
+        MasterAccountArn: `arn:aws:organizations::${this.management}:account/${this.organizationId}/${this.management}`,
+        MasterAccountId: this.management,
+        MasterAccountEmail: `aws+${this.management}@example.com`,
+        AvailablePolicyTypes: [],
+      },
+    }),
     ListAccountsForParent: (i) => {
       const parentId = this.parentOf(i);
       const children = this.tenancy
@@ -65,6 +78,7 @@ export class LocalOrganizations {
   };
 
   private readonly units = new Map<string, Required<OrganizationalUnit>>();
+  private managementAccountId: string | undefined;
 
   /** @param organizationId the Organization's ID, in account ARNs */
   constructor(
@@ -81,9 +95,21 @@ export class LocalOrganizations {
     this.units.set(unit.id, { id: unit.id, name: unit.name, parentId });
   }
 
-  /** Forgets the organizational units. */
+  /** Makes an account of the Organization its management account; `undefined`: the central one. */
+  setManagementAccount(accountId: string | undefined): void {
+    if (accountId !== undefined) this.tenancy.requireAccount(accountId, 'setManagementAccount');
+    this.managementAccountId = accountId;
+  }
+
+  /** The management account: it owns the Organization, and every ARN in it names it. */
+  private get management(): string {
+    return this.managementAccountId ?? this.tenancy.centralAccountId;
+  }
+
+  /** Forgets the organizational units and the management account set. */
   clearUnits(): void {
     this.units.clear();
+    this.managementAccountId = undefined;
   }
 
   /** The request's `ParentId`: the root or a known unit. */
@@ -112,7 +138,7 @@ export class LocalOrganizations {
   }
 
   private listRoots(): Record<string, unknown> {
-    const management = this.tenancy.centralAccountId;
+    const management = this.management;
     return {
       Roots: [
         {
@@ -126,7 +152,7 @@ export class LocalOrganizations {
   }
 
   private render(account: MemberRecord): Record<string, unknown> {
-    const management = this.tenancy.centralAccountId;
+    const management = this.management;
     return {
       Id: account.accountId,
       Arn: `arn:aws:organizations::${management}:account/${this.organizationId}/${account.accountId}`,

@@ -201,6 +201,15 @@ export class LocalAws {
   }
 
   /**
+   * Makes an account of the Organization its management account (`DescribeOrganization`'s
+   * `MasterAccountId`, and the account every ARN names); by default, and after `reset()`, the
+   * central account.
+   */
+  setManagementAccount(accountId: string | undefined): void {
+    this.organizations.setManagementAccount(accountId);
+  }
+
+  /**
    * Makes a role exist in an account of the Organization, so that the central account's
    * credentials may assume it; `options.regions` limits where its sessions may call SSM.
    */

@@ -1,0 +1,126 @@
+/**
+ * Organization mode: announcing, once each, that a target (an account-Region) can no longer be
+ * read, and that it can be read again. The ledger's conditional writes let exactly one caller
+ * win each change (an event, or any of the sweeps that meet it); the winner publishes one message
+ * to the alert topic, and only then records it announced. A publish that fails leaves the change
+ * to announce, for the next sweep of that account.
+ */
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { type ReachCause, type ReachContext, reachAlert } from './alert/reachability';
+import { describeError } from './errors';
+import type { Reachability } from './ledger';
+import type { ReportDeps } from './report-event';
+import { type Target, targetLabel, targetScope } from './target';
+
+export type ReachDeps = Pick<ReportDeps, 'clients' | 'config' | 'logger' | 'ledger'>;
+
+/** How long the winner of a change may take to announce it before a sweep may send it instead. */
+export const ANNOUNCE_LEASE_MS = 2 * 60_000;
+
+/** A change of one Region's reach, won by this caller and not announced yet. */
+export interface PendingChange {
+  readonly region: string;
+  readonly state: Reachability;
+}
+
+/** Whether this caller announced it: it won the change and published the message. */
+export type Announced = boolean;
+
+/**
+ * The event path: records that `target` cannot be read, for `cause`, and announces it if this
+ * event is the first to find it so.
+ */
+export async function noteUnreachable(
+  deps: ReachDeps,
+  target: Target,
+  cause: ReachCause,
+): Promise<Announced> {
+  const state = await deps.ledger.markUnreachable(targetScope(target), cause, ANNOUNCE_LEASE_MS);
+  if (!state) return false;
+  return announce(deps, target.accountId, 'down', [{ region: target.region, state }]);
+}
+
+/**
+ * Publishes one message for changes of one account that went the same way (`direction`), then
+ * records each announced. When the publish fails, gives them back for the next sweep and says so.
+ */
+export async function announce(
+  deps: ReachDeps,
+  accountId: string,
+  direction: 'down' | 'up',
+  unordered: readonly PendingChange[],
+  reporting?: ReachContext['reporting'],
+): Promise<Announced> {
+  const { ledger, logger, config } = deps;
+  const organization = config.organization;
+  if (unordered.length === 0 || !organization) return false;
+  const changes = [...unordered].sort((a, b) => a.region.localeCompare(b.region));
+  const name = await ledger.accountName(accountId).catch(() => undefined);
+  const alert = reachAlert(
+    {
+      direction,
+      account: { id: accountId, ...(name ? { name } : {}) },
+      regions: changes.map(({ region, state }) => ({
+        region,
+        ...(state.cause ? { cause: state.cause } : {}),
+        ...(state.since !== undefined ? { since: state.since } : {}),
+      })),
+    },
+    {
+      organizationId: organization.organizationId,
+      rolePrefix: organization.rolePrefix,
+      centralAccountId: organization.home.accountId,
+      centralRegion: organization.home.region,
+      ...(reporting ? { reporting } : {}),
+    },
+  );
+  const targets = changes.map(({ region }) => targetLabel({ accountId, region }));
+  try {
+    const output = await deps.clients.sns.send(
+      new PublishCommand({
+        TopicArn: config.alertTopicArn,
+        Subject: alert.subject,
+        Message: alert.message,
+        MessageAttributes: {
+          account_id: { DataType: 'String', StringValue: alert.attributes.account_id },
+          region: { DataType: 'String.Array', StringValue: JSON.stringify(alert.attributes.region) },
+          status: { DataType: 'String', StringValue: alert.attributes.status },
+        },
+      }),
+    );
+    logger.info('Announced a change of reach', {
+      targets,
+      subject: alert.subject,
+      messageId: output?.MessageId,
+    });
+  } catch (error: unknown) {
+    logger.error('Could not announce a change of reach; the next sweep of the account announces it', {
+      targets,
+      subject: alert.subject,
+      error: describeError(error),
+    });
+    await Promise.all(
+      changes.map(({ region, state }) =>
+        state.announceSeq === undefined
+          ? undefined
+          : ledger.releaseAnnouncement(targetScope({ accountId, region }), state.announceSeq),
+      ),
+    ).catch((release: unknown) => {
+      logger.warn('Could not give the announcement back; it is free again when its lease ends', {
+        error: describeError(release),
+      });
+    });
+    return false;
+  }
+  for (const { region, state } of changes) {
+    if (state.announceSeq === undefined) continue;
+    await ledger.announced(targetScope({ accountId, region }), state.announceSeq).catch((error: unknown) => {
+      // Sent, but not recorded: the next sweep would send it again once the lease ends. Said loudly.
+      logger.error('Announced a change of reach, but could not record it: it may be announced again', {
+        target: targetLabel({ accountId, region }),
+        error: describeError(error),
+      });
+    });
+  }
+  return true;
+}
