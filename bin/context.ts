@@ -66,6 +66,26 @@ export const StackName = {
   Member: 'MaintenanceWindowMonitorMember',
 } as const;
 
+/** The keys that make the app define each stack (it defines one at a time). */
+const KEYS_OF_STACK = {
+  [StackName.Single]: 'neither organizationId nor centralAccountId',
+  [StackName.Central]: `${ContextKey.OrganizationId} and ${ContextKey.Regions}`,
+  [StackName.Member]: `${ContextKey.OrganizationId} and ${ContextKey.CentralAccountId}`,
+} as const;
+
+/**
+ * The app's note on stderr: the stack it defined, and the context each other stack needs. The CDK
+ * CLI does not tell the app which stack was asked for, so `cdk synth MaintenanceWindowMonitorOrg`
+ * without its context can only end in the CLI's "No stacks match": this note, printed before it,
+ * says which keys were missing.
+ */
+export function stacksNote(defined: string): string {
+  const others = Object.entries(KEYS_OF_STACK)
+    .filter(([name]) => name !== defined)
+    .map(([name, keys]) => `${name} needs context ${keys}`);
+  return `This app defined ${defined}; ${others.join(', ')}.`;
+}
+
 /** Keys only the central stack reads: given for another stack, they would do nothing. */
 const CENTRAL_ONLY_KEYS = [
   ContextKey.Regions,
