@@ -14,6 +14,7 @@ import {
   type OrganizationOptions,
   Reporting,
 } from '../lib/props';
+import { MonitorPropsError, type PropName } from '../lib/resolve-props';
 
 /** Reads one context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
@@ -65,6 +66,26 @@ export const StackName = {
   Member: 'MaintenanceWindowMonitorMember',
 } as const;
 
+/** The keys that make the app define each stack (it defines one at a time). */
+const KEYS_OF_STACK = {
+  [StackName.Single]: 'neither organizationId nor centralAccountId',
+  [StackName.Central]: `${ContextKey.OrganizationId} and ${ContextKey.Regions}`,
+  [StackName.Member]: `${ContextKey.OrganizationId} and ${ContextKey.CentralAccountId}`,
+} as const;
+
+/**
+ * The app's note on stderr: the stack it defined, and the context each other stack needs. The CDK
+ * CLI does not tell the app which stack was asked for, so `cdk synth MaintenanceWindowMonitorOrg`
+ * without its context can only end in the CLI's "No stacks match": this note, printed before it,
+ * says which keys were missing.
+ */
+export function stacksNote(defined: string): string {
+  const others = Object.entries(KEYS_OF_STACK)
+    .filter(([name]) => name !== defined)
+    .map(([name, keys]) => `${name} needs context ${keys}`);
+  return `This app defined ${defined}; ${others.join(', ')}.`;
+}
+
 /** Keys only the central stack reads: given for another stack, they would do nothing. */
 const CENTRAL_ONLY_KEYS = [
   ContextKey.Regions,
@@ -87,6 +108,63 @@ export interface ContextSettings {
   readonly alertTopicKeyArn?: string;
 }
 
+/** Context the app cannot use: the message names the key as the user typed it. */
+export class ContextError extends Error {
+  override readonly name = 'ContextError';
+}
+
+/** Keys the CDK CLI itself keeps in the context (`cdk acknowledge`, `cdk cli-telemetry`). */
+const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+
+/** A context value as the user typed it: `-c` gives strings, cdk.json any JSON. */
+export function showValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function refuse(key: string, value: unknown, expected: string): never {
+  throw new ContextError(`Context ${key}=${showValue(value)} is refused: expected ${expected}.`);
+}
+
+/** Edits (insertions, deletions, substitutions) from `a` to `b`, ignoring case. */
+function distance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[y.length] ?? 0;
+}
+
+/**
+ * Refuses context keys the app does not read (a typo would otherwise be ignored, silently) and
+ * empty values. Keys with `@` or `:` are CDK's own (feature flags, `aws:cdk:...`, lookups in
+ * cdk.context.json) and are not checked; neither are the CLI's own keys.
+ */
+export function checkContextKeys(context: Readonly<Record<string, unknown>>): void {
+  const known: string[] = [...Object.values(ContextKey), ...Object.keys(FormerContextKey)];
+  for (const [key, value] of Object.entries(context)) {
+    if (key.includes('@') || key.includes(':') || CDK_CLI_KEYS.has(key)) continue;
+    if (!known.includes(key)) {
+      const closest = [...known].sort((a, b) => distance(key, a) - distance(key, b))[0];
+      throw new ContextError(
+        `Context key ${key} is not one this app reads: did you mean ${closest}? ` +
+          'The keys are listed in the README, under Configuration.',
+      );
+    }
+    const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];
+    if (items.every((item) => typeof item === 'string' && item.trim() === '')) {
+      throw new ContextError(
+        `Context ${key}=${showValue(value)} is refused: it is empty. Give it a value, or leave the key out.`,
+      );
+    }
+  }
+}
+
 function absent(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
@@ -96,7 +174,7 @@ function stringList(key: string, value: unknown): string[] | undefined {
   // `-c windowIds=mw-1,mw-2` arrives as one string; cdk.json can hold a JSON array.
   const items = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
-    throw new Error(`Context ${key} must be a comma-separated string or an array of strings`);
+    refuse(key, value, 'a comma-separated list (an array of strings in cdk.json)');
   }
   const trimmed = items.map((item) => item.trim()).filter((item) => item.length > 0);
   return trimmed.length > 0 ? trimmed : undefined;
@@ -104,7 +182,7 @@ function stringList(key: string, value: unknown): string[] | undefined {
 
 function optionalString(key: string, value: unknown): string | undefined {
   if (absent(value)) return undefined;
-  if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
+  if (typeof value !== 'string') refuse(key, value, 'a string');
   return value;
 }
 
@@ -113,15 +191,14 @@ function optionalBoolean(key: string, value: unknown): boolean | undefined {
   // `-c createChatTopic=true` arrives as a string; cdk.json can hold a boolean.
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
-  throw new Error(`Context ${key} must be true or false`);
+  return refuse(key, value, 'true or false');
 }
 
 function optionalNumber(key: string, value: unknown): number | undefined {
   if (absent(value)) return undefined;
   // `-c alarmThreshold=3` arrives as a string; cdk.json can hold a number.
   const number = typeof value === 'string' ? Number(value.trim()) : value;
-  if (typeof number !== 'number' || !Number.isFinite(number))
-    throw new Error(`Context ${key} must be a number`);
+  if (typeof number !== 'number' || !Number.isFinite(number)) refuse(key, value, 'a number');
   return number;
 }
 
@@ -134,7 +211,7 @@ function allOrNothing<T extends Record<string, string | undefined>>(
   if (given.length === 0) return undefined;
   if (given.length < Object.keys(keys).length) {
     const names = Object.keys(keys).map((key) => `${prefix}${key[0]?.toUpperCase()}${key.slice(1)}`);
-    throw new Error(`Context ${names.join(', ')} must be given together`);
+    throw new ContextError(`Context ${names.join(', ')} must be given together.`);
   }
   return keys as { [K in keyof T]: string };
 }
@@ -168,15 +245,15 @@ export function memberSettingsFromContext(readContext: ContextReader): MemberSta
   const centralRegion = optionalString(ContextKey.CentralRegion, readContext(ContextKey.CentralRegion));
   if (!centralAccountId) {
     if (centralRegion) {
-      throw new Error(
-        `Context ${ContextKey.CentralRegion} needs ${ContextKey.CentralAccountId} (a member stack)`,
+      throw new ContextError(
+        `Context ${ContextKey.CentralRegion} needs ${ContextKey.CentralAccountId} (a member stack).`,
       );
     }
     return undefined;
   }
   const organizationId = optionalString(ContextKey.OrganizationId, readContext(ContextKey.OrganizationId));
   if (!organizationId) {
-    throw new Error(`Context ${ContextKey.CentralAccountId} needs ${ContextKey.OrganizationId}`);
+    throw new ContextError(`Context ${ContextKey.CentralAccountId} needs ${ContextKey.OrganizationId}.`);
   }
   const rolePrefix = optionalString(ContextKey.RolePrefix, readContext(ContextKey.RolePrefix));
   const reporting = oneOfValues(ContextKey.Reporting, readContext(ContextKey.Reporting), Reporting);
@@ -197,7 +274,7 @@ function oneOfValues<T extends string>(
   const text = optionalString(key, value);
   if (text === undefined) return undefined;
   const found = Object.values(values).find((candidate) => candidate === text);
-  if (!found) throw new Error(`Context ${key} must be one of ${Object.values(values).join(', ')}`);
+  if (!found) refuse(key, value, `one of ${Object.values(values).join(', ')}`);
   return found;
 }
 
@@ -207,7 +284,9 @@ function organizationFromContext(readContext: ContextReader): OrganizationOption
   const rolePrefix = optionalString(ContextKey.RolePrefix, readContext(ContextKey.RolePrefix));
   if (!organizationId) {
     const given = [...CENTRAL_ONLY_KEYS, ContextKey.RolePrefix].filter((key) => !absent(readContext(key)));
-    if (given.length > 0) throw new Error(`Context ${given.join(', ')} needs ${ContextKey.OrganizationId}`);
+    if (given.length > 0) {
+      throw new ContextError(`Context ${given.join(', ')} needs ${ContextKey.OrganizationId}.`);
+    }
     return undefined;
   }
   const regions = stringList(ContextKey.Regions, readContext(ContextKey.Regions));
@@ -216,7 +295,7 @@ function organizationFromContext(readContext: ContextReader): OrganizationOption
     readContext(ContextKey.OrganizationalUnitIds),
   );
   if (!regions) {
-    throw new Error(`Context ${ContextKey.OrganizationId} needs ${ContextKey.Regions}`);
+    throw new ContextError(`Context ${ContextKey.OrganizationId} needs ${ContextKey.Regions}.`);
   }
   const metricDetail = oneOfValues(
     ContextKey.MetricDetail,
@@ -283,7 +362,7 @@ export function settingsFromContext(readContext: ContextReader): ContextSettings
   const alertTopicArn = text(ContextKey.AlertTopicArn);
   const alertTopicKeyArn = text(ContextKey.AlertTopicKeyArn);
   if (alertTopicKeyArn && !alertTopicArn) {
-    throw new Error(`Context ${ContextKey.AlertTopicKeyArn} needs ${ContextKey.AlertTopicArn}`);
+    throw new ContextError(`Context ${ContextKey.AlertTopicKeyArn} needs ${ContextKey.AlertTopicArn}.`);
   }
   const organization = organizationFromContext(readContext);
 
@@ -314,4 +393,87 @@ export function settingsFromContext(readContext: ContextReader): ContextSettings
     ...(alertTopicArn ? { alertTopicArn } : {}),
     ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),
   };
+}
+
+/**
+ * The context keys behind each prop the constructs check, so that their errors name what the user
+ * typed: a list for a prop whose fields come from keys of their own (the problem then starts with
+ * the field's name).
+ */
+const KEY_OF_PROP: Readonly<Record<PropName, string | Readonly<Record<string, string>>>> = {
+  alertEmails: ContextKey.AlertEmails,
+  // From the context, a topic is only ever refused for its key.
+  alertTopic: ContextKey.AlertTopicKeyArn,
+  metricNamespace: ContextKey.MetricNamespace,
+  windowIds: ContextKey.WindowIds,
+  reporting: ContextKey.Reporting,
+  alarmThreshold: ContextKey.AlarmThreshold,
+  alarmPeriod: ContextKey.AlarmPeriodMinutes,
+  alarmEvaluationPeriods: ContextKey.AlarmEvaluationPeriods,
+  logLevel: ContextKey.LogLevel,
+  logRetention: ContextKey.LogRetentionDays,
+  reservedConcurrentExecutions: ContextKey.ReservedConcurrentExecutions,
+  memorySize: ContextKey.MemorySize,
+  timeout: ContextKey.TimeoutSeconds,
+  sweepInterval: ContextKey.SweepIntervalMinutes,
+  sweepLookback: ContextKey.SweepLookbackHours,
+  expectedRunInterval: ContextKey.ExpectedRunIntervalHours,
+  slackChannel: { workspaceId: ContextKey.SlackWorkspaceId, channelId: ContextKey.SlackChannelId },
+  teamsChannel: {
+    teamId: ContextKey.TeamsTeamId,
+    channelId: ContextKey.TeamsChannelId,
+    tenantId: ContextKey.TeamsTenantId,
+  },
+  createChatTopic: ContextKey.CreateChatTopic,
+  organization: ContextKey.OrganizationId,
+  'organization.organizationId': ContextKey.OrganizationId,
+  'organization.regions': ContextKey.Regions,
+  'organization.organizationalUnitIds': ContextKey.OrganizationalUnitIds,
+  'organization.rolePrefix': ContextKey.RolePrefix,
+  'organization.metricDetail': ContextKey.MetricDetail,
+  'organization.sweepConcurrency': ContextKey.SweepConcurrency,
+  'organization.memberTemplateValidations': 'memberTemplateValidations',
+  organizationId: ContextKey.OrganizationId,
+  centralAccountId: ContextKey.CentralAccountId,
+  // The member stack makes the bus ARN from these two.
+  centralBusArn: `${ContextKey.CentralAccountId} and ${ContextKey.CentralRegion}`,
+  rolePrefix: ContextKey.RolePrefix,
+  centralRegion: ContextKey.CentralRegion,
+};
+
+/**
+ * A construct's props error re-worded for the app's user: the context keys (as typed, an earlier
+ * version's key included) and their values instead of the props, then what is expected.
+ */
+export function contextMessage(error: MonitorPropsError, readContext: ContextReader): string {
+  let problem = error.problem;
+  const keys = error.props.map((prop) => {
+    const key = KEY_OF_PROP[prop];
+    if (typeof key === 'string') return key;
+    // `workspaceId "acme" is not ...` names the field: its own key takes the field's place.
+    const [field, ...rest] = problem.split(' ');
+    const fieldKey = field !== undefined ? key[field] : undefined;
+    if (fieldKey === undefined) return Object.values(key).join(', ');
+    problem = rest.join(' ');
+    return fieldKey;
+  });
+  const former = Object.fromEntries(Object.entries(FormerContextKey).map(([old, key]) => [key, old]));
+  const typed = keys.map((key) => {
+    const old = former[key];
+    const given = readContext(key) === undefined && old && readContext(old) !== undefined ? old : key;
+    const value = readContext(given);
+    return value === undefined ? given : `${given}=${showValue(value)}`;
+  });
+  return `Context ${typed.join(' and ')} is refused: ${problem}.`;
+}
+
+/**
+ * What the app prints when it stops: for bad input (context, props, CDK's own validation) the
+ * message alone, re-worded with the context keys; for anything else (a bug) the stack trace too.
+ */
+export function appErrorMessage(error: unknown, readContext: ContextReader): string {
+  if (error instanceof MonitorPropsError) return contextMessage(error, readContext);
+  if (error instanceof ContextError) return error.message;
+  if (error instanceof Error) return error.name === 'ValidationError' ? error.message : String(error.stack);
+  return String(error);
 }

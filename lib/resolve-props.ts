@@ -100,7 +100,8 @@ export class MonitorPropsError extends Error {
     /** The path of the construct whose props are wrong, as aws-cdk-lib's own errors give it. */
     readonly constructPath: string,
     readonly props: readonly PropName[],
-    problem: string,
+    /** What is wrong, without the path and the props (the app re-words it with its context keys). */
+    readonly problem: string,
   ) {
     super(`${constructPath}: ${props.join(' and ')}: ${problem}`);
   }
@@ -311,8 +312,15 @@ function checkTopicsAndWindows(
     if (windowIds.length === 0)
       fail(['windowIds'], 'must list at least one window, or be left out to watch all');
     for (const windowId of windowIds) {
+      // SSM's IDs are lower-case, and event patterns match them exactly: an upper-case copy is refused.
+      if (WINDOW_ID_PATTERN.test(windowId.toLowerCase()) && windowId !== windowId.toLowerCase()) {
+        fail(
+          ['windowIds'],
+          `"${windowId}" has upper-case letters: window IDs are lower-case (${windowId.toLowerCase()})`,
+        );
+      }
       if (!WINDOW_ID_PATTERN.test(windowId))
-        fail(['windowIds'], `"${windowId}" is not a window ID (expected mw- and 17 hex digits)`);
+        fail(['windowIds'], `"${windowId}" is not a window ID (expected mw- and 17 lower-case hex digits)`);
     }
     if (new Set(windowIds).size !== windowIds.length) fail(['windowIds'], 'lists a window twice');
     if (windowIds.length > LIMITS.maxWindowIds) {

@@ -6,6 +6,9 @@
 // out).
 //
 // usage: node scripts/build-asset.mjs   (npm run build:asset; the app and the tests run it too)
+// It reports the files it wrote on stderr, and nothing when the CDK CLI runs it (cdk.json's `app`):
+// the CLI passes the app's stdout through to its own, which carries the template alone
+// (`cdk synth > template.yaml`).
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,5 +75,7 @@ export async function buildAssets() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  buildAssets().then((files) => process.stdout.write(`${files.join('\n')}\n`));
+  buildAssets().then((files) => {
+    if (!process.env.CDK_OUTDIR) process.stderr.write(`${files.join('\n')}\n`);
+  });
 }

@@ -1,7 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { planFromContext, StackName, settingsFromContext } from '../../bin/context';
+import {
+  appErrorMessage,
+  ContextError,
+  checkContextKeys,
+  contextMessage,
+  planFromContext,
+  StackName,
+  settingsFromContext,
+} from '../../bin/context';
 import { LogLevel, OrganizationMetricDetail, Reporting } from '../../lib/props';
+import { MonitorPropsError, type PropName } from '../../lib/resolve-props';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
 
@@ -78,7 +87,7 @@ describe('settingsFromContext', () => {
       settingsFromContext(reader({ reconcileIntervalMinutes: '30', sweepIntervalMinutes: '20' })).monitor,
     ).toEqual({ sweepInterval: Duration.minutes(20) });
     expect(() => settingsFromContext(reader({ reservedConcurrency: 'lots' }))).toThrow(
-      'Context reservedConcurrency must be a number',
+      'Context reservedConcurrency=lots is refused: expected a number.',
     );
   });
 
@@ -117,18 +126,24 @@ describe('settingsFromContext', () => {
       { teamsTeamId: 't', teamsTenantId: 'n' },
       'Context teamsTeamId, teamsChannelId, teamsTenantId must be given together',
     ],
-    [{ alertEmails: 42 }, 'Context alertEmails must be a comma-separated string or an array of strings'],
+    [
+      { alertEmails: 42 },
+      'Context alertEmails=42 is refused: expected a comma-separated list (an array of strings in cdk.json).',
+    ],
     [
       { windowIds: ['mw-0123456789abcdef0', 7] },
-      'Context windowIds must be a comma-separated string or an array of strings',
+      'Context windowIds=["mw-0123456789abcdef0",7] is refused: expected a comma-separated list',
     ],
-    [{ metricNamespace: ['a'] }, 'Context metricNamespace must be a string'],
-    [{ reporting: true }, 'Context reporting must be a string'],
-    [{ reporting: 'window' }, 'Context reporting must be one of execution, task'],
-    [{ logLevel: 'TRACE' }, 'Context logLevel must be one of DEBUG, INFO, WARN, ERROR'],
-    [{ alarmThreshold: 'three' }, 'Context alarmThreshold must be a number'],
-    [{ reservedConcurrentExecutions: 'lots' }, 'Context reservedConcurrentExecutions must be a number'],
-    [{ createChatTopic: 'yes' }, 'Context createChatTopic must be true or false'],
+    [{ metricNamespace: ['a'] }, 'Context metricNamespace=["a"] is refused: expected a string.'],
+    [{ reporting: true }, 'Context reporting=true is refused: expected a string.'],
+    [{ reporting: 'window' }, 'Context reporting=window is refused: expected one of execution, task.'],
+    [{ logLevel: 'TRACE' }, 'Context logLevel=TRACE is refused: expected one of DEBUG, INFO, WARN, ERROR.'],
+    [{ alarmThreshold: 'three' }, 'Context alarmThreshold=three is refused: expected a number.'],
+    [
+      { reservedConcurrentExecutions: 'lots' },
+      'Context reservedConcurrentExecutions=lots is refused: expected a number.',
+    ],
+    [{ createChatTopic: 'yes' }, 'Context createChatTopic=yes is refused: expected true or false.'],
     [
       { alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' },
       'Context alertTopicKeyArn needs alertTopicArn',
@@ -246,25 +261,140 @@ describe('planFromContext', () => {
     [{ sweepConcurrency: '10' }, 'Context sweepConcurrency needs organizationId'],
     [
       { ...ORGANIZATION, regions: 42 },
-      'Context regions must be a comma-separated string or an array of strings',
+      'Context regions=42 is refused: expected a comma-separated list (an array of strings in cdk.json).',
     ],
     [
       { ...ORGANIZATION, metricDetail: 'window' },
-      'Context metricDetail must be one of account, account-region, account-region-window',
+      'Context metricDetail=window is refused: expected one of account, account-region, account-region-window.',
     ],
-    [{ ...ORGANIZATION, sweepConcurrency: 'many' }, 'Context sweepConcurrency must be a number'],
-    [{ ...ORGANIZATION, organizationId: 7 }, 'Context organizationId must be a string'],
+    [
+      { ...ORGANIZATION, sweepConcurrency: 'many' },
+      'Context sweepConcurrency=many is refused: expected a number.',
+    ],
+    [{ ...ORGANIZATION, organizationId: 7 }, 'Context organizationId=7 is refused: expected a string.'],
     [{ centralAccountId: '123456789012' }, 'Context centralAccountId needs organizationId'],
     [{ centralRegion: 'eu-west-1' }, 'Context centralRegion needs centralAccountId (a member stack)'],
     [
       { centralAccountId: 123456789012, organizationId: 'o-abcdefghij' },
-      'Context centralAccountId must be a string',
+      'Context centralAccountId=123456789012 is refused: expected a string.',
     ],
     [
       { centralAccountId: '123456789012', organizationId: 'o-abcdefghij', reporting: 'window' },
-      'Context reporting must be one of execution, task',
+      'Context reporting=window is refused: expected one of execution, task.',
     ],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => planFromContext(reader(context))).toThrow(message);
+  });
+});
+
+describe('checkContextKeys', () => {
+  it.each([
+    ['alertEmail', 'alertEmails'],
+    ['windowID', 'windowIds'],
+    ['reconcileIntervalMinute', 'reconcileIntervalMinutes'],
+    ['organisationId', 'organizationId'],
+  ])('refuses the unknown key %s, naming the closest known key, %s', (key, closest) => {
+    expect(() => checkContextKeys({ [key]: 'x' })).toThrow(
+      new ContextError(
+        `Context key ${key} is not one this app reads: did you mean ${closest}? ` +
+          'The keys are listed in the README, under Configuration.',
+      ),
+    );
+  });
+
+  it("takes the app's keys, those of earlier versions, and CDK's own, with @ or : or the CLI's", () => {
+    expect(() =>
+      checkContextKeys({
+        alertEmails: 'ops@example.com',
+        reservedConcurrency: 5,
+        windowIds: ['mw-0123456789abcdef0'],
+        '@aws-cdk/core:enablePartitionLiterals': true,
+        'aws:cdk:bundling-stacks': ['**'],
+        'availability-zones:account=123456789012:region=us-east-1': ['us-east-1a'],
+        'acknowledged-issue-numbers': [32775],
+        'cli-telemetry': false,
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    [{ alertEmails: '' }, 'Context alertEmails= is refused: it is empty.'],
+    [{ windowIds: ' , ' }, 'Context windowIds= ,  is refused: it is empty.'],
+    [{ regions: [] }, 'Context regions=[] is refused: it is empty.'],
+    [{ reconcileLookbackHours: ' ' }, 'Context reconcileLookbackHours=  is refused: it is empty.'],
+  ])('refuses the empty value of %j', (context, message) => {
+    expect(() => checkContextKeys(context)).toThrow(message);
+  });
+});
+
+describe('contextMessage', () => {
+  it.each<[PropName[], string, Record<string, unknown>, string]>([
+    [
+      ['windowIds'],
+      '"mw-123" is not a window ID (expected mw- and 17 lower-case hex digits)',
+      { windowIds: 'mw-123' },
+      'Context windowIds=mw-123 is refused: "mw-123" is not a window ID (expected mw- and 17 lower-case hex digits).',
+    ],
+    [
+      ['alarmPeriod'],
+      'must be whole minutes from 1 minute to 1 day, got 30 seconds',
+      { alarmPeriodMinutes: '0.5' },
+      'Context alarmPeriodMinutes=0.5 is refused: must be whole minutes from 1 minute to 1 day, got 30 seconds.',
+    ],
+    [
+      ['reservedConcurrentExecutions'],
+      'must be a whole number of at least 1, got 0',
+      { reservedConcurrency: 0 },
+      'Context reservedConcurrency=0 is refused: must be a whole number of at least 1, got 0.',
+    ],
+    [
+      ['slackChannel'],
+      'channelId "#alerts" is not a Slack channel ID (like C012ABCDEFG)',
+      { slackWorkspaceId: 'T012ABCDEFG', slackChannelId: '#alerts' },
+      'Context slackChannelId=#alerts is refused: "#alerts" is not a Slack channel ID (like C012ABCDEFG).',
+    ],
+    [
+      ['organization', 'windowIds'],
+      'window IDs are per account',
+      { organizationId: 'o-abcdefghij', windowIds: ['mw-0123456789abcdef0'] },
+      'Context organizationId=o-abcdefghij and windowIds=["mw-0123456789abcdef0"] is refused: window IDs are per account.',
+    ],
+    [
+      ['expectedRunInterval', 'windowIds'],
+      'missed-run alarms are per listed window: list the windows to watch',
+      { expectedRunIntervalHours: '26' },
+      'Context expectedRunIntervalHours=26 and windowIds is refused: missed-run alarms are per listed window: list the windows to watch.',
+    ],
+    [
+      ['organization.regions'],
+      '"eu-west" is not a Region',
+      { organizationId: 'o-abcdefghij', regions: 'us-east-1,eu-west' },
+      'Context regions=us-east-1,eu-west is refused: "eu-west" is not a Region.',
+    ],
+  ])('re-words %j with the context key the user typed and its value', (props, problem, context, message) => {
+    // Prepare
+    const error = new MonitorPropsError('MaintenanceWindowMonitor/Monitor', props, problem);
+
+    // Act, Assess
+    expect(contextMessage(error, reader(context))).toBe(message);
+  });
+});
+
+describe('appErrorMessage', () => {
+  it("gives bad input's message alone, and a bug's stack trace", () => {
+    const props = new MonitorPropsError(
+      'S/Monitor',
+      ['memorySize'],
+      'must be whole MB from 128 to 10240, got 64',
+    );
+    expect(appErrorMessage(props, reader({ memorySize: 64 }))).toBe(
+      'Context memorySize=64 is refused: must be whole MB from 128 to 10240, got 64.',
+    );
+    const context = new ContextError('Context organizationId needs regions.');
+    expect(appErrorMessage(context, reader({}))).toBe('Context organizationId needs regions.');
+    const cdk = Object.assign(new Error('Invalid CloudFormation'), { name: 'ValidationError' });
+    expect(appErrorMessage(cdk, reader({}))).toBe('Invalid CloudFormation');
+    const bug = new TypeError('x is undefined');
+    expect(appErrorMessage(bug, reader({}))).toContain('at ');
   });
 });

@@ -887,6 +887,10 @@ describe('MaintenanceWindowMonitor', () => {
     [{ metricNamespace: '' }, 'metricNamespace: "" is not a valid custom namespace'],
     [{ windowIds: [] }, 'windowIds: must list at least one window'],
     [{ windowIds: ['mw-123'] }, 'windowIds: "mw-123" is not a window ID'],
+    [
+      { windowIds: ['mw-0123456789ABCDEF0'] },
+      'windowIds: "mw-0123456789ABCDEF0" has upper-case letters: window IDs are lower-case (mw-0123456789abcdef0)',
+    ],
     [{ windowIds: [WINDOW_A, WINDOW_A] }, 'windowIds: lists a window twice'],
     [
       { expectedRunInterval: Duration.hours(26) },
