@@ -31,6 +31,7 @@ export default defineConfig({
             'test/lib/**/*.test.ts',
             'test/tools/**/*.test.ts',
             'test/scripts/**/*.test.ts',
+            'test/docs/**/*.test.ts',
           ],
           globalSetup: ['test/unit-setup.ts'],
         },

@@ -1,7 +1,8 @@
 /**
- * The README's table of construct props, generated from their TSDoc in `lib/props.ts`: name,
- * type, default and the first sentence of the description. `npm run docs:props` writes it between
- * the README's `<!-- props:start -->` and `<!-- props:end -->` markers; a test checks it is current.
+ * The README's tables of construct props, generated from their TSDoc: name, type, default (or
+ * "required") and the first sentence of the description. `npm run docs:props` writes each between
+ * its README markers (`<!-- props:start -->` and `<!-- props:end -->` for the monitor's props);
+ * a test checks they are current.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,24 +10,43 @@ import ts from 'typescript';
 
 const ROOT = path.join(__dirname, '..');
 export const README = path.join(ROOT, 'README.md');
-const START = '<!-- props:start -->';
-const END = '<!-- props:end -->';
 
+/** Each props interface the README documents, where it is declared, and its README markers. */
+export const PROPS_TABLES = [
+  { name: 'MaintenanceWindowMonitorProps', file: 'lib/props.ts', marker: 'props' },
+  { name: 'OrganizationOptions', file: 'lib/props.ts', marker: 'organization-props' },
+  { name: 'MaintenanceWindowMonitorMemberProps', file: 'lib/member.ts', marker: 'member-props' },
+] as const;
+
+export type PropsInterface = (typeof PROPS_TABLES)[number]['name'];
+
+/** Up to the first full stop outside a code span (`A-Z . _` is not the end of a sentence). */
 function firstSentence(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  const end = flat.search(/\.(\s|$)/);
-  return end === -1 ? flat : flat.slice(0, end + 1);
+  let inCode = false;
+  for (let index = 0; index < flat.length; index++) {
+    if (flat[index] === '`') inCode = !inCode;
+    else if (!inCode && flat[index] === '.' && (index + 1 === flat.length || flat[index + 1] === ' ')) {
+      return flat.slice(0, index + 1);
+    }
+  }
+  return flat;
 }
 
-/** The Markdown table of `MaintenanceWindowMonitorProps`, one row per prop in source order. */
-export function propsTable(): string {
-  const file = path.join(ROOT, 'lib', 'props.ts');
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+/** The Markdown table of one props interface, one row per prop in source order. */
+export function propsTable(name: PropsInterface = 'MaintenanceWindowMonitorProps'): string {
+  const { file } = PROPS_TABLES.find((table) => table.name === name) as (typeof PROPS_TABLES)[number];
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(path.join(ROOT, file), 'utf8'),
+    ts.ScriptTarget.ES2022,
+    true,
+  );
   const props = source.statements.find(
     (statement): statement is ts.InterfaceDeclaration =>
-      ts.isInterfaceDeclaration(statement) && statement.name.text === 'MaintenanceWindowMonitorProps',
+      ts.isInterfaceDeclaration(statement) && statement.name.text === name,
   );
-  if (!props) throw new Error('No MaintenanceWindowMonitorProps in lib/props.ts');
+  if (!props) throw new Error(`No ${name} in ${file}`);
   const rows = props.members.filter(ts.isPropertySignature).map((member) => {
     const docs = ts.getJSDocCommentsAndTags(member).filter(ts.isJSDoc);
     const doc = docs.at(-1);
@@ -34,21 +54,26 @@ export function propsTable(): string {
     const defaultTag = doc?.tags?.find((tag) => tag.tagName.text === 'default');
     const defaultText = (ts.getTextOfJSDocComment(defaultTag?.comment) ?? '').replace(/\s+/g, ' ').trim();
     const type = member.type?.getText(source).replace(/\|/g, '\\|') ?? '';
-    const name = (member.name as ts.Identifier).text;
-    return `| \`${name}\` | \`${type}\` | ${defaultText.replace(/^- /, '')} | ${firstSentence(comment).replace(/\|/g, '\\|')} |`;
+    const propName = (member.name as ts.Identifier).text;
+    const shownDefault = member.questionToken ? defaultText.replace(/^- /, '') : 'required';
+    return `| \`${propName}\` | \`${type}\` | ${shownDefault} | ${firstSentence(comment).replace(/\|/g, '\\|')} |`;
   });
   return ['| prop | type | default | what it is |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** The README with the generated table between its markers. */
+/** The README with each generated table between its markers. */
 export function readmeWithPropsTable(readme: string = readFileSync(README, 'utf8')): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start === -1 || end < start) throw new Error(`README.md needs ${START} and ${END} markers`);
-  return `${readme.slice(0, start + START.length)}\n${propsTable()}\n${readme.slice(end)}`;
+  return PROPS_TABLES.reduce((text, { name, marker }) => {
+    const start = `<!-- ${marker}:start -->`;
+    const end = `<!-- ${marker}:end -->`;
+    const from = text.indexOf(start);
+    const to = text.indexOf(end);
+    if (from === -1 || to < from) throw new Error(`README.md needs ${start} and ${end} markers`);
+    return `${text.slice(0, from + start.length)}\n${propsTable(name)}\n${text.slice(to)}`;
+  }, readme);
 }
 
 if (require.main === module) {
   writeFileSync(README, readmeWithPropsTable());
-  process.stdout.write('README.md: props table written\n');
+  process.stdout.write('README.md: props tables written\n');
 }

@@ -28,6 +28,7 @@ import {
   taskExecution,
   windowExecution,
 } from '../../tools/local-aws';
+import { readmeExample } from '../support/readme';
 
 const run = promisify(execFile);
 const PACKAGE = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
@@ -41,41 +42,18 @@ const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:Consumer-Alerts';
 const PYTHON = spawnSync('python3', ['--version']).status === 0;
 const PYTHON_CHECK = path.join(__dirname, 'python-example-check.py');
 
-/** A fenced example of the README, between its `<!-- example:<language>:start/end -->` markers. */
-function readmeExample(language: 'typescript' | 'python'): string {
-  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const pattern = new RegExp(
-    `<!-- example:${language}:start -->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\`\\n<!-- example:${language}:end -->`,
-  );
-  const code = pattern.exec(readme)?.[1];
-  if (!code) throw new Error(`README.md has no ${language} example between its markers`);
-  return code;
-}
-
-/** The consumer's app: the README's TypeScript example, with the cdk-nag checks added. */
-const APP = `${readmeExample('typescript')}
+/** Added to an example that does not add them itself: the cdk-nag checks, on the whole app. */
+const WITH_NAG = `
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 `;
-/** Organization mode from the installed package: the member template's own App, the planner's bundle. */
-const ORG_APP = `import { App, Stack } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { Validations } from 'aws-cdk-lib';
-import { MaintenanceWindowMonitor } from '${PACKAGE.name}';
-
-const app = new App();
-const nag = new AwsSolutionsChecks(app, { verbose: true });
-Validations.of(app).addPlugins(nag);
-new MaintenanceWindowMonitor(new Stack(app, 'Central'), 'Patching', {
-  organization: {
-    organizationId: 'o-a1b2c3d4e5',
-    organizationalUnitIds: ['r-ab12'],
-    regions: ['us-east-1', 'eu-west-1'],
-    memberTemplateValidations: [nag],
-  },
-});
-`;
+/** The consumer's app: the README's TypeScript example, with the cdk-nag checks added. */
+const APP = `${readmeExample('typescript')}${WITH_NAG}`;
+/** Organization mode's central monitor, as the README writes it (with cdk-nag, on the member template too). */
+const ORG_APP = readmeExample('organization-central');
+/** The member construct in stacks of the management account, as the README writes it. */
+const MEMBER_APP = `${readmeExample('organization-member')}${WITH_NAG}`;
 
 /** The first window the example watches: the function ignores every other. */
 const WATCHED_WINDOW = /mw-[0-9a-f]{17}/.exec(APP)?.[0] as string;
@@ -115,6 +93,7 @@ beforeAll(async () => {
   });
   await writeFile(path.join(appDir, 'app.ts'), APP);
   await writeFile(path.join(appDir, 'org.ts'), ORG_APP);
+  await writeFile(path.join(appDir, 'member.ts'), MEMBER_APP);
   await writeFile(
     path.join(appDir, 'tsconfig.json'),
     JSON.stringify({
@@ -125,7 +104,7 @@ beforeAll(async () => {
         skipLibCheck: true,
         outDir: '.',
       },
-      files: ['app.ts', 'org.ts'],
+      files: ['app.ts', 'org.ts', 'member.ts'],
     }),
   );
   await writeFile(path.join(appDir, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
@@ -212,6 +191,31 @@ describe('the packed library in an app of its own', () => {
     expect(
       Object.values(template?.Resources ?? {}).filter((r) => r.Type === 'AWS::CloudFormation::StackSet'),
     ).toHaveLength(1);
+  });
+
+  it("synthesizes the README's member stacks from the package: a rule and two roles each, no code, cdk-nag finding nothing", async () => {
+    // Act: member.js was compiled with app.js above
+    const outdir = path.join(work, 'cdk.out.member');
+    await run(
+      path.join(appDir, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--no-notices', '--app', 'node member.js', '-o', outdir],
+      { cwd: appDir, env: credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 },
+    );
+
+    // Assess
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+    const templates = stackTemplates(outdir) as { Resources: Record<string, { Type: string }> }[];
+    expect(templates).toHaveLength(3);
+    for (const template of templates) {
+      expect(
+        Object.values(template.Resources)
+          .map((resource) => resource.Type)
+          .filter((type) => type !== 'AWS::CDK::Metadata')
+          .sort(),
+      ).toEqual(['AWS::Events::Rule', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::IAM::Role']);
+    }
+    expect(deployedFunctions(outdir)).toEqual([]);
   });
 
   describe("the synthesized function's bundle, on Node 24", () => {

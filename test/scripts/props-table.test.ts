@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { propsTable, README, readmeWithPropsTable } from '../../scripts/props-table';
+import { PROPS_TABLES, propsTable, README, readmeWithPropsTable } from '../../scripts/props-table';
 
-describe("the README's props table", () => {
-  it('is the one the TSDoc of lib/props.ts generates (npm run docs:props rewrites it)', () => {
+describe("the README's props tables", () => {
+  it('are the ones the TSDoc of lib/props.ts and lib/member.ts generates (npm run docs:props rewrites them)', () => {
     const readme = readFileSync(README, 'utf8');
 
     expect(readme).toBe(readmeWithPropsTable(readme));
   });
 
-  it('has one row per prop, with its type and its @default', () => {
+  it('have one row per prop, with its type and its @default', () => {
     const rows = propsTable().split('\n').slice(2);
 
     expect(rows).toHaveLength(20);
@@ -21,17 +21,46 @@ describe("the README's props table", () => {
     );
   });
 
-  it('replaces a stale table between the markers, and only that', () => {
-    const stale = 'intro\n<!-- props:start -->\n| old |\n<!-- props:end -->\noutro\n';
+  it("document the member construct's props, the required ones as required", () => {
+    const rows = propsTable('MaintenanceWindowMonitorMemberProps').split('\n').slice(2);
+
+    expect(rows.map((row) => row.split(' | ').filter((_, cell) => cell === 0 || cell === 2))).toEqual([
+      ['| `organizationId`', 'required'],
+      ['| `centralAccountId`', 'required'],
+      ['| `centralBusArn`', 'required'],
+      ['| `rolePrefix`', "'MaintenanceWindowMonitor'"],
+      ['| `reporting`', 'Reporting.EXECUTION'],
+    ]);
+  });
+
+  it('end a description at its first full stop outside code', () => {
+    const rolePrefix = propsTable('OrganizationOptions')
+      .split('\n')
+      .find((row) => row.startsWith('| `rolePrefix` '));
+
+    expect(rolePrefix).toContain('at most 32 of `A-Z a-z 0-9 . _ -`, starting with a letter. |');
+  });
+
+  it('replace stale tables between their markers, and only those', () => {
+    const markers = PROPS_TABLES.map(
+      ({ marker }) => `<!-- ${marker}:start -->\n| old |\n<!-- ${marker}:end -->`,
+    );
+    const stale = `intro\n${markers.join('\ntext\n')}\noutro\n`;
 
     const written = readmeWithPropsTable(stale);
 
-    expect(written).toBe(`intro\n<!-- props:start -->\n${propsTable()}\n<!-- props:end -->\noutro\n`);
+    const tables = PROPS_TABLES.map(
+      ({ name, marker }) => `<!-- ${marker}:start -->\n${propsTable(name)}\n<!-- ${marker}:end -->`,
+    );
+    expect(written).toBe(`intro\n${tables.join('\ntext\n')}\noutro\n`);
   });
 
-  it('names the markers a README without them needs', () => {
+  it('name the markers a README without them needs', () => {
     expect(() => readmeWithPropsTable('no table here')).toThrow(
       'README.md needs <!-- props:start --> and <!-- props:end --> markers',
+    );
+    expect(() => readmeWithPropsTable('<!-- props:start -->\n<!-- props:end -->')).toThrow(
+      'README.md needs <!-- organization-props:start --> and <!-- organization-props:end --> markers',
     );
   });
 });
