@@ -143,8 +143,8 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
     return result;
   } catch (error: unknown) {
     if (error instanceof ExecutionInProgressError) {
-      // Not an error: the delivery holding the lease finishes the report; if it fails, its own
-      // retries (or the sweep) take over once the lease is released or expires.
+      // Not an error: the delivery holding the lease finishes the report; if it dies, Lambda's
+      // retry of that invocation (its request ID) takes over at once (ADR 0010), else the sweep.
       logger.info('Another delivery of this execution is reporting it; nothing to do', {
         reason: error.message,
       });
