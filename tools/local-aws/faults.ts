@@ -2,7 +2,7 @@
  * Fault injection for the local endpoint: an error every Nth matching call (by default the
  * service's own throttling error), throttling above a request rate (a token bucket), either of them
  * for one tenant (account, Region) only, a run of failed calls to one service right after a given
- * call succeeds, and latency on every response.
+ * call succeeds (or from the start), and latency on every response.
  */
 import { ServiceError, type ServiceName } from './protocols';
 
@@ -37,10 +37,10 @@ export interface FailEveryNthRule extends TenantFilter {
   readonly operation?: string;
 }
 
-/** A run of failures injected right after a matching call succeeds. */
+/** A run of failures injected right after a matching call succeeds, or from the start. */
 export interface FailAfterRule {
-  /** The call whose success arms the fault. */
-  readonly after: { readonly service: ServiceName; readonly operation?: string };
+  /** The call whose success arms the fault. @default - armed at once: the next calls fail */
+  readonly after?: { readonly service: ServiceName; readonly operation?: string };
   /** The service whose next calls fail. */
   readonly service: ServiceName;
   /** How many of its calls fail, in a row. */
@@ -95,10 +95,11 @@ export class Faults {
   /**
    * Once a call matching `rule.after` succeeds, fails the next `rule.calls` calls to
    * `rule.service` (DynamoDB included) with `rule.error`: an outage that starts right after, say,
-   * a publish. `undefined` turns it off.
+   * a publish; without `rule.after`, the next `rule.calls` calls fail (a role's policy not yet
+   * visible to the service right after IAM created it). `undefined` turns it off.
    */
   failAfter(rule: FailAfterRule | undefined): void {
-    this.failAfterRule = rule && { ...rule, armed: false, left: rule.calls };
+    this.failAfterRule = rule && { ...rule, armed: rule.after === undefined, left: rule.calls };
   }
 
   /** Turns every fault off, latency included. */
@@ -152,7 +153,7 @@ export class Faults {
   /** A call succeeded: arms a `failAfter` rule waiting for it. */
   succeeded(service: ServiceName, operation: string): void {
     const rule = this.failAfterRule;
-    if (!rule || rule.armed || rule.after.service !== service) return;
+    if (!rule?.after || rule.armed || rule.after.service !== service) return;
     if (rule.after.operation && rule.after.operation !== operation) return;
     rule.armed = true;
   }

@@ -193,6 +193,23 @@ export class LocalAws {
   }
 
   /**
+   * Makes another account of the Organization its management account (`DescribeOrganization`'s
+   * `MasterAccountId`); the central account is the management account until then, and after `reset()`.
+   */
+  setManagementAccount(accountId: string): void {
+    this.organizations.setManagementAccount(accountId);
+  }
+
+  /**
+   * Registers an account as a delegated administrator for a service principal (e.g.
+   * `member.org.stacksets.cloudformation.amazonaws.com`), as `RegisterDelegatedAdministrator` does;
+   * forgotten on `reset()`.
+   */
+  registerDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    this.organizations.registerDelegatedAdministrator(accountId, servicePrincipal);
+  }
+
+  /**
    * Makes a role exist in an account of the Organization, so that the central account's
    * credentials may assume it; `options.regions` limits where its sessions may call SSM.
    */
@@ -265,7 +282,10 @@ export class LocalAws {
     this.faults.rateLimit(limit);
   }
 
-  /** Fails a run of calls to one service once a matching call succeeds; see `Faults`. */
+  /**
+   * Fails a run of calls to one service once a matching call succeeds, or from the start when the
+   * rule has no `after`; see `Faults`.
+   */
   failAfter(rule: FailAfterRule | undefined): void {
     this.faults.failAfter(rule);
   }
@@ -295,8 +315,8 @@ export class LocalAws {
 
   /**
    * Forgets everything but the topics and queues: what `clearCalls` forgets, every account's
-   * executions and windows, the member accounts (the central one stays), roles and disabled
-   * Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
+   * executions and windows, the member accounts (the central one stays, the management account
+   * again), organizational units, delegated administrators, roles and disabled Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
    * `UnrecognizedClientException`, never the central account's data.
    */
   reset(): void {
