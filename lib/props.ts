@@ -38,8 +38,8 @@ export enum OrganizationMetricDetail {
 }
 
 /**
- * Organization mode: one central monitor, in the account that is the Organization's StackSets
- * delegated administrator, for every member account and listed Region. A StackSet puts, in each
+ * Organization mode: one central monitor, in the Organization's management account or its StackSets
+ * delegated administrator (found at deploy time), for every member account and listed Region. A StackSet puts, in each
  * member account and listed Region, a rule that forwards the maintenance window events to the
  * monitor's event bus, and a read role the monitor's functions assume to read SSM there.
  */
