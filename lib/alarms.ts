@@ -47,7 +47,7 @@ export interface OrganizationAlarms {
   readonly unreachableTargets: cloudwatch.Alarm;
   /** Member account-Regions whose runs arrive only through the sweep: their event path is broken. */
   readonly eventPathBrokenTargets: cloudwatch.Alarm;
-  /** Sweep assignments (one member account each) failed three times and wait in the dead-letter queue. */
+  /** Sweep assignments (one member account each) failed five times and wait in the dead-letter queue. */
   readonly sweepDeadLetterQueue: cloudwatch.Alarm;
   /** The sweep planner failed: no member account was swept on that schedule. */
   readonly sweepPlannerErrors: cloudwatch.Alarm;
@@ -271,7 +271,7 @@ export function createOrganizationAlarms(
     sweepDeadLetterQueue: alarm(
       'SweepDeadLetterQueueAlarm',
       parts.sweepDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      'Sweep assignments failed three times and wait in the sweep dead-letter queue: those member accounts ' +
+      'Sweep assignments failed five times and wait in the sweep dead-letter queue: those member accounts ' +
         "were not swept. Each message names the account and its Regions, and the sweep function's log the " +
         'error. Fix the cause, then move the messages back to the sweep queue (SQS redrive) or purge them: the ' +
         'next planned sweep covers the accounts again. Messages are kept for 14 days.',

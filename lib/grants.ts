@@ -161,20 +161,24 @@ export function grantHeartbeatReadBack(role: iam.Role): void {
 }
 
 /**
- * The sweep planner: listing the Organization's accounts (from the delegated administrator), and
- * queuing one assignment per account. The queue is encrypted with SSE-SQS: no key to grant.
+ * The sweep planner: listing the Organization's accounts (from the management account or the
+ * delegated administrator), and queuing one assignment per account; at deploy time, finding how
+ * this account may call StackSets. The queue is encrypted with SSE-SQS: no key to grant.
  */
 export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue, byUnits: boolean): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: [
+        // At deploy time: whether this is the management account, else a StackSets delegated
+        // administrator; every sweep: which account is the management account, its member stack not
+        // deployed by the StackSet.
+        'organizations:DescribeOrganization',
+        'organizations:ListDelegatedAdministrators',
         ...(byUnits
           ? // The accounts of the listed units and of the units under them.
             ['organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent']
           : // Every account; ListRoots at deploy time, for a StackSet aimed at the whole Organization.
             ['organizations:ListAccounts', 'organizations:ListRoots']),
-        // Which account is the management account, which StackSets never deploy to.
-        'organizations:DescribeOrganization',
       ],
       resources: ['*'],
     }),
@@ -182,10 +186,10 @@ export function grantPlanning(role: iam.Role, sweepQueue: sqs.IQueue, byUnits: b
   Validations.of(role).acknowledge({
     id: RESOURCE_STAR,
     reason:
-      "The Organizations actions the planner calls are read-only lists of the caller's own Organization; " +
-      'ListAccounts, ListRoots and DescribeOrganization support no resource type, and the ARNs of roots and units (for ' +
-      'ListAccountsForParent and ListOrganizationalUnitsForParent) name the management account, which the ' +
-      'stack does not know, so they are granted on "*".',
+      "The Organizations actions the planner calls are read-only, on the caller's own Organization; " +
+      'DescribeOrganization, ListDelegatedAdministrators, ListAccounts and ListRoots support no resource ' +
+      'type, and the ARNs of roots and units (for ListAccountsForParent and ListOrganizationalUnitsForParent) ' +
+      'name the management account, which the stack does not know, so they are granted on "*".',
   });
   // SendMessageBatch is authorized by sqs:SendMessage.
   role.addToPrincipalPolicy(

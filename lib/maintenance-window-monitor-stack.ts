@@ -3,7 +3,7 @@
  * the outputs an operator needs after `cdk deploy`; and, for a member account the StackSet cannot
  * reach (the management account), the member side of an Organization-mode monitor.
  */
-import { Arn, Aws, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, Aws, CfnOutput, Fn, LegacyStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { centralBusName, REGION_PATTERN } from '../lambda/contract';
@@ -170,12 +170,18 @@ export interface MaintenanceWindowMonitorMemberStackProps extends StackProps {
  * An Organization-mode member in one account and Region, deployed by the app: for the accounts the
  * StackSet cannot deploy to (the management account). The central bus's ARN is derived from the
  * central account, its Region and the prefix, as the central stack names it.
+ *
+ * It needs no CDK bootstrap: it has no asset, and its synthesizer (unless `props.synthesizer`
+ * names another) is the legacy one, which names no bootstrap role and no version check, so
+ * `cdk deploy` creates it with the caller's own credentials and sends its template inline (a few
+ * KB, far below the 51,200 bytes CloudFormation takes so). `BootstraplessSynthesizer` would not
+ * do: it drops only the version check, and still names the bootstrap deploy and execution roles.
  */
 export class MaintenanceWindowMonitorMemberStack extends Stack {
   public readonly member: MaintenanceWindowMonitorMember;
 
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorMemberStackProps) {
-    super(scope, id, props);
+    super(scope, id, { synthesizer: new LegacyStackSynthesizer(), ...props });
     const { centralRegion, centralAccountId } = props.member;
     if (centralRegion !== undefined && !REGION_PATTERN.test(centralRegion)) {
       throw new MonitorPropsError(this.node.path, ['centralRegion'], `"${centralRegion}" is not a Region`);

@@ -34,7 +34,7 @@ import { createDashboard } from './dashboard';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
 import { grantHeartbeatReadBack, grantReporting, grantSweep, type MemberAccess } from './grants';
 import { MonitorMetrics } from './metrics';
-import { MonitorFunction } from './monitor-function';
+import { MonitorFunction, serviceTimeoutFor } from './monitor-function';
 import {
   addSweepEventSource,
   type CentralParts,
@@ -111,7 +111,7 @@ export class MaintenanceWindowMonitor extends Construct {
   public readonly sweepPlannerFunctionLogGroup?: logs.ILogGroup;
   /** Organization mode: one assignment (a member account and its Regions) per message, for `sweepFunction`. */
   public readonly sweepQueue?: sqs.Queue;
-  /** Organization mode: sweep assignments that failed three times. */
+  /** Organization mode: sweep assignments that failed five times. */
   public readonly sweepDeadLetterQueue?: sqs.Queue;
   /** Organization mode: deploys the member stack to the member accounts and Regions. */
   public readonly memberStackSet?: CfnStackSet;
@@ -224,7 +224,7 @@ export class MaintenanceWindowMonitor extends Construct {
       const deadLetters = deadLetterQueue(
         this,
         'SweepDeadLetterQueue',
-        'the sweep queue redrives assignments that failed three times to it',
+        'the sweep queue redrives assignments that failed five times to it',
       );
       const queue = sweepQueue(this, deadLetters, SWEEP_ACCOUNT_TIMEOUT);
       addSweepEventSource(sweepFunction, queue, organization);
@@ -455,8 +455,7 @@ export class MaintenanceWindowMonitor extends Construct {
     return new CustomResource(this, 'HeartbeatSeed', {
       serviceToken: this.sweepFunction.functionArn,
       resourceType: 'Custom::MaintenanceWindowHeartbeatSeed',
-      // The function's own timeout, and a minute: a request it never answers fails the deploy then.
-      serviceTimeout: Duration.minutes(11),
+      serviceTimeout: serviceTimeoutFor(sweepFunction),
       // Everything the missed-run alarms depend on: a change of any of it seeds again.
       properties: {
         WindowIds: [...windowIds],

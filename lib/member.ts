@@ -92,8 +92,8 @@ export class MaintenanceWindowMonitorMember extends Construct {
       // The target grants the role events:PutEvents on the central bus, and nothing else.
       targets: [new eventsTargets.EventBus(centralBus, { role: this.forwardRole })],
     });
-    // No retry policy: one is not supported for event bus targets; EventBridge's default applies
-    // (retries with backoff for 24 hours, up to 185 times).
+    // No retry policy: CDK's EventBus target exposes no retry props (aws-cdk#28735), and
+    // EventBridge's documented default, retries for 24 hours and up to 185 times, is what we want.
 
     const inThisRegion = { StringEquals: { 'aws:RequestedRegion': Aws.REGION } };
     this.readRole = new iam.Role(this, 'ReadRole', {

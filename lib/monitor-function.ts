@@ -114,3 +114,12 @@ export class MonitorFunction extends lambda.Function {
     this.executionRole = role;
   }
 }
+
+/**
+ * How long CloudFormation waits for a custom resource `fn` serves: its timeout, and a minute. A
+ * request it never answers (an init crash, a response that never reached CloudFormation) fails
+ * the deploy then, not after CloudFormation's default hour.
+ */
+export function serviceTimeoutFor(fn: lambda.Function): Duration {
+  return Duration.seconds((fn.timeout ?? Duration.seconds(3)).toSeconds() + 60);
+}

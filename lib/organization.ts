@@ -10,11 +10,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
+import { Construct, type IDependable, Node } from 'constructs';
 import { centralBusName, centralRoleNamePrefix, EnvVar, OrgMetricDetail } from '../lambda/contract';
 import { grantPlanning } from './grants';
 import { MemberParameter, memberTemplateBody } from './member-template';
-import { MonitorFunction } from './monitor-function';
+import { MonitorFunction, serviceTimeoutFor } from './monitor-function';
 import { OrganizationMetricDetail, type Reporting } from './props';
 import type { ResolvedOrganization } from './resolve-props';
 
@@ -58,31 +58,48 @@ export function centralRoleName(scope: Construct, rolePrefix: string, fn: 'Repor
 
 /**
  * The bus the member rules forward to, named for the prefix (the members derive its ARN), open to
- * the Organization's principals for SSM's events only, in one statement (so an account that joins
- * the Organization works on its first day).
+ * the Organization's principals, in one statement (so an account that joins the Organization works
+ * on its first day).
  */
 export function createCentralBus(scope: Construct, organization: ResolvedOrganization): events.EventBus {
   const bus = new events.EventBus(scope, 'CentralEventBus', {
     eventBusName: centralBusName(organization.rolePrefix),
     description: 'Maintenance window events forwarded by the member accounts of the Organization',
   });
-  bus.addToResourcePolicy(
+  const { policyDependable } = bus.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'OrganizationMembersForwardSsmEvents',
       principals: [new iam.StarPrincipal()],
       actions: ['events:PutEvents'],
       resources: [bus.eventBusArn],
       conditions: {
+        // What the bus guarantees: only principals of the Organization put events on it.
         StringEquals: { 'aws:PrincipalOrgID': organization.organizationId },
-        // Multivalued (a PutEvents call carries up to 10 entries): every source must be SSM's, as
-        // EventBridge's own example for a central bus writes it. Were the key ever missing from a
-        // forwarded event's request, this lets it through (still only from the Organization)
-        // where a plain StringEquals would refuse every member's events.
+        // Multivalued (a PutEvents call carries up to 10 entries): where the request carries
+        // sources, every one must be SSM's, as EventBridge's own example for a central bus writes
+        // it. ForAllValues is true when the key is absent, so this narrows what EventBridge
+        // supplies the key for, and is no guarantee beyond the Organization condition above.
         'ForAllValues:StringEquals': { 'events:source': ['aws.ssm'] },
       },
     }),
   );
+  quietUnsetPrincipal(policyDependable);
   return bus;
+}
+
+/**
+ * cdk-nag's AwsSolutions-EVB1 reads every event bus policy's `principal`, a deprecated L1
+ * property this policy leaves unset (it has a `statement`), and the deprecated getter prints a
+ * warning on every synthesis. The getter is shadowed on this one resource by the value it would
+ * return, unset, so that synthesis prints nothing; the template, rendered from the L1's own
+ * fields, and cdk-nag's check of the statement are unchanged.
+ */
+function quietUnsetPrincipal(policy: IDependable | undefined): void {
+  const resource = Construct.isConstruct(policy) ? Node.of(policy).defaultChild : undefined;
+  if (!(resource instanceof events.CfnEventBusPolicy)) {
+    throw new Error('The central bus has no event bus policy resource');
+  }
+  Object.defineProperty(resource, 'principal', { value: undefined, enumerable: false });
 }
 
 /** How long the sweep function may take one account (each of its Regions, a few at a time). */
@@ -144,6 +161,9 @@ export function createSweepPlanner(scope: Construct, options: SweepPlannerOption
   return planner;
 }
 
+/** The share of a Region's stack instances that may fail without failing the StackSet operation. */
+export const MEMBER_FAILURE_TOLERANCE_PERCENTAGE = 100;
+
 /** StackSet names: letters, digits and hyphens, starting with a letter, at most 128. */
 const STACK_SET_NAME_LENGTH = 128;
 
@@ -160,33 +180,51 @@ export interface MemberStackSetOptions {
   readonly organization: ResolvedOrganization;
   readonly reporting: Reporting;
   readonly centralBus: events.IEventBus;
-  /** Looks up the Organization's root at deploy time, for the whole Organization: the planner. */
-  readonly planner: lambda.IFunction;
+  /** Answers `Custom::OrganizationRoot` at deploy time: the planner. */
+  readonly planner: lambda.Function;
+}
+
+/** What the StackSet learns at deploy time: how to call StackSets, and the units it targets. */
+interface StackSetTargets {
+  /** `SELF` (the management account) or `DELEGATED_ADMIN`, as the planner found. */
+  readonly callAs: string;
+  readonly organizationalUnitIds: string[];
 }
 
 /**
- * Where the StackSet deploys: the listed organizational units, or the Organization's root, which
- * the planner looks up at deploy time (`Custom::OrganizationRoot`): its ID cannot be known at
- * synthesis without a call to AWS, and asking the user for it is one set-up step more.
+ * Looked up by the planner at deploy time, before the StackSet (`Custom::OrganizationRoot`): how
+ * this account may call StackSets (`CallAs`: `SELF` in the management account, `DELEGATED_ADMIN`
+ * in a registered delegated administrator; anywhere else the resource fails, naming the command
+ * that registers this account, and CloudFormation never tries the StackSet); and, unless units
+ * are listed, the Organization's root: its ID cannot be known at synthesis without a call to
+ * AWS, and asking the user for it is one set-up step more.
  */
-function deploymentUnits(scope: Construct, options: MemberStackSetOptions): string[] {
+function stackSetTargets(scope: Construct, options: MemberStackSetOptions): StackSetTargets {
   const listed = options.organization.organizationalUnitIds;
-  if (listed) return [...listed];
-  const root = new CustomResource(scope, 'OrganizationRoot', {
+  const lookup = new CustomResource(scope, 'OrganizationRoot', {
     serviceToken: options.planner.functionArn,
     resourceType: 'Custom::OrganizationRoot',
-    properties: { OrganizationId: options.organization.organizationId },
+    serviceTimeout: serviceTimeoutFor(options.planner),
+    properties: {
+      OrganizationId: options.organization.organizationId,
+      ...(listed ? {} : { LookUpRoot: true }),
+    },
   });
-  return [root.getAttString('RootId')];
+  return {
+    callAs: lookup.getAttString('CallAs'),
+    organizationalUnitIds: listed ? [...listed] : [lookup.getAttString('RootId')],
+  };
 }
 
 /**
  * The StackSet that deploys the member template to every account of the listed organizational
  * units (and to accounts that join them), in every listed Region, from this account as the
- * StackSets delegated administrator. Every parameter comes from here: the user fills nothing.
+ * management account or the StackSets delegated administrator (the StackSet itself lives in the
+ * management account either way). Every parameter comes from here: the user fills nothing.
  */
 export function createMemberStackSet(scope: Construct, options: MemberStackSetOptions): CfnStackSet {
   const { organization } = options;
+  const targets = stackSetTargets(scope, options);
   const parameters: Record<(typeof MemberParameter)[keyof typeof MemberParameter], string> = {
     [MemberParameter.OrganizationId]: organization.organizationId,
     [MemberParameter.CentralAccountId]: Aws.ACCOUNT_ID,
@@ -199,22 +237,25 @@ export function createMemberStackSet(scope: Construct, options: MemberStackSetOp
       'Maintenance window monitor, Organization members: forwards terminal maintenance window events to ' +
       'the central monitor and lets it read each Region',
     permissionModel: 'SERVICE_MANAGED',
-    callAs: 'DELEGATED_ADMIN',
+    callAs: targets.callAs,
     autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
     capabilities: ['CAPABILITY_NAMED_IAM'],
     // Queue an update behind the operations auto-deployment starts as accounts join, instead of failing.
     managedExecution: { Active: true },
-    // Regions are independent (every name carries its Region); a quarter of the accounts at a time,
-    // going on past failures up to a tenth of them in a Region.
+    // Regions are independent (every name carries its Region); a quarter of the accounts at a time.
+    // Every failed instance is tolerated: any other tolerance rounds down to none in a Region of
+    // few accounts, and one instance failing (a Region not enabled, an SCP, a role of that name
+    // already there) would fail the StackSet and roll the whole central stack back. An account and
+    // Region left without its roles is named by the monitor, which counts it unreachable.
     operationPreferences: {
       regionConcurrencyType: 'PARALLEL',
       maxConcurrentPercentage: 25,
-      failureTolerancePercentage: 10,
+      failureTolerancePercentage: MEMBER_FAILURE_TOLERANCE_PERCENTAGE,
       concurrencyMode: 'SOFT_FAILURE_TOLERANCE',
     },
     stackInstancesGroup: [
       {
-        deploymentTargets: { organizationalUnitIds: deploymentUnits(scope, options) },
+        deploymentTargets: { organizationalUnitIds: targets.organizationalUnitIds },
         regions: [...organization.regions],
       },
     ],

@@ -38,8 +38,8 @@ export enum OrganizationMetricDetail {
 }
 
 /**
- * Organization mode: one central monitor, in the account that is the Organization's StackSets
- * delegated administrator, for every member account and listed Region. A StackSet puts, in each
+ * Organization mode: one central monitor, in the Organization's management account or its StackSets
+ * delegated administrator (found at deploy time), for every member account and listed Region. A StackSet puts, in each
  * member account and listed Region, a rule that forwards the maintenance window events to the
  * monitor's event bus, and a read role the monitor's functions assume to read SSM there.
  */
@@ -55,7 +55,8 @@ export interface OrganizationOptions {
 
   /**
    * Where the StackSet deploys the member stack: the root ID (`r-…`) for the whole Organization,
-   * or organizational unit IDs (`ou-…`), not both. Accounts that join them later get it too; the
+   * or organizational unit IDs (`ou-…`), not both, at most 50 (a StackSet's limit: list a parent
+   * unit instead of many of its children). Accounts that join them later get it too; the
    * management account never does (deploy the app's `MaintenanceWindowMonitorMember` stack there).
    * @default - the whole Organization: its root, looked up at deploy time
    */
@@ -332,4 +333,6 @@ export const LIMITS = {
   sweepConcurrency: { min: 2, max: 100 },
   /** IAM's longest role name: the Region suffix of each role name must fit in it. */
   maxRoleNameLength: 64,
+  /** The most organizational units a StackSet's CreateStackInstances or UpdateStackSet takes. */
+  maxOrganizationalUnits: 50,
 };

@@ -473,6 +473,13 @@ function resolveUnits(units: readonly string[], fail: Fail): void {
       );
     }
   }
+  if (units.length > LIMITS.maxOrganizationalUnits) {
+    fail(
+      ['organization.organizationalUnitIds'],
+      `lists ${units.length} IDs; a StackSet takes at most ${LIMITS.maxOrganizationalUnits} ` +
+        'organizational units: list a parent unit (or the root) that holds them instead',
+    );
+  }
   if (new Set(units).size !== units.length) {
     fail(['organization.organizationalUnitIds'], 'lists an ID twice');
   }

@@ -26,8 +26,20 @@ export function deadLetterQueue(
   return queue;
 }
 
-/** Receives after which a sweep assignment goes to the dead-letter queue. */
-export const SWEEP_MAX_RECEIVES = 3;
+/**
+ * Receives after which a sweep assignment goes to the dead-letter queue: AWS advises at least 5
+ * for a queue a function reads, so that a receive lost to an account-wide Lambda throttle does not
+ * set healthy work aside.
+ */
+export const SWEEP_MAX_RECEIVES = 5;
+
+/**
+ * How long an assignment is kept: its receives, each after a visibility timeout, fit in it many
+ * times over, and it stays well short of the dead-letter queue's 14 days (a message moved there
+ * keeps its first enqueue time, so the dead-letter queue must keep it longer). An assignment
+ * older than that is stale anyway: the planner queued newer ones every sweep since.
+ */
+export const SWEEP_RETENTION = Duration.days(2);
 
 /**
  * Organization mode: one assignment (an account and its Regions) per message, for the sweep
@@ -41,6 +53,7 @@ export function sweepQueue(scope: Construct, deadLetters: sqs.IQueue, functionTi
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6),
+    retentionPeriod: SWEEP_RETENTION,
     deadLetterQueue: { queue: deadLetters, maxReceiveCount: SWEEP_MAX_RECEIVES },
   });
 }

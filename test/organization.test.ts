@@ -277,7 +277,7 @@ describe('Organization mode, three accounts in two Regions', () => {
 });
 
 describe("Organization mode's deploy-time lookup", () => {
-  it("answers CloudFormation with the Organization's root, which the StackSet then targets", async () => {
+  it("answers CloudFormation with how to call StackSets and the Organization's root, which the StackSet then uses", async () => {
     const request = (RequestType: string) => ({
       RequestType,
       ResponseURL: `${fake.endpoint}/cloudformation-response/root-${RequestType}`,
@@ -285,7 +285,7 @@ describe("Organization mode's deploy-time lookup", () => {
       RequestId: `request-${RequestType}`,
       LogicalResourceId: 'MonitorOrganizationRoot',
       ResourceType: 'Custom::OrganizationRoot',
-      ResourceProperties: { OrganizationId: DEMO_CONTEXT.organizationId },
+      ResourceProperties: { OrganizationId: DEMO_CONTEXT.organizationId, LookUpRoot: 'true' },
     });
 
     const run = await warmContainer(planner, [
@@ -297,12 +297,17 @@ describe("Organization mode's deploy-time lookup", () => {
     const answers = Object.fromEntries(
       fake.cloudFormationResponses.map((r) => [r.path.split('-').at(-1), r.body]),
     );
-    expect(answers.Create).toMatchObject({ Status: 'SUCCESS', Data: { RootId: LocalOrganizations.ROOT_ID } });
+    // The local central account is the Organization's management account.
+    expect(answers.Create).toMatchObject({
+      Status: 'SUCCESS',
+      Data: { CallAs: 'SELF', RootId: LocalOrganizations.ROOT_ID },
+    });
     expect(answers.Delete).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'x' });
     const template = stackTemplates(assembly).find((t) =>
       JSON.stringify(t).includes('Custom::OrganizationRoot'),
     );
     expect(JSON.stringify(template)).toContain('"OrganizationalUnitIds":[{"Fn::GetAtt":[');
+    expect(JSON.stringify(template)).toMatch(/"CallAs":\{"Fn::GetAtt":\["\w+","CallAs"\]\}/);
   });
 });
 
@@ -398,6 +403,10 @@ describe('Organization mode, targets it cannot read', () => {
       local.addRole(local.centralAccountId, memberReadRole(region), { regions: [region] });
     local.addAccount({ accountId: M, name: 'management' });
     local.setManagementAccount(M);
+    local.registerDelegatedAdministrator(
+      local.centralAccountId,
+      'member.org.stacksets.cloudformation.amazonaws.com',
+    );
     local.removeRole(A, memberReadRole('eu-west-1'));
     local.clearCalls();
 

@@ -3,9 +3,11 @@
  * default, the central stack with organizationId, a member stack with centralAccountId; cdk-nag on
  * each, and on the member template the central stack carries.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { App, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -118,6 +120,48 @@ describe('the app', () => {
     });
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
+
+  it('deploys the member stack without a CDK bootstrap: no bootstrap role, version check or asset in the assembly', () => {
+    // Act
+    const { stack, synth } = appWith({
+      organizationId: 'o-abcdefghij',
+      centralAccountId: '123456789012',
+      centralRegion: 'us-east-1',
+    });
+    const assembly = synth();
+
+    // Assess: what `cdk deploy` reads, the stack artifact of the assembly manifest
+    const artifact = assembly.getStackArtifact(stack.artifactId);
+    expect(artifact.assumeRoleArn).toBeUndefined();
+    expect(artifact.cloudFormationExecutionRoleArn).toBeUndefined();
+    expect(artifact.lookupRole).toBeUndefined();
+    expect(artifact.stackTemplateAssetObjectUrl).toBeUndefined();
+    expect(artifact.requiresBootstrapStackVersion).toBeUndefined();
+    expect(artifact.assets).toEqual([]);
+    expect(artifact.dependencies).toEqual([]);
+    expect(assembly.artifacts.filter((a) => a.manifest.type === 'cdk:asset-manifest')).toEqual([]);
+    expect(artifact.template.Parameters?.BootstrapVersion).toBeUndefined();
+    expect(artifact.template.Rules?.CheckBootstrapVersion).toBeUndefined();
+    // Sent inline: the CLI uploads a template to the bootstrap bucket only above 50 KiB.
+    expect(JSON.stringify(artifact.template).length).toBeLessThan(50 * 1024);
+  });
+
+  it(
+    'synthesizes every kind of stack without a warning, deprecations included',
+    async () => {
+      // Act: a process of its own, as `cdk synth` runs the app (a deprecation is printed once per process)
+      const { stdout, stderr } = await promisify(execFile)(
+        path.join('node_modules', '.bin', 'tsx'),
+        [path.join('test', 'support', 'synth-every-stack.ts')],
+        { cwd: path.resolve(__dirname, '..', '..') },
+      );
+
+      // Assess
+      expect(stderr).toBe('');
+      expect(JSON.parse(stdout)).toEqual({ single: [], central: [], member: [] });
+    },
+    5 * 60_000,
+  );
 
   it('stops with an error naming the context key', () => {
     expect(() => appWith({ organizationId: 'o-abcdefghij' })).toThrow('Context organizationId needs regions');

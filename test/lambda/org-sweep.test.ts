@@ -12,7 +12,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { Ledger } from '../../lambda/ledger';
 import { MemberAccess } from '../../lambda/member-access';
 import { InvalidAssignmentError, parseAssignment, sweepAccount } from '../../lambda/org-sweep';
-import { plannerSettings, planSweep } from '../../lambda/planner';
+import {
+  NotStackSetsAdministratorError,
+  plannerSettings,
+  planSweep,
+  stackSetAccess,
+} from '../../lambda/planner';
 import type { ReportDeps } from '../../lambda/report-event';
 import {
   LocalAws,
@@ -117,6 +122,11 @@ describe('planSweep', () => {
     fake.addQueue(queueUrl);
     fake.addAccount({ accountId: memberAccountId(9), name: 'closing', status: 'PENDING_CLOSURE' });
     fake.setManagementAccount(memberAccountId(2));
+    // The central account lists the Organization as the StackSets delegated administrator.
+    fake.registerDelegatedAdministrator(
+      fake.centralAccountId,
+      'member.org.stacksets.cloudformation.amazonaws.com',
+    );
     const sqs = new SQSClient({ ...clientConfig(), endpoint: fake.endpoint });
 
     const report = await planSweep({
@@ -230,38 +240,62 @@ describe('plan, the scheduled entry point', () => {
     expect(fake.sqsMessages.every((message) => message.queueUrl === queueUrl)).toBe(true);
   });
 
-  it("answers CloudFormation with the Organization's root, or why not", async () => {
+  it("answers CloudFormation with how to call StackSets and the Organization's root, or why not", async () => {
     const plan = await loadPlan({
       SWEEP_QUEUE_URL: fake.queueUrl('planned'),
       ORGANIZATION_REGIONS: 'eu-west-1',
     });
-    const request = (organizationId: string, RequestType = 'Create') => ({
-      RequestType,
+    const request = (organizationId: string, properties: Record<string, unknown> = {}) => ({
+      RequestType: 'Create',
       ResponseURL: `${fake.endpoint}/cloudformation-response/${organizationId}`,
-      StackId: 'stack',
+      StackId: `arn:aws:cloudformation:us-east-1:${fake.centralAccountId}:stack/Central/1`,
       RequestId: `request-${organizationId}`,
       LogicalResourceId: 'Root',
-      ResourceProperties: { OrganizationId: organizationId },
+      ResourceProperties: { OrganizationId: organizationId, ...properties },
     });
 
-    await plan(request('o-a1b2c3d4e5'));
-    await plan(request('o-zzzzzzzzzz'));
+    await plan(request('o-a1b2c3d4e5', { LookUpRoot: 'true' }));
+    await plan(request('o-zzzzzzzzzz', { LookUpRoot: 'true' }));
 
     expect(fake.cloudFormationResponses.map((response) => response.body)).toEqual([
       expect.objectContaining({
         Status: 'SUCCESS',
-        Data: { RootId: 'r-a1b2' },
+        Data: { CallAs: 'SELF', RootId: 'r-a1b2' },
         PhysicalResourceId: 'Root-organization-root',
       }),
       expect.objectContaining({
         Status: 'FAILED',
-        Reason: expect.stringContaining(
-          "This account's Organization is not o-zzzzzzzzzz: its root is arn:aws:organizations::",
-        ),
+        Reason: "Error: This account's Organization is not o-zzzzzzzzzz: it is o-a1b2c3d4e5",
       }),
     ]);
   });
 
+  it('fails the deploy from an account that may not create the StackSet, with the command that registers it', async () => {
+    const plan = await loadPlan({
+      SWEEP_QUEUE_URL: fake.queueUrl('planned'),
+      ORGANIZATION_REGIONS: 'eu-west-1',
+    });
+    fake.setManagementAccount(memberAccountId(1));
+    // A delegated administrator of another service: Organizations answers the listing, without this account.
+    fake.registerDelegatedAdministrator(fake.centralAccountId, 'guardduty.amazonaws.com');
+
+    await plan({
+      RequestType: 'Create',
+      ResponseURL: `${fake.endpoint}/cloudformation-response/unregistered`,
+      StackId: `arn:aws:cloudformation:us-east-1:${fake.centralAccountId}:stack/Central/1`,
+      RequestId: 'request-unregistered',
+      LogicalResourceId: 'Root',
+      ResourceProperties: { OrganizationId: 'o-a1b2c3d4e5' },
+    });
+
+    const [answer] = fake.cloudFormationResponses.map((response) => response.body);
+    expect(answer).toMatchObject({ Status: 'FAILED', Data: {} });
+    expect(answer?.Reason).toContain(
+      'From the management account, run: aws organizations register-delegated-administrator ' +
+        `--service-principal member.org.stacksets.cloudformation.amazonaws.com --account-id ${fake.centralAccountId}; ` +
+        'then deploy again.',
+    );
+  });
   it('fails, naming the variable, without its queue', async () => {
     const plan = await loadPlan({ SWEEP_QUEUE_URL: '', ORGANIZATION_REGIONS: 'eu-west-1' });
 
@@ -276,6 +310,105 @@ describe('plan, the scheduled entry point', () => {
     await expect(plan()).rejects.toThrow(
       'Environment variable ORGANIZATION_REGIONS is not set; the stack sets it on deploy',
     );
+  });
+});
+
+describe('stackSetAccess, at deploy time before the StackSet', () => {
+  const organizations = () => new OrganizationsClient(clientConfig());
+  const STACKSETS = 'member.org.stacksets.cloudformation.amazonaws.com';
+  let waits: number[];
+  const clock = {
+    now: () => 0,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+    },
+  };
+  const request = (lookUpRoot: boolean) => ({
+    organizationId: 'o-a1b2c3d4e5',
+    accountId: fake.centralAccountId,
+    lookUpRoot,
+  });
+  beforeEach(() => {
+    waits = [];
+  });
+
+  it('calls StackSets as SELF in the management account, and looks up the root only when asked', async () => {
+    await expect(stackSetAccess(organizations(), request(false), clock)).resolves.toEqual({ callAs: 'SELF' });
+    expect(fake.callsTo('organizations').map((call) => call.operation)).toEqual(['DescribeOrganization']);
+
+    await expect(stackSetAccess(organizations(), request(true), clock)).resolves.toEqual({
+      callAs: 'SELF',
+      rootId: 'r-a1b2',
+    });
+  });
+
+  it('calls StackSets as DELEGATED_ADMIN in an account registered for StackSets', async () => {
+    fake.setManagementAccount(memberAccountId(1));
+    fake.registerDelegatedAdministrator(fake.centralAccountId, STACKSETS);
+
+    await expect(stackSetAccess(organizations(), request(true), clock)).resolves.toEqual({
+      callAs: 'DELEGATED_ADMIN',
+      rootId: 'r-a1b2',
+    });
+    expect(fake.callsTo('organizations', 'ListDelegatedAdministrators')[0]?.input).toEqual({
+      ServicePrincipal: STACKSETS,
+    });
+  });
+
+  it.each([
+    ['registered for another service only', 'Organizations lists it for guardduty.amazonaws.com only', true],
+    ['not registered at all (Organizations refuses the listing)', 'AccessDeniedException', false],
+  ])('refuses an account %s, naming the command, before any root lookup', async (_, __, otherService) => {
+    fake.setManagementAccount(memberAccountId(1));
+    if (otherService) fake.registerDelegatedAdministrator(fake.centralAccountId, 'guardduty.amazonaws.com');
+
+    const refused = stackSetAccess(organizations(), request(true), clock);
+
+    await expect(refused).rejects.toThrow(NotStackSetsAdministratorError);
+    await expect(refused).rejects.toThrow(
+      `Account ${fake.centralAccountId} is neither the management account of o-a1b2c3d4e5 nor a delegated ` +
+        'administrator for StackSets',
+    );
+    await expect(refused).rejects.toThrow(
+      `aws organizations register-delegated-administrator --service-principal ${STACKSETS} ` +
+        `--account-id ${fake.centralAccountId}`,
+    );
+    expect(fake.callsTo('organizations', 'ListRoots')).toEqual([]);
+  });
+
+  it('tries again, waiting a little longer each time, while a new role is not yet allowed (IAM propagation)', async () => {
+    fake.failAfter({
+      service: 'organizations',
+      calls: 3,
+      error: { code: 'AccessDeniedException', statusCode: 403 },
+    });
+
+    await expect(stackSetAccess(organizations(), request(true), clock, [10, 20, 40])).resolves.toEqual({
+      callAs: 'SELF',
+      rootId: 'r-a1b2',
+    });
+    expect(waits).toEqual([10, 20, 40]);
+    expect(fake.callsTo('organizations').map((call) => `${call.operation} ${call.statusCode}`)).toEqual([
+      'DescribeOrganization 403',
+      'DescribeOrganization 403',
+      'DescribeOrganization 403',
+      'DescribeOrganization 200',
+      'ListRoots 200',
+    ]);
+  });
+
+  it('gives up after its bounded waits when the refusal stays', async () => {
+    fake.failAfter({
+      service: 'organizations',
+      calls: 100,
+      error: { code: 'AccessDeniedException', statusCode: 403 },
+    });
+
+    await expect(stackSetAccess(organizations(), request(true), clock, [10, 20])).rejects.toThrow(
+      'Injected AccessDeniedException',
+    );
+    expect(waits).toEqual([10, 20]);
+    expect(fake.callsTo('organizations')).toHaveLength(3);
   });
 });
 

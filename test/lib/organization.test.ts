@@ -312,9 +312,10 @@ describe('Organization mode, the central stack', () => {
       {
         Effect: 'Allow',
         Action: [
+          'organizations:DescribeOrganization',
+          'organizations:ListDelegatedAdministrators',
           'organizations:ListAccounts',
           'organizations:ListRoots',
-          'organizations:DescribeOrganization',
         ],
         Resource: '*',
       },
@@ -338,6 +339,8 @@ describe('Organization mode, the central stack', () => {
     expect(statements.flatMap((statement) => [statement.Action].flat())).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      'organizations:DescribeOrganization',
+      'organizations:ListDelegatedAdministrators',
       'organizations:ListAccountsForParent',
       'organizations:ListOrganizationalUnitsForParent',
       'organizations:DescribeOrganization',
@@ -345,7 +348,7 @@ describe('Organization mode, the central stack', () => {
     ]);
   });
 
-  it('feeds the sweep function one account at a time from an encrypted queue, dead-lettered after three tries', () => {
+  it('feeds the sweep function one account at a time from an encrypted queue, dead-lettered after five tries', () => {
     // Act
     const template = synth({ sweepConcurrency: 25 });
 
@@ -358,7 +361,11 @@ describe('Organization mode, the central stack', () => {
       SqsManagedSseEnabled: true,
       // Six times the function's timeout, as Lambda advises for an SQS event source.
       VisibilityTimeout: 6 * 600,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 },
+      // At least 5 receives, as AWS advises for a queue a function reads (throttles count).
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+      // Kept for two days: its five receives (5 hours) fit, and it expires long before the
+      // dead-letter queue's 14 days, which count from when it was first queued.
+      MessageRetentionPeriod: 2 * 86_400,
     });
     expect(dlq.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
     for (const id of [queueId, dlqId]) {
@@ -498,7 +505,7 @@ describe('Organization mode, the central stack', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 1 + 4);
   });
 
-  it('deploys the member template with a service-managed StackSet as the delegated administrator', () => {
+  it('deploys the member template with a service-managed StackSet as the account the planner found, tolerating failed instances', () => {
     // Act
     const template = synth({
       regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
@@ -508,18 +515,28 @@ describe('Organization mode, the central stack', () => {
 
     // Assess
     const [, stackSet] = only(template, 'AWS::CloudFormation::StackSet');
+    const [lookupId, lookup] = only(template, 'Custom::OrganizationRoot');
+    // Listed units: how to call StackSets is looked up, not the root.
+    expect(lookup.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [functionId(template, 'plan'), 'Arn'] },
+      ServiceTimeout: '360',
+      OrganizationId: ORG,
+    });
     expect({ ...stackSet.Properties, TemplateBody: undefined }).toEqual({
       StackSetName: 'Central-Ops-Members',
       Description: expect.any(String),
       PermissionModel: 'SERVICE_MANAGED',
-      CallAs: 'DELEGATED_ADMIN',
+      // SELF in the management account, DELEGATED_ADMIN in the delegated administrator.
+      CallAs: { 'Fn::GetAtt': [lookupId, 'CallAs'] },
       AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
       Capabilities: ['CAPABILITY_NAMED_IAM'],
       ManagedExecution: { Active: true },
       OperationPreferences: {
         RegionConcurrencyType: 'PARALLEL',
         MaxConcurrentPercentage: 25,
-        FailureTolerancePercentage: 10,
+        // Any less rounds down to none in a Region of fewer than 100 / tolerance accounts: one
+        // failed instance would fail the StackSet and roll the central stack back.
+        FailureTolerancePercentage: 100,
         ConcurrencyMode: 'SOFT_FAILURE_TOLERANCE',
       },
       StackInstancesGroup: [
@@ -809,6 +826,17 @@ describe('Organization mode, the central stack', () => {
     );
   });
 
+  it('refuses more organizational units than a StackSet takes, naming the key and the limit', () => {
+    const units = (count: number) =>
+      Array.from({ length: count }, (_, i) => `ou-ab12-${String(i).padStart(8, '0')}`);
+
+    expect(() => synth({ organizationalUnitIds: units(51) })).toThrow(
+      'organization.organizationalUnitIds: lists 51 IDs; a StackSet takes at most 50 organizational units: ' +
+        'list a parent unit (or the root) that holds them instead',
+    );
+    expect(() => synth({ organizationalUnitIds: units(50) })).not.toThrow();
+  });
+
   it('takes the required options being left out (from another language) as empty, and says so', () => {
     expect(() => synth({ regions: undefined as unknown as string[] })).toThrow(
       'organization.regions: must list at least one Region',
@@ -816,6 +844,29 @@ describe('Organization mode, the central stack', () => {
     expect(() => synth({ organizationalUnitIds: [] })).toThrow(
       'organization.organizationalUnitIds: must list the root (r-...) or at least one organizational unit (ou-...), or be left out for the whole Organization',
     );
+  });
+
+  it("makes CloudFormation wait for each custom resource its function's timeout and a minute, not an hour", () => {
+    // Act
+    const single = Template.fromStack(
+      new MaintenanceWindowMonitorStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Single', {
+        monitor: { windowIds: ['mw-0123456789abcdef0'], expectedRunInterval: Duration.hours(26) },
+      }),
+    );
+    const templates = [synth(), synth({ organizationalUnitIds: undefined }), single];
+
+    // Assess
+    const seen = new Set<string>();
+    for (const template of templates) {
+      const all = template.toJSON().Resources as Record<string, Resource>;
+      for (const resource of Object.values(all).filter((r) => r.Type.startsWith('Custom::'))) {
+        seen.add(resource.Type);
+        const [fnId] = (resource.Properties.ServiceToken as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+        const timeout = all[fnId]?.Properties.Timeout as number;
+        expect(resource.Properties.ServiceTimeout, resource.Type).toBe(String(timeout + 60));
+      }
+    }
+    expect([...seen].sort()).toEqual(['Custom::MaintenanceWindowHeartbeatSeed', 'Custom::OrganizationRoot']);
   });
 
   it('targets the whole Organization by default: its root, which the planner looks up at deploy time', () => {
@@ -826,7 +877,9 @@ describe('Organization mode, the central stack', () => {
     const [rootId, root] = only(template, 'Custom::OrganizationRoot');
     expect(root.Properties).toEqual({
       ServiceToken: { 'Fn::GetAtt': [functionId(template, 'plan'), 'Arn'] },
+      ServiceTimeout: '360',
       OrganizationId: ORG,
+      LookUpRoot: true,
     });
     const [, stackSet] = only(template, 'AWS::CloudFormation::StackSet');
     expect(stackSet.Properties.StackInstancesGroup).toEqual([
@@ -835,8 +888,6 @@ describe('Organization mode, the central stack', () => {
         Regions: ['us-east-1', 'eu-west-1'],
       },
     ]);
-    // Listed units need no lookup.
-    expect(Object.keys(synth().findResources('Custom::OrganizationRoot'))).toEqual([]);
   });
 });
 

@@ -2,8 +2,8 @@
  * Fault injection for the local endpoint: an error every Nth matching call (by default the
  * service's own throttling error), throttling above a request rate (a token bucket), either of them
  * for one tenant (account, Region) only, a run of failed calls to one service right after a given
- * call succeeds, a call held unanswered (where a test ends the caller's process), and latency on
- * every response.
+ * call succeeds (or from the start), a call held unanswered (where a test ends the caller's process),
+ * and latency on every response.
  */
 import { ServiceError, type ServiceName } from './protocols';
 
@@ -38,10 +38,10 @@ export interface FailEveryNthRule extends TenantFilter {
   readonly operation?: string;
 }
 
-/** A run of failures injected right after a matching call succeeds. */
+/** A run of failures injected right after a matching call succeeds, or from the start. */
 export interface FailAfterRule {
-  /** The call whose success arms the fault. */
-  readonly after: { readonly service: ServiceName; readonly operation?: string };
+  /** The call whose success arms the fault. @default - armed at once: the next calls fail */
+  readonly after?: { readonly service: ServiceName; readonly operation?: string };
   /** The service whose next calls fail. */
   readonly service: ServiceName;
   /** How many of its calls fail, in a row. */
@@ -118,10 +118,11 @@ export class Faults {
   /**
    * Once a call matching `rule.after` succeeds, fails the next `rule.calls` calls to
    * `rule.service` (DynamoDB included) with `rule.error`: an outage that starts right after, say,
-   * a publish. `undefined` turns it off.
+   * a publish; without `rule.after`, the next `rule.calls` calls fail (a role's policy not yet
+   * visible to the service right after IAM created it). `undefined` turns it off.
    */
   failAfter(rule: FailAfterRule | undefined): void {
-    this.failAfterRule = rule && { ...rule, armed: false, left: rule.calls };
+    this.failAfterRule = rule && { ...rule, armed: rule.after === undefined, left: rule.calls };
   }
 
   /**
@@ -215,7 +216,7 @@ export class Faults {
   /** A call succeeded: arms a `failAfter` rule waiting for it. */
   succeeded(service: ServiceName, operation: string): void {
     const rule = this.failAfterRule;
-    if (!rule || rule.armed || rule.after.service !== service) return;
+    if (!rule?.after || rule.armed || rule.after.service !== service) return;
     if (rule.after.operation && rule.after.operation !== operation) return;
     rule.armed = true;
   }

@@ -3,13 +3,16 @@
  * `NextToken`, `MaxResults` within 1-20, and each account's `Status` and its successor `State`;
  * `ListRoots`, the Organization's one root (`r-` and 4 characters, as `LocalOrganizations.ROOT_ID`);
  * and the tree under it: `ListAccountsForParent` and `ListOrganizationalUnitsForParent`, the direct
- * children of the root or of an organizational unit (`ParentNotFoundException` for another ID);
- * `DescribeOrganization`, whose `MasterAccountId` is the management account (the central one
- * unless `setManagementAccount` names another).
+ * children of the root or of an organizational unit (`ParentNotFoundException` for another ID).
+ * `DescribeOrganization` names the management account (the central account unless told otherwise),
+ * and `ListDelegatedAdministrators` the accounts registered for a service principal. Every List
+ * operation is refused (`AccessDeniedException`) to an account that is neither the management
+ * account nor a delegated administrator, as "This operation can be called only from the
+ * organization's management account or by a member account that is a delegated administrator" says.
  * Its rules are copied from AWS's API reference on purpose, not imported from the code under test.
  */
 import { page, pageSizeOf } from './pagination';
-import { type OperationHandler, ServiceError } from './protocols';
+import { type CallContext, type OperationHandler, ServiceError } from './protocols';
 import type { MemberRecord, Tenancy } from './tenancy';
 
 /**
@@ -32,20 +35,30 @@ export class LocalOrganizations {
 
   /** The operations by name. */
   readonly operations: Record<string, OperationHandler> = {
-    ListAccounts: (i) => this.listAccounts(i),
-    ListRoots: () => this.listRoots(),
-    DescribeOrganization: () => ({
-      Organization: {
-        Id: this.organizationId,
-        Arn: `arn:aws:organizations::${this.management}:organization/${this.organizationId}`,
-        FeatureSet: 'ALL',
-        MasterAccountArn: `arn:aws:organizations::${this.management}:account/${this.organizationId}/${this.management}`,
-        MasterAccountId: this.management,
-        MasterAccountEmail: `aws+${this.management}@example.com`,
-        AvailablePolicyTypes: [],
-      },
-    }),
-    ListAccountsForParent: (i) => {
+    DescribeOrganization: () => this.describeOrganization(),
+    ListDelegatedAdministrators: (i, caller) => {
+      this.requireAdministrator(caller);
+      const principal = i.ServicePrincipal === undefined ? undefined : String(i.ServicePrincipal);
+      const accounts = [...this.delegated]
+        .filter(([, principals]) => principal === undefined || principals.has(principal))
+        .map(([accountId]) => accountId);
+      return {
+        DelegatedAdministrators: this.tenancy
+          .members()
+          .filter((account) => accounts.includes(account.accountId))
+          .map((account) => ({ ...this.render(account), DelegationEnabledDate: account.joinedAt / 1000 })),
+      };
+    },
+    ListAccounts: (i, caller) => {
+      this.requireAdministrator(caller);
+      return this.listAccounts(i);
+    },
+    ListRoots: (_, caller) => {
+      this.requireAdministrator(caller);
+      return this.listRoots();
+    },
+    ListAccountsForParent: (i, caller) => {
+      this.requireAdministrator(caller);
       const parentId = this.parentOf(i);
       const children = this.tenancy
         .members()
@@ -59,7 +72,8 @@ export class LocalOrganizations {
         (a) => this.render(a),
       );
     },
-    ListOrganizationalUnitsForParent: (i) => {
+    ListOrganizationalUnitsForParent: (i, caller) => {
+      this.requireAdministrator(caller);
       const parentId = this.parentOf(i);
       const children = [...this.units.values()].filter((unit) => unit.parentId === parentId);
       return page(
@@ -71,14 +85,16 @@ export class LocalOrganizations {
         (unit) => ({
           Id: unit.id,
           Name: unit.name,
-          Arn: `arn:aws:organizations::${this.tenancy.centralAccountId}:ou/${this.organizationId}/${unit.id}`,
+          Arn: `arn:aws:organizations::${this.managementAccountId}:ou/${this.organizationId}/${unit.id}`,
         }),
       );
     },
   };
 
   private readonly units = new Map<string, Required<OrganizationalUnit>>();
-  private managementAccountId: string | undefined;
+  /** Delegated administrators: account ID to the service principals it is registered for. */
+  private readonly delegated = new Map<string, Set<string>>();
+  private management: string | undefined;
 
   /** @param organizationId the Organization's ID, in account ARNs */
   constructor(
@@ -95,21 +111,59 @@ export class LocalOrganizations {
     this.units.set(unit.id, { id: unit.id, name: unit.name, parentId });
   }
 
-  /** Makes an account of the Organization its management account; `undefined`: the central one. */
-  setManagementAccount(accountId: string | undefined): void {
-    if (accountId !== undefined) this.tenancy.requireAccount(accountId, 'setManagementAccount');
-    this.managementAccountId = accountId;
+  /** The management account: the central account unless `setManagementAccount` named another. */
+  get managementAccountId(): string {
+    return this.management ?? this.tenancy.centralAccountId;
   }
 
-  /** The management account: it owns the Organization, and every ARN in it names it. */
-  private get management(): string {
-    return this.managementAccountId ?? this.tenancy.centralAccountId;
+  /** Makes another account of the Organization its management account (the central one by default). */
+  setManagementAccount(accountId: string): void {
+    this.tenancy.requireAccount(accountId, 'setManagementAccount');
+    this.management = accountId;
   }
 
-  /** Forgets the organizational units and the management account set. */
+  /** Registers a member account as a delegated administrator for a service principal. */
+  registerDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    this.tenancy.requireAccount(accountId, 'registerDelegatedAdministrator');
+    if (accountId === this.managementAccountId) {
+      throw new Error(
+        'registerDelegatedAdministrator: the management account cannot be a delegated administrator',
+      );
+    }
+    const principals = this.delegated.get(accountId) ?? new Set<string>();
+    principals.add(servicePrincipal);
+    this.delegated.set(accountId, principals);
+  }
+
+  /** Forgets the organizational units, the delegated administrators and another management account. */
   clearUnits(): void {
     this.units.clear();
-    this.managementAccountId = undefined;
+    this.delegated.clear();
+    this.management = undefined;
+  }
+
+  /** Refuses a caller that is neither the management account nor a delegated administrator. */
+  private requireAdministrator(caller: CallContext): void {
+    if (caller.accountId === this.managementAccountId || this.delegated.has(caller.accountId)) return;
+    throw new ServiceError(
+      'AccessDeniedException',
+      "You don't have permissions to access this resource.",
+      403,
+    );
+  }
+
+  private describeOrganization(): Record<string, unknown> {
+    const management = this.managementAccountId;
+    return {
+      Organization: {
+        Id: this.organizationId,
+        Arn: `arn:aws:organizations::${management}:organization/${this.organizationId}`,
+        FeatureSet: 'ALL',
+        MasterAccountArn: `arn:aws:organizations::${management}:account/${this.organizationId}/${management}`,
+        MasterAccountId: management,
+        MasterAccountEmail: `aws+${management}@example.com`,
+      },
+    };
   }
 
   /** The request's `ParentId`: the root or a known unit. */
@@ -138,7 +192,7 @@ export class LocalOrganizations {
   }
 
   private listRoots(): Record<string, unknown> {
-    const management = this.management;
+    const management = this.managementAccountId;
     return {
       Roots: [
         {
@@ -152,7 +206,7 @@ export class LocalOrganizations {
   }
 
   private render(account: MemberRecord): Record<string, unknown> {
-    const management = this.management;
+    const management = this.managementAccountId;
     return {
       Id: account.accountId,
       Arn: `arn:aws:organizations::${management}:account/${this.organizationId}/${account.accountId}`,

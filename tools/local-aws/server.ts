@@ -201,12 +201,20 @@ export class LocalAws {
   }
 
   /**
-   * Makes an account of the Organization its management account (`DescribeOrganization`'s
-   * `MasterAccountId`, and the account every ARN names); by default, and after `reset()`, the
-   * central account.
+   * Makes another account of the Organization its management account (`DescribeOrganization`'s
+   * `MasterAccountId`); the central account is the management account until then, and after `reset()`.
    */
-  setManagementAccount(accountId: string | undefined): void {
+  setManagementAccount(accountId: string): void {
     this.organizations.setManagementAccount(accountId);
+  }
+
+  /**
+   * Registers an account as a delegated administrator for a service principal (e.g.
+   * `member.org.stacksets.cloudformation.amazonaws.com`), as `RegisterDelegatedAdministrator` does;
+   * forgotten on `reset()`.
+   */
+  registerDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    this.organizations.registerDelegatedAdministrator(accountId, servicePrincipal);
   }
 
   /**
@@ -282,7 +290,10 @@ export class LocalAws {
     this.faults.rateLimit(limit);
   }
 
-  /** Fails a run of calls to one service once a matching call succeeds; see `Faults`. */
+  /**
+   * Fails a run of calls to one service once a matching call succeeds, or from the start when the
+   * rule has no `after`; see `Faults`.
+   */
   failAfter(rule: FailAfterRule | undefined): void {
     this.faults.failAfter(rule);
   }
@@ -320,8 +331,8 @@ export class LocalAws {
 
   /**
    * Forgets everything but the topics and queues: what `clearCalls` forgets, every account's
-   * executions and windows, the member accounts (the central one stays), roles and disabled
-   * Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
+   * executions and windows, the member accounts (the central one stays, the management account
+   * again), organizational units, delegated administrators, roles and disabled Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
    * `UnrecognizedClientException`, never the central account's data.
    */
   reset(): void {
