@@ -343,7 +343,6 @@ describe('Organization mode, the central stack', () => {
       'organizations:ListDelegatedAdministrators',
       'organizations:ListAccountsForParent',
       'organizations:ListOrganizationalUnitsForParent',
-      'organizations:DescribeOrganization',
       'sqs:SendMessage',
     ]);
   });
