@@ -10,10 +10,12 @@ import {
   DimensionName,
   type MetricMode,
   MetricName,
+  OrgMetricDetail,
   type OrgMetricName,
   PUBLISHED_SERIES,
   type PublishedSeries,
   publishedSeries,
+  SeriesWhen,
   SINGLE_ACCOUNT,
 } from '../lambda/contract';
 import { Reporting } from './props';
@@ -148,23 +150,45 @@ export class MonitorMetrics {
     if (this.seriesOf(metricName).some((series) => sameDimensions(series.dimensions, dimensions))) return;
     const names = (list: readonly DimensionName[]) => splitDescription(list, DIMENSION_NAMES);
     const here = this.seriesOf(metricName).map((series) => names(series.dimensions));
-    const elsewhere = (Object.entries(PUBLISHED_SERIES) as [MetricMode, readonly PublishedSeries[]][])
-      .filter(([mode]) => mode !== this.mode)
-      .flatMap(([mode, all]) =>
-        all
-          .filter((series) => series.metricName === metricName)
-          .filter((series) => dimensions.every((dimension) => series.dimensions.includes(dimension)))
-          .map((series) => `${names(series.dimensions)} in ${modeDescription(mode)}`),
-      );
+    // Where else it is published: the split, and the modes (Organization details grouped).
+    const modesBySplit = new Map<string, MetricMode[]>();
+    for (const [mode, all] of Object.entries(PUBLISHED_SERIES) as [
+      MetricMode,
+      readonly PublishedSeries[],
+    ][]) {
+      for (const series of all) {
+        if (series.metricName !== metricName) continue;
+        if (!dimensions.every((dimension) => series.dimensions.includes(dimension))) continue;
+        const runs = series.when === SeriesWhen.RunRan;
+        if (mode === this.mode && !runs) continue;
+        const split = `${names(series.dimensions)}${runs ? ' (with Reporting.EXECUTION)' : ''}`;
+        modesBySplit.set(split, [...(modesBySplit.get(split) ?? []), mode]);
+      }
+    }
+    const elsewhere = [...modesBySplit].map(([split, modes]) => {
+      const details = modes.filter((mode) => mode !== SINGLE_ACCOUNT);
+      const where = [
+        ...(modes.includes(SINGLE_ACCOUNT) ? ['single-account mode'] : []),
+        ...(details.length === Object.values(OrgMetricDetail).length
+          ? ['Organization mode']
+          : details.length > 0
+            ? [
+                `Organization mode with organization.metricDetail ${details.map((d) => `"${d}"`).join(' or ')}`,
+              ]
+            : []),
+      ];
+      return `${split} in ${where.join(' and ')}`;
+    });
     const heartbeat =
       this.reporting === Reporting.TASK && metricName === MetricName.ExecutionsCompleted
-        ? ' (with Reporting.TASK the functions report tasks, not runs, so no run heartbeat is published)'
+        ? ' with Reporting.TASK (the functions report tasks, not runs, so no run heartbeat)'
         : '';
     throw new UnpublishedMetricError(
       `${this.owner}: ${metricName} ${names(dimensions)} is never published in ${modeDescription(this.mode)}` +
         `${heartbeat}, so a metric of it would stay empty. ` +
         (here.length > 0
-          ? `Published here: ${metricName} ${here.join('; ')} (namespace "${this.namespace}"); ask for one of those.`
+          ? `Published here, in namespace "${this.namespace}": ${metricName} ${here.join('; ')}. Use one of ` +
+            'those (a cloudwatch.Metric with its dimensions, or the fleet-wide metric without a window ID).'
           : `No ${metricName} series is published in this mode.`) +
         (elsewhere.length > 0 ? ` It is published ${elsewhere.join('; ')}.` : ''),
     );
