@@ -35,7 +35,7 @@ import {
   notifying,
   type OrganizationAlarms,
 } from './alarms';
-import { createTopic, createTopicKey } from './alert-topic';
+import { allowAlarmsToUseTopicKey, createTopic, createTopicKey } from './alert-topic';
 import { createChatChannels } from './chat-channels';
 import { createDashboard } from './dashboard';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
@@ -145,6 +145,7 @@ export class MaintenanceWindowMonitor extends Construct {
 
     if (resolved.alertTopic) {
       this.alertTopic = resolved.alertTopic;
+      allowAlarmsToUseTopicKey(this, 'alertTopic', resolved.alertTopic);
     } else {
       this.topicKey = createTopicKey(this);
       this.alertTopic = createTopic(this, 'AlertTopic', this.topicKey, 'Maintenance window monitor');
