@@ -4,7 +4,7 @@
  * alarms publish and deny publishing without TLS. For a topic the user gives, the same use of its
  * key: granted when the key is defined in the app, and otherwise spelled out at synthesis.
  */
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -73,14 +73,22 @@ export function createTopic(scope: Construct, id: string, key: kms.IKey, display
   return topic;
 }
 
-/** The statement as JSON to paste into a key policy, with the stack's account and Region when known. */
-function statementJson(stack: Stack): string {
-  const known = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
-  const account = known(stack.account, "<this stack's account ID>");
-  const region = known(stack.region, "<this stack's Region>");
-  const partition = Token.isUnresolved(stack.partition)
-    ? (RegionInfo.get(region).partition ?? "<this stack's partition>")
-    : stack.partition;
+/**
+ * The statement as JSON to paste into a key policy, with the stack's account and Region when
+ * known; else the topic's Region and partition (an alarm notifies topics of its own Region), and
+ * a placeholder for the account.
+ */
+function statementJson(stack: Stack, topicArn: string): string {
+  const topic = Token.isUnresolved(topicArn) ? undefined : Arn.split(topicArn, ArnFormat.NO_RESOURCE_NAME);
+  const known = (value: string, fallback: string | undefined, placeholder: string) =>
+    Token.isUnresolved(value) ? (fallback ?? placeholder) : value;
+  const account = known(stack.account, undefined, "<this stack's account ID>");
+  const region = known(stack.region, topic?.region, "<this stack's Region>");
+  const partition = known(
+    stack.partition,
+    topic?.partition ?? RegionInfo.get(region).partition,
+    "<this stack's partition>",
+  );
   return JSON.stringify({
     Sid: 'AllowCloudWatchAlarmsToUseTheKey',
     Effect: 'Allow',
@@ -103,7 +111,7 @@ function statementJson(stack: Stack): string {
 export function allowAlarmsToUseTopicKey(scope: Construct, prop: string, topic: sns.ITopic): void {
   const stack = Stack.of(scope);
   const key = topic.masterKey;
-  const statement = `add this statement to the key's policy, or the alarms' notifications are dropped without a trace: ${statementJson(stack)}`;
+  const statement = `add this statement to the key's policy, or the alarms' notifications are dropped without a trace: ${statementJson(stack, topic.topicArn)}`;
   if (!key) {
     // A topic defined in the app without a key is not encrypted: nothing to grant.
     if (Resource.isOwnedResource(topic)) return;

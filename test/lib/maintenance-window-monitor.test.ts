@@ -677,6 +677,24 @@ describe('MaintenanceWindowMonitor', () => {
       }
     });
 
+    it("fills in the topic's Region and partition when the stack has no environment, and names the account to fill in", () => {
+      // Act: the app's stack, as -c alertTopicArn=... -c alertTopicKeyArn=... builds it
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new MaintenanceWindowMonitorStack(app, 'Test', {
+        alertTopicArn: EXISTING_TOPIC,
+        alertTopicKeyArn: EXISTING_KEY,
+      });
+
+      // Assess
+      const [warning] = keyWarnings(stack);
+      expect(warning?.statement).toMatchObject({
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': "<this stack's account ID>" },
+          ArnLike: { 'aws:SourceArn': "arn:aws:cloudwatch:us-east-1:<this stack's account ID>:alarm:*" },
+        },
+      });
+    });
+
     it('warns, with the statement, when the topic is imported without a key (its encryption unknown)', () => {
       const warnings = keyWarnings(
         monitorWith((scope) => sns.Topic.fromTopicArn(scope, 'Ops', EXISTING_TOPIC)),
