@@ -1,6 +1,7 @@
 /**
- * The contract between the construct (`lib/`) and the function (`lambda/`): the names, patterns
- * and numbers both sides must agree on, and nothing else. No logic: `lib/` imports this module and
+ * The contract between the construct (`lib/`) and the function (`lambda/`): the names, patterns,
+ * numbers and published metric series both sides must agree on, and nothing else. No logic
+ * beyond picking from these tables: `lib/` imports this module and
  * no other from `lambda/`. (The local AWS endpoint in `tools/` keeps its own copies on purpose: it
  * is an independent oracle of what AWS accepts.)
  */
@@ -56,6 +57,7 @@ export const DimensionName = {
   /** Organization mode, opt-in: the Region where the run ran. */
   Region: 'Region',
 } as const;
+export type DimensionName = (typeof DimensionName)[keyof typeof DimensionName];
 
 /** Organization mode: what the monitor says about its own reach, fleet-wide. */
 export const OrgMetricName = {
@@ -79,6 +81,105 @@ export const OrgMetricDetail = {
   AccountRegionWindow: 'account-region-window',
 } as const;
 export type OrgMetricDetail = (typeof OrgMetricDetail)[keyof typeof OrgMetricDetail];
+
+/** When a published series gets a data point. */
+export const SeriesWhen = {
+  /** With every report, zeros included, so alarms and graphs always have data. */
+  Always: 'always',
+  /** Only when the value is above zero (a series costs the same whether it says 0 or 5). */
+  AboveZero: 'above-zero',
+  /** Once per window run that ran to its end, skipped and cancelled ones not: the window's heartbeat. */
+  RunRan: 'run-ran',
+} as const;
+export type SeriesWhen = (typeof SeriesWhen)[keyof typeof SeriesWhen];
+
+/** One series the functions publish: a metric under a set of dimensions, and when it gets data. */
+export interface PublishedSeries {
+  readonly metricName: MetricName | OrgMetricName;
+  /** The dimensions' names, in the order the functions send them; none for a fleet-wide series. */
+  readonly dimensions: readonly DimensionName[];
+  readonly when: SeriesWhen;
+}
+
+/** The monitor's metric modes: single-account, or Organization mode at one `OrgMetricDetail`. */
+export const SINGLE_ACCOUNT = 'single-account';
+export type MetricMode = typeof SINGLE_ACCOUNT | OrgMetricDetail;
+
+/** The counts every report carries, in the order they are sent. */
+export const COUNT_METRICS = [
+  MetricName.FailedInvocations,
+  MetricName.TimedOutInvocations,
+  MetricName.CancelledInvocations,
+  MetricName.Invocations,
+] as const;
+
+function seriesOf(
+  metricNames: readonly (MetricName | OrgMetricName)[],
+  dimensions: PublishedSeries['dimensions'],
+  when: SeriesWhen,
+): PublishedSeries[] {
+  return metricNames.map((metricName) => ({ metricName, dimensions, when }));
+}
+
+const { WindowId, AccountId, Region } = DimensionName;
+const FLEET = seriesOf(COUNT_METRICS, [], SeriesWhen.Always);
+/** Organization mode's counts of member account-Regions in a state, fleet-wide. */
+export const ORGANIZATION_REACH_SERIES: readonly PublishedSeries[] = seriesOf(
+  [OrgMetricName.UnreachableTargets, OrgMetricName.EventPathBrokenTargets],
+  [],
+  SeriesWhen.AboveZero,
+);
+const PER_ACCOUNT = seriesOf(
+  [MetricName.FailedInvocations, MetricName.TimedOutInvocations],
+  [AccountId],
+  SeriesWhen.AboveZero,
+);
+const PER_ACCOUNT_REGION = seriesOf(COUNT_METRICS, [AccountId, Region], SeriesWhen.Always);
+const PER_TARGET_WINDOW = [AccountId, Region, WindowId] as const;
+
+/**
+ * Every series the functions publish, per mode: the one declaration the payload builders
+ * (`lambda/metric-data.ts`) send from and the construct's metrics, alarms and dashboard read from.
+ * Per report, the split series of a metric come first, in this order, then its fleet-wide one.
+ * Single account: everything per window and fleet-wide. Organization mode: fleet-wide, failures
+ * per account when there are some, everything per account and Region, or per account, Region
+ * and window, when asked for; and the reach counts.
+ */
+export const PUBLISHED_SERIES: Readonly<Record<MetricMode, readonly PublishedSeries[]>> = {
+  [SINGLE_ACCOUNT]: [
+    ...seriesOf(COUNT_METRICS, [WindowId], SeriesWhen.Always),
+    ...FLEET,
+    ...seriesOf([MetricName.ExecutionsCompleted], [WindowId], SeriesWhen.RunRan),
+  ],
+  [OrgMetricDetail.Account]: [...PER_ACCOUNT, ...FLEET, ...ORGANIZATION_REACH_SERIES],
+  [OrgMetricDetail.AccountRegion]: [
+    ...PER_ACCOUNT,
+    ...PER_ACCOUNT_REGION,
+    ...FLEET,
+    ...ORGANIZATION_REACH_SERIES,
+  ],
+  [OrgMetricDetail.AccountRegionWindow]: [
+    ...PER_ACCOUNT,
+    ...PER_ACCOUNT_REGION,
+    ...seriesOf(COUNT_METRICS, PER_TARGET_WINDOW, SeriesWhen.Always),
+    ...FLEET,
+    ...seriesOf([MetricName.ExecutionsCompleted], PER_TARGET_WINDOW, SeriesWhen.RunRan),
+    ...ORGANIZATION_REACH_SERIES,
+  ],
+};
+
+/**
+ * The series published in `mode` with `reporting`: per-task reporting reports tasks, not runs,
+ * so it publishes no heartbeat.
+ */
+export function publishedSeries(
+  mode: MetricMode,
+  reporting: 'execution' | 'task',
+): readonly PublishedSeries[] {
+  return PUBLISHED_SERIES[mode].filter(
+    (series) => reporting === 'execution' || series.when !== SeriesWhen.RunRan,
+  );
+}
 
 /** An Organization ID, as AWS Organizations issues it. */
 export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;

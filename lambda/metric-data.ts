@@ -1,7 +1,19 @@
 /**
  * The metric data of one report: what goes into its `PutMetricData` request. Pure.
  */
-import { DimensionName, MetricName, OrgMetricDetail, type OrgMetricName } from './contract';
+import {
+  COUNT_METRICS,
+  DimensionName,
+  type MetricMode,
+  MetricName,
+  ORGANIZATION_REACH_SERIES,
+  OrgMetricDetail,
+  type OrgMetricName,
+  PUBLISHED_SERIES,
+  type PublishedSeries,
+  SeriesWhen,
+  SINGLE_ACCOUNT,
+} from './contract';
 import type { MonitoredEvent } from './event';
 import { type Counts, ranToItsEnd } from './tally';
 
@@ -31,55 +43,27 @@ export function targetCountPayload(
   counts: Partial<Record<OrgMetricName, number>>,
   now: number = Date.now(),
 ): MetricPayload {
-  const data = Object.entries(counts)
-    .filter(([, count]) => count > 0)
-    .map(([name, count]) => ({
-      MetricName: name,
-      Dimensions: [],
-      Timestamp: new Date(now),
-      Value: count,
-      Unit: 'Count' as const,
-    }));
+  const data = ORGANIZATION_REACH_SERIES.flatMap((series) => {
+    const count = counts[series.metricName as OrgMetricName] ?? 0;
+    return count > 0
+      ? [
+          {
+            MetricName: series.metricName,
+            Dimensions: [],
+            Timestamp: new Date(now),
+            Value: count,
+            Unit: 'Count' as const,
+          },
+        ]
+      : [];
+  });
   return { Namespace: namespace, MetricData: data };
 }
 
 /**
- * The series of one run besides the fleet-wide ones, each with the metrics it carries. Single
- * account: per window, everything. Organization mode (the event has a target): per account, only
- * failures and only when there are some (a series costs the same whether it says 0 or 5); per
- * account and Region, or per account, Region and window, everything, when asked for.
- */
-function splitSeries(
-  event: MonitoredEvent,
-  counts: Counts,
-  detail: OrgMetricDetail | undefined,
-): [Dimensions, MetricName[]][] {
-  const all = [
-    MetricName.FailedInvocations,
-    MetricName.TimedOutInvocations,
-    MetricName.CancelledInvocations,
-    MetricName.Invocations,
-  ];
-  const perWindow = { Name: DimensionName.WindowId, Value: event.windowId };
-  if (!event.target) return [[[perWindow], all]];
-  const account = { Name: DimensionName.AccountId, Value: event.target.accountId };
-  const region = { Name: DimensionName.Region, Value: event.target.region };
-  const failures = [
-    ...(counts.failed > 0 ? [MetricName.FailedInvocations] : []),
-    ...(counts.timedOut > 0 ? [MetricName.TimedOutInvocations] : []),
-  ];
-  const series: [Dimensions, MetricName[]][] = failures.length > 0 ? [[[account], failures]] : [];
-  if (detail === OrgMetricDetail.AccountRegion || detail === OrgMetricDetail.AccountRegionWindow) {
-    series.push([[account, region], all]);
-  }
-  if (detail === OrgMetricDetail.AccountRegionWindow) series.push([[account, region, perWindow], all]);
-  return series;
-}
-
-/**
  * One `PutMetricData` request: failed, timed-out, cancelled and total invocations (`counts`: all
- * of the run's, or what finished since an earlier publish), fleet-wide and split as `splitSeries`
- * says, stamped with the execution's end time (or the oldest time CloudWatch accepts, for a run
+ * of the run's, or what finished since an earlier publish), fleet-wide and split as `PUBLISHED_SERIES`
+ * declares for the mode (Organization mode when the event names its target), stamped with the execution's end time (or the oldest time CloudWatch accepts, for a run
  * replayed two weeks later), plus the window's heartbeat when `heartbeat` (single-account mode,
  * or per account, Region and window). Fleet-wide zeros are sent too, so alarms and graphs always
  * have data.
@@ -94,7 +78,7 @@ export function metricPayload(
 ): MetricPayload {
   // A run replayed from a queue long after it ended is stamped as late as CloudWatch accepts.
   const timestamp = new Date(Math.max(event.endTime.getTime(), now - OLDEST_TIMESTAMP_MS));
-  const values: Record<string, number> = {
+  const values: Record<(typeof COUNT_METRICS)[number], number> = {
     [MetricName.FailedInvocations]: counts.failed,
     [MetricName.TimedOutInvocations]: counts.timedOut,
     [MetricName.CancelledInvocations]: counts.cancelled,
@@ -107,20 +91,28 @@ export function metricPayload(
     Value: value,
     Unit: 'Count' as const,
   });
-  const series = splitSeries(event, counts, detail);
-  const data = Object.keys(values).flatMap((name) => [
-    ...series
-      .filter(([, names]) => names.includes(name as MetricName))
-      .map(([dimensions]) => datum(name as MetricName, dimensions, values[name] as number)),
-    datum(name as MetricName, [], values[name] as number),
-  ]);
+  const dimensionValues: Record<DimensionName, string | undefined> = {
+    [DimensionName.WindowId]: event.windowId,
+    [DimensionName.AccountId]: event.target?.accountId,
+    [DimensionName.Region]: event.target?.region,
+  };
+  const dimensionsOf = (series: PublishedSeries): Dimensions =>
+    series.dimensions.map((name) => ({ Name: name, Value: dimensionValues[name] as string }));
+  // Organization mode when the event names its account and Region; its default detail otherwise.
+  const mode: MetricMode = event.target ? (detail ?? OrgMetricDetail.Account) : SINGLE_ACCOUNT;
+  const declared = PUBLISHED_SERIES[mode];
+  const data = COUNT_METRICS.flatMap((name) =>
+    declared
+      .filter((series) => series.metricName === name)
+      .filter((series) => series.when === SeriesWhen.Always || values[name] > 0)
+      .map((series) => datum(name, dimensionsOf(series), values[name])),
+  );
   // The heartbeat names the window: per window alone in one account, with its account and Region
   // in an Organization (only when that detail is asked for: a series per window costs).
-  const heartbeatDimensions = series.find(([dimensions]) =>
-    dimensions.some((dimension) => dimension.Name === DimensionName.WindowId),
-  )?.[0];
-  if (heartbeat && heartbeatDimensions) {
-    data.push(datum(MetricName.ExecutionsCompleted, heartbeatDimensions, 1));
+  if (heartbeat) {
+    for (const series of declared.filter(({ when }) => when === SeriesWhen.RunRan)) {
+      data.push(datum(series.metricName as MetricName, dimensionsOf(series), 1));
+    }
   }
   return { Namespace: namespace, MetricData: data };
 }

@@ -1,13 +1,44 @@
 /**
  * The encrypted topics the monitor creates (the alert topic, and the chat topic) and their key:
  * a customer-managed key CloudWatch alarms may use, and topic policies that let this account's
- * alarms publish and deny publishing without TLS.
+ * alarms publish and deny publishing without TLS. For a topic the user gives, the same use of its
+ * key: granted when the key is defined in the app, and otherwise spelled out at synthesis.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
+
+/** The alarms of `stack`'s account and Region: what may publish to the topics, and use their key. */
+function alarmArns(stack: Stack): string {
+  return stack.formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * The key policy statement CloudWatch alarms need to publish to a topic encrypted with the key:
+ * `kms:Decrypt` and `kms:GenerateDataKey*` for `cloudwatch.amazonaws.com`, on behalf of the
+ * alarms of `stack`'s account and Region only (the alarms' names are CloudFormation's, and the
+ * topic they notify cannot name them without a cycle, so the Region's alarms are as tight as it gets).
+ */
+export function alarmKeyStatement(stack: Stack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsToUseTheKey',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    resources: ['*'],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': alarmArns(stack) },
+    },
+  });
+}
 
 /** The key of the topics, rotated; CloudWatch alarms of this account may use it. */
 export function createTopicKey(scope: Construct): kms.Key {
@@ -19,14 +50,7 @@ export function createTopicKey(scope: Construct): kms.Key {
     pendingWindow: Duration.days(7),
   });
   // CloudWatch alarms publish to an encrypted topic only if the key lets them use it.
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
-    }),
-  );
+  key.addToResourcePolicy(alarmKeyStatement(Stack.of(scope)));
   return key;
 }
 
@@ -41,17 +65,68 @@ export function createTopic(scope: Construct, id: string, key: kms.IKey, display
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
       conditions: {
-        ArnLike: {
-          'aws:SourceArn': stack.formatArn({
-            service: 'cloudwatch',
-            resource: 'alarm',
-            resourceName: '*',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
+        ArnLike: { 'aws:SourceArn': alarmArns(stack) },
         StringEquals: { 'aws:SourceAccount': stack.account },
       },
     }),
   );
   return topic;
+}
+
+/**
+ * The statement as JSON to paste into a key policy, with the stack's account and Region when
+ * known; else the topic's Region and partition (an alarm notifies topics of its own Region), and
+ * a placeholder for the account.
+ */
+function statementJson(stack: Stack, topicArn: string): string {
+  const topic = Token.isUnresolved(topicArn) ? undefined : Arn.split(topicArn, ArnFormat.NO_RESOURCE_NAME);
+  const known = (value: string, fallback: string | undefined, placeholder: string) =>
+    Token.isUnresolved(value) ? (fallback ?? placeholder) : value;
+  const account = known(stack.account, undefined, "<this stack's account ID>");
+  const region = known(stack.region, topic?.region, "<this stack's Region>");
+  const partition = known(
+    stack.partition,
+    topic?.partition ?? RegionInfo.get(region).partition,
+    "<this stack's partition>",
+  );
+  return JSON.stringify({
+    Sid: 'AllowCloudWatchAlarmsToUseTheKey',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudwatch.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    Resource: '*',
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    },
+  });
+}
+
+/**
+ * Lets the monitor's alarms use the key of a topic the user gave (`alertTopic`): CloudWatch
+ * drops an alarm's notification, silently, when the topic's key does not let it. A key defined in
+ * the app gets the statement; an imported key (or a topic imported without its key, whose
+ * encryption the app cannot see) gets a synthesis warning with the statement to add by hand.
+ */
+export function allowAlarmsToUseTopicKey(scope: Construct, prop: string, topic: sns.ITopic): void {
+  const stack = Stack.of(scope);
+  const key = topic.masterKey;
+  const statement = `add this statement to the key's policy, or the alarms' notifications are dropped without a trace: ${statementJson(stack, topic.topicArn)}`;
+  if (!key) {
+    // A topic defined in the app without a key is not encrypted: nothing to grant.
+    if (Resource.isOwnedResource(topic)) return;
+    Annotations.of(scope).addWarningV2(
+      'maintenance-window-monitor:alertTopicKeyUnknown',
+      `${prop} is imported without its key, so the monitor cannot see whether it is encrypted. If it is ` +
+        `encrypted with a customer-managed KMS key, import it with the key (Topic.fromTopicAttributes with keyArn; ` +
+        `context alertTopicKeyArn) so the functions may use it, and ${statement}`,
+    );
+    return;
+  }
+  if (key.addToResourcePolicy(alarmKeyStatement(stack), true).statementAdded) return;
+  Annotations.of(scope).addWarningV2(
+    'maintenance-window-monitor:alertTopicKeyImported',
+    `${prop} is encrypted with a KMS key defined outside this app (${key.keyArn}), whose policy the monitor ` +
+      `cannot change: ${statement}`,
+  );
 }

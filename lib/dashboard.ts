@@ -1,13 +1,15 @@
 /**
- * The dashboard: failed and timed-out targets per window and across the fleet, runs per window,
- * the monitor's own health and (Organization mode) its reach into the member accounts.
+ * The dashboard: failed and timed-out targets split as finely as the functions publish them in the
+ * monitor's mode (per window, per account...) and across the fleet, runs per window where a
+ * heartbeat is published, the monitor's own health and (Organization mode) its reach into the
+ * member accounts.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { MetricName, OrgMetricName } from '../lambda/contract';
 import type { MonitoredParts } from './alarms';
-import type { MonitorMetrics } from './metrics';
+import { type MonitorMetrics, splitDescription } from './metrics';
 
 /** Organization mode's sweep queues, graphed with the monitor's reach. */
 export interface OrganizationSweepQueues {
@@ -24,31 +26,41 @@ export function createDashboard(
 ): cloudwatch.Dashboard {
   const fleet = (metricName: MetricName, label: string) =>
     metrics.metric(metricName, undefined, { period, label });
-  const perWindow = (metricName: MetricName) => metrics.perWindow(metricName, period);
   const queueDepth = (queue: MonitoredParts['failureQueue'], label: string) =>
     queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label });
   const { reportFunction: fn, sweepFunction: sweep } = parts;
+  // Each split graph shows the finest series the functions publish in this mode (per window in
+  // one account; per account, account and Region, or account, Region and window in an
+  // Organization), and is left out when none is published.
+  const split = (metricName: MetricName, title: string, width: number) => {
+    const found = metrics.finestSplit(metricName, period);
+    return found
+      ? [
+          new cloudwatch.GraphWidget({
+            title: `${title} ${splitDescription(found.dimensions)}`,
+            left: [found.expression],
+            width,
+          }),
+        ]
+      : [];
+  };
+  const failures = [
+    ...split(MetricName.FailedInvocations, 'Failed invocations', 12),
+    ...split(MetricName.TimedOutInvocations, 'Timed-out invocations', 12),
+  ];
+  const runs = split(MetricName.ExecutionsCompleted, 'Runs completed', 12);
+  const where = metrics.finestSplit(MetricName.FailedInvocations, period);
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(14) });
   dashboard.addWidgets(
     new cloudwatch.TextWidget({
       markdown:
-        '# Maintenance window patching\nFailed and timed-out targets per window and across the fleet; below, the health of the monitor itself.',
+        `# Maintenance window patching\nFailed and timed-out targets ${where ? `${splitDescription(where.dimensions)} and ` : ''}` +
+        'across the fleet; below, the health of the monitor itself.',
       width: 24,
       height: 2,
     }),
   );
-  dashboard.addWidgets(
-    new cloudwatch.GraphWidget({
-      title: 'Failed invocations per window',
-      left: [perWindow(MetricName.FailedInvocations)],
-      width: 12,
-    }),
-    new cloudwatch.GraphWidget({
-      title: 'Timed-out invocations per window',
-      left: [perWindow(MetricName.TimedOutInvocations)],
-      width: 12,
-    }),
-  );
+  if (failures.length > 0) dashboard.addWidgets(...failures);
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Fleet: invocations by outcome',
@@ -58,13 +70,9 @@ export function createDashboard(
         fleet(MetricName.CancelledInvocations, 'Cancelled'),
       ],
       right: [fleet(MetricName.Invocations, 'All invocations')],
-      width: 12,
+      width: runs.length > 0 ? 12 : 24,
     }),
-    new cloudwatch.GraphWidget({
-      title: 'Runs completed per window',
-      left: [perWindow(MetricName.ExecutionsCompleted)],
-      width: 12,
-    }),
+    ...runs,
   );
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({

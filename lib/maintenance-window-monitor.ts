@@ -17,7 +17,14 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EnvVar, LEDGER_RETENTION_DAYS, MetricName, OrgMetricName, readRoleName } from '../lambda/contract';
+import {
+  EnvVar,
+  LEDGER_RETENTION_DAYS,
+  MetricName,
+  OrgMetricName,
+  readRoleName,
+  SINGLE_ACCOUNT,
+} from '../lambda/contract';
 import {
   createHealthAlarms,
   createMissedRunAlarms,
@@ -28,7 +35,7 @@ import {
   notifying,
   type OrganizationAlarms,
 } from './alarms';
-import { createTopic, createTopicKey } from './alert-topic';
+import { allowAlarmsToUseTopicKey, createTopic, createTopicKey } from './alert-topic';
 import { createChatChannels } from './chat-channels';
 import { createDashboard } from './dashboard';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
@@ -129,10 +136,16 @@ export class MaintenanceWindowMonitor extends Construct {
     const resolved = resolveProps(this, props);
     this.metricNamespace = resolved.metricNamespace;
     this.reporting = resolved.reporting;
-    this.metrics = new MonitorMetrics(this.metricNamespace);
+    this.metrics = new MonitorMetrics(
+      this.metricNamespace,
+      resolved.organization?.metricDetail ?? SINGLE_ACCOUNT,
+      this.reporting,
+      this.node.path,
+    );
 
     if (resolved.alertTopic) {
       this.alertTopic = resolved.alertTopic;
+      allowAlarmsToUseTopicKey(this, 'alertTopic', resolved.alertTopic);
     } else {
       this.topicKey = createTopicKey(this);
       this.alertTopic = createTopic(this, 'AlertTopic', this.topicKey, 'Maintenance window monitor');
@@ -329,9 +342,12 @@ export class MaintenanceWindowMonitor extends Construct {
   }
 
   /**
-   * Failed invocations, fleet-wide or of one window.
+   * Failed invocations, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
+   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
+   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
+   *   dimensions the error names
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricFailedInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -339,9 +355,12 @@ export class MaintenanceWindowMonitor extends Construct {
   }
 
   /**
-   * Timed-out invocations, fleet-wide or of one window.
+   * Timed-out invocations, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
+   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
+   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
+   *   dimensions the error names
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricTimedOutInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -349,9 +368,12 @@ export class MaintenanceWindowMonitor extends Construct {
   }
 
   /**
-   * Cancelled invocations, fleet-wide or of one window.
+   * Cancelled invocations, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
+   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
+   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
+   *   dimensions the error names
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricCancelledInvocations(
@@ -362,9 +384,12 @@ export class MaintenanceWindowMonitor extends Construct {
   }
 
   /**
-   * Every finished invocation, fleet-wide or of one window.
+   * Every finished invocation, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
+   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
+   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
+   *   dimensions the error names
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -372,7 +397,8 @@ export class MaintenanceWindowMonitor extends Construct {
   }
 
   /**
-   * Runs of one window that ran (its heartbeat, which the missed-run alarms watch).
+   * Runs of one window that ran (its heartbeat, which the missed-run alarms watch). Published
+   * only in single-account mode with `Reporting.EXECUTION`: elsewhere this throws, naming the mode.
    *
    * @param windowId the window (`mw-` and 17 hex digits)
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
@@ -383,7 +409,8 @@ export class MaintenanceWindowMonitor extends Construct {
 
   /**
    * Organization mode: member accounts and Regions the monitor could not read (a read role
-   * missing, access denied, a Region not enabled), fleet-wide.
+   * missing, access denied, a Region not enabled), fleet-wide. Throws in single-account mode,
+   * which publishes no such series.
    *
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
@@ -393,7 +420,8 @@ export class MaintenanceWindowMonitor extends Construct {
 
   /**
    * Organization mode: member accounts and Regions whose last runs arrived only through the sweep
-   * (their event path is broken), fleet-wide.
+   * (their event path is broken), fleet-wide. Throws in single-account mode, which publishes no
+   * such series.
    *
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */

@@ -108,8 +108,12 @@ export interface MaintenanceWindowMonitorProps {
    * An existing topic to send alerts and alarm notifications to, instead of creating one. If it is
    * encrypted, it must be with a customer-managed key (CloudWatch alarms cannot publish to a topic
    * encrypted with the AWS-managed `alias/aws/sns`, which is refused here); import the topic with
-   * its key (`Topic.fromTopicAttributes` with `keyArn`) so the monitor's functions may use the key, and let
-   * `cloudwatch.amazonaws.com` use the key and publish to the topic.
+   * its key (`Topic.fromTopicAttributes` with `keyArn`) so the monitor's functions may use the key.
+   * CloudWatch drops an alarm's notification silently when the key does not let
+   * `cloudwatch.amazonaws.com` use it: the monitor adds that statement (for this stack's alarms
+   * only) to the key's policy when the key is defined in the app, and otherwise (an imported key,
+   * or a topic imported without its key) warns at synthesis with the exact statement to add. The
+   * topic's own policy must let `cloudwatch.amazonaws.com` publish.
    * @default - a new topic encrypted with a new customer-managed KMS key
    */
   readonly alertTopic?: sns.ITopic;

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -284,6 +285,25 @@ describe('MaintenanceWindowMonitor', () => {
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:*',
+                    ],
+                  ],
+                },
+              },
+            },
           }),
         ]),
       },
@@ -553,6 +573,140 @@ describe('MaintenanceWindowMonitor', () => {
   it('grants no key use for an existing topic imported without a key', () => {
     const template = synth({}, { alertTopicArn: EXISTING_TOPIC });
     expect(JSON.stringify(policyStatements(template))).not.toContain('kms:');
+  });
+
+  describe('an existing encrypted topic (alertTopic): CloudWatch alarms may use its key', () => {
+    const ENV = { account: '123456789012', region: 'eu-west-1' };
+    /** What CloudWatch alarms need of a topic's key, for this stack's alarms only. */
+    const ALARM_KEY_STATEMENT = {
+      Sid: 'AllowCloudWatchAlarmsToUseTheKey',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': ENV.account },
+        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ENV.region}:${ENV.account}:alarm:*` },
+      },
+    };
+
+    /** The same, as the template has it: the partition is CloudFormation's. */
+    const ALARM_KEY_STATEMENT_IN_TEMPLATE = {
+      ...ALARM_KEY_STATEMENT,
+      Condition: {
+        ...ALARM_KEY_STATEMENT.Condition,
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${ENV.region}:${ENV.account}:alarm:*`],
+            ],
+          },
+        },
+      },
+    };
+
+    function monitorWith(topic: (stack: Stack) => sns.ITopic): Stack {
+      const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform', {
+        env: ENV,
+      });
+      new MaintenanceWindowMonitor(stack, 'Monitor', { alertTopic: topic(stack) });
+      return stack;
+    }
+
+    /** The monitor's warnings about the topic's key, and the statement each gives as JSON. */
+    function keyWarnings(stack: Stack): { text: string; statement: unknown }[] {
+      return Annotations.fromStack(stack)
+        .findWarning('*', Match.stringLikeRegexp('alertTopic'))
+        .map((warning) => String(warning.entry.data))
+        .map((text) => ({
+          text,
+          statement: JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)),
+        }));
+    }
+
+    it("adds the statement to a key defined in the app, conditioned on this stack's alarms, and warns of nothing", () => {
+      // Act
+      const stack = monitorWith(
+        (scope) => new sns.Topic(scope, 'Ops', { masterKey: new kms.Key(scope, 'OpsKey') }),
+      );
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: { Statement: Match.arrayWith([ALARM_KEY_STATEMENT_IN_TEMPLATE]) },
+      });
+      expect(keyWarnings(stack)).toEqual([]);
+    });
+
+    it('adds the statement to a key defined in another stack of the app', () => {
+      // Prepare
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const shared = new Stack(app, 'Shared', { env: ENV });
+      const key = new kms.Key(shared, 'OpsKey');
+      const topic = new sns.Topic(shared, 'Ops', { masterKey: key });
+
+      // Act
+      const stack = new Stack(app, 'Platform', { env: ENV });
+      new MaintenanceWindowMonitor(stack, 'Monitor', { alertTopic: topic });
+
+      // Assess
+      Template.fromStack(shared).hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: { Statement: Match.arrayWith([ALARM_KEY_STATEMENT_IN_TEMPLATE]) },
+      });
+      expect(keyWarnings(stack)).toEqual([]);
+    });
+
+    it('warns, with the exact statement to add, when the key is imported', () => {
+      // Act: as the app imports -c alertTopicArn with -c alertTopicKeyArn, and a topic of the app with an imported key
+      const imported = monitorWith((scope) =>
+        sns.Topic.fromTopicAttributes(scope, 'Ops', { topicArn: EXISTING_TOPIC, keyArn: EXISTING_KEY }),
+      );
+      const ownTopic = monitorWith(
+        (scope) =>
+          new sns.Topic(scope, 'Ops', { masterKey: kms.Key.fromKeyArn(scope, 'OpsKey', EXISTING_KEY) }),
+      );
+
+      // Assess
+      for (const stack of [imported, ownTopic]) {
+        const warnings = keyWarnings(stack);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]?.text).toContain(
+          `encrypted with a KMS key defined outside this app (${EXISTING_KEY})`,
+        );
+        expect(warnings[0]?.statement).toEqual(ALARM_KEY_STATEMENT);
+      }
+    });
+
+    it("fills in the topic's Region and partition when the stack has no environment, and names the account to fill in", () => {
+      // Act: the app's stack, as -c alertTopicArn=... -c alertTopicKeyArn=... builds it
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new MaintenanceWindowMonitorStack(app, 'Test', {
+        alertTopicArn: EXISTING_TOPIC,
+        alertTopicKeyArn: EXISTING_KEY,
+      });
+
+      // Assess
+      const [warning] = keyWarnings(stack);
+      expect(warning?.statement).toMatchObject({
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': "<this stack's account ID>" },
+          ArnLike: { 'aws:SourceArn': "arn:aws:cloudwatch:us-east-1:<this stack's account ID>:alarm:*" },
+        },
+      });
+    });
+
+    it('warns, with the statement, when the topic is imported without a key (its encryption unknown)', () => {
+      const warnings = keyWarnings(
+        monitorWith((scope) => sns.Topic.fromTopicArn(scope, 'Ops', EXISTING_TOPIC)),
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.text).toContain('imported without its key');
+      expect(warnings[0]?.statement).toEqual(ALARM_KEY_STATEMENT);
+    });
+
+    it('warns of nothing for an unencrypted topic defined in the app', () => {
+      expect(keyWarnings(monitorWith((scope) => new sns.Topic(scope, 'Ops')))).toEqual([]);
+    });
   });
 
   it('outputs the topic, the function, the alarm names and the queues', () => {
