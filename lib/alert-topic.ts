@@ -4,11 +4,10 @@
  * alarms publish and deny publishing without TLS. For a topic the user gives, the same use of its
  * key: granted when the key is defined in the app, and otherwise spelled out at synthesis.
  */
-import { Annotations, Arn, ArnFormat, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 
 /** The alarms of `stack`'s account and Region: what may publish to the topics, and use their key. */
@@ -24,8 +23,7 @@ function alarmArns(stack: Stack): string {
 /**
  * The key policy statement CloudWatch alarms need to publish to a topic encrypted with the key:
  * `kms:Decrypt` and `kms:GenerateDataKey*` for `cloudwatch.amazonaws.com`, on behalf of the
- * alarms of `stack`'s account and Region only (the alarms' names are CloudFormation's, and the
- * topic they notify cannot name them without a cycle, so the Region's alarms are as tight as it gets).
+ * alarms of `stack`'s account.
  */
 export function alarmKeyStatement(stack: Stack): iam.PolicyStatement {
   return new iam.PolicyStatement({
@@ -33,10 +31,9 @@ export function alarmKeyStatement(stack: Stack): iam.PolicyStatement {
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     resources: ['*'],
-    conditions: {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': alarmArns(stack) },
-    },
+    // aws:SourceAccount only: AWS documents no aws:SourceArn on the KMS requests CloudWatch makes
+    // for an alarm's notification, and a condition on a key the request lacks would deny them all.
+    conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
   });
 }
 
@@ -74,31 +71,18 @@ export function createTopic(scope: Construct, id: string, key: kms.IKey, display
 }
 
 /**
- * The statement as JSON to paste into a key policy, with the stack's account and Region when
- * known; else the topic's Region and partition (an alarm notifies topics of its own Region), and
- * a placeholder for the account.
+ * The statement as JSON to paste into a key policy, with the stack's account when known, else a
+ * placeholder for it.
  */
-function statementJson(stack: Stack, topicArn: string): string {
-  const topic = Token.isUnresolved(topicArn) ? undefined : Arn.split(topicArn, ArnFormat.NO_RESOURCE_NAME);
-  const known = (value: string, fallback: string | undefined, placeholder: string) =>
-    Token.isUnresolved(value) ? (fallback ?? placeholder) : value;
-  const account = known(stack.account, undefined, "<this stack's account ID>");
-  const region = known(stack.region, topic?.region, "<this stack's Region>");
-  const partition = known(
-    stack.partition,
-    topic?.partition ?? RegionInfo.get(region).partition,
-    "<this stack's partition>",
-  );
+function statementJson(stack: Stack): string {
+  const account = Token.isUnresolved(stack.account) ? "<this stack's account ID>" : stack.account;
   return JSON.stringify({
     Sid: 'AllowCloudWatchAlarmsToUseTheKey',
     Effect: 'Allow',
     Principal: { Service: 'cloudwatch.amazonaws.com' },
     Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
     Resource: '*',
-    Condition: {
-      StringEquals: { 'aws:SourceAccount': account },
-      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    },
+    Condition: { StringEquals: { 'aws:SourceAccount': account } },
   });
 }
 
@@ -111,7 +95,7 @@ function statementJson(stack: Stack, topicArn: string): string {
 export function allowAlarmsToUseTopicKey(scope: Construct, prop: string, topic: sns.ITopic): void {
   const stack = Stack.of(scope);
   const key = topic.masterKey;
-  const statement = `add this statement to the key's policy, or the alarms' notifications are dropped without a trace: ${statementJson(stack, topic.topicArn)}`;
+  const statement = `add this statement to the key's policy, or the alarms' notifications are dropped without a trace: ${statementJson(stack)}`;
   if (!key) {
     // A topic defined in the app without a key is not encrypted: nothing to grant.
     if (Resource.isOwnedResource(topic)) return;

@@ -285,25 +285,7 @@ describe('MaintenanceWindowMonitor', () => {
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              ArnLike: {
-                'aws:SourceArn': {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      ':cloudwatch:',
-                      { Ref: 'AWS::Region' },
-                      ':',
-                      { Ref: 'AWS::AccountId' },
-                      ':alarm:*',
-                    ],
-                  ],
-                },
-              },
-            },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },
@@ -577,34 +559,18 @@ describe('MaintenanceWindowMonitor', () => {
 
   describe('an existing encrypted topic (alertTopic): CloudWatch alarms may use its key', () => {
     const ENV = { account: '123456789012', region: 'eu-west-1' };
-    /** What CloudWatch alarms need of a topic's key, for this stack's alarms only. */
+    /** What CloudWatch alarms need of a topic's key, for this stack's account only. */
     const ALARM_KEY_STATEMENT = {
       Sid: 'AllowCloudWatchAlarmsToUseTheKey',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ENV.account },
-        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ENV.region}:${ENV.account}:alarm:*` },
-      },
+      Condition: { StringEquals: { 'aws:SourceAccount': ENV.account } },
     };
 
-    /** The same, as the template has it: the partition is CloudFormation's. */
-    const ALARM_KEY_STATEMENT_IN_TEMPLATE = {
-      ...ALARM_KEY_STATEMENT,
-      Condition: {
-        ...ALARM_KEY_STATEMENT.Condition,
-        ArnLike: {
-          'aws:SourceArn': {
-            'Fn::Join': [
-              '',
-              ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${ENV.region}:${ENV.account}:alarm:*`],
-            ],
-          },
-        },
-      },
-    };
+    /** The same, as the template has it. */
+    const ALARM_KEY_STATEMENT_IN_TEMPLATE = ALARM_KEY_STATEMENT;
 
     function monitorWith(topic: (stack: Stack) => sns.ITopic): Stack {
       const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform', {
@@ -625,7 +591,7 @@ describe('MaintenanceWindowMonitor', () => {
         }));
     }
 
-    it("adds the statement to a key defined in the app, conditioned on this stack's alarms, and warns of nothing", () => {
+    it("adds the statement to a key defined in the app, conditioned on this stack's account, and warns of nothing", () => {
       // Act
       const stack = monitorWith(
         (scope) => new sns.Topic(scope, 'Ops', { masterKey: new kms.Key(scope, 'OpsKey') }),
@@ -677,7 +643,7 @@ describe('MaintenanceWindowMonitor', () => {
       }
     });
 
-    it("fills in the topic's Region and partition when the stack has no environment, and names the account to fill in", () => {
+    it('names the account to fill in when the stack has no environment', () => {
       // Act: the app's stack, as -c alertTopicArn=... -c alertTopicKeyArn=... builds it
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const stack = new MaintenanceWindowMonitorStack(app, 'Test', {
@@ -688,10 +654,7 @@ describe('MaintenanceWindowMonitor', () => {
       // Assess
       const [warning] = keyWarnings(stack);
       expect(warning?.statement).toMatchObject({
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': "<this stack's account ID>" },
-          ArnLike: { 'aws:SourceArn': "arn:aws:cloudwatch:us-east-1:<this stack's account ID>:alarm:*" },
-        },
+        Condition: { StringEquals: { 'aws:SourceAccount': "<this stack's account ID>" } },
       });
     });
 
