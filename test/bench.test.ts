@@ -7,9 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { benchOrganization } from '../scripts/bench-org';
 
 describe('npm run bench, the Organization sweep', () => {
-  it('plans and sweeps a small simulated Organization to the end, every message handled', {
-    timeout: 120_000,
-  }, async () => {
+  it('plans and sweeps a small simulated Organization to the end, every message handled', async () => {
     // Act
     const result = await benchOrganization({
       accounts: 3,

@@ -92,7 +92,7 @@ async function deliver(deliveries: Delivery[], table: string): Promise<Outcome[]
 const ENDED = new Date(Date.now() - 60_000);
 
 describe('a burst of window executions with duplicate deliveries', () => {
-  it('counts every execution exactly once and alerts at most once', { timeout: 180_000 }, async () => {
+  it('counts every execution exactly once and alerts at most once', async () => {
     // Prepare: 200 executions of 200 windows; every fourth has failed targets
     const executions = Array.from({ length: EXECUTIONS }, (_, i) => {
       const execution = windowExecution(
