@@ -8,8 +8,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
+    // Guards against a hang, not budgets: a machine several times slower than usual stays well
+    // inside them (no test may depend on the machine's speed).
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
     env: {
       // Nothing in the tests may reach AWS: no credentials lookup on the network, and any client
       // not pointed at the local endpoint hits a closed loopback port instead of the internet.
@@ -42,7 +44,7 @@ export default defineConfig({
         test: {
           name: 'package',
           include: ['test/package/**/*.test.ts'],
-          testTimeout: 120_000,
+          testTimeout: 600_000,
           hookTimeout: 600_000,
         },
       },
@@ -51,6 +53,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/*.test.ts'],
+          testTimeout: 600_000,
           globalSetup: ['test/global-setup.ts'],
         },
       },

@@ -5,6 +5,7 @@
  * per call; the synthesized planner queues it and 10 warm containers of the synthesized sweep
  * worker take the queue, as Lambda's SQS event source with a maximum concurrency of 10 would.
  */
+import { rm } from 'node:fs/promises';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   type DeployedFunction,
@@ -15,6 +16,7 @@ import {
 import { synthesize } from '../tools/lambda-runner/synth';
 import {
   LocalAws,
+  LocalOrganizations,
   memberReadRole,
   startDynamo,
   taskExecution,
@@ -103,12 +105,20 @@ async function workerContainer(
   });
 }
 
-export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBenchResult> {
-  const assembly = await synthesize({
+/**
+ * The central stack's context for the bench: the whole Organization, named by the local endpoint's
+ * own root (the planner lists the root's children, and any other ID is `ParentNotFoundException`).
+ */
+export function benchContext(regions: readonly string[]): Record<string, string> {
+  return {
     organizationId: 'o-a1b2c3d4e5',
-    regions: options.regions.join(','),
-    organizationalUnitIds: 'r-ab12',
-  });
+    regions: regions.join(','),
+    organizationalUnitIds: LocalOrganizations.ROOT_ID,
+  };
+}
+
+export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBenchResult> {
+  const assembly = await synthesize(benchContext(options.regions));
   const functions = deployedFunctions(assembly);
   const worker = functions.find((fn) => fn.handler === 'index.sweepAccount') as DeployedFunction;
   const planner = functions.find((fn) => fn.handler === 'index.plan') as DeployedFunction;
@@ -229,5 +239,6 @@ export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBe
   } finally {
     await fake.stop();
     await dynamo.stop();
+    await rm(assembly, { recursive: true, force: true });
   }
 }

@@ -12,8 +12,9 @@ import {
   paginateDescribeMaintenanceWindowExecutionTasks,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalAws, taskExecution, uuid, windowExecution, windowId } from '../../tools/local-aws';
+import { Faults } from '../../tools/local-aws/faults';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';
 let fake: LocalAws;
@@ -274,6 +275,40 @@ describe('faults', () => {
     const throttled = fake.calls.filter((c) => c.errorCode === 'ThrottlingException');
     expect(throttled).toHaveLength(2);
     expect(fake.calls.filter((c) => c.statusCode === 200)).toHaveLength(5);
+  });
+
+  it('rate-limits by request count: the same calls are throttled however much time passes between them', () => {
+    // Prepare: a clock this test moves, and the same ten calls sent back to back, then a minute apart
+    vi.useFakeTimers({ toFake: ['performance', 'Date'] });
+    const outcomes = (pauseMs: number) => {
+      const faults = new Faults();
+      faults.rateLimit({ service: 'ssm', burst: 2, servedShare: 0.5 });
+      return Array.from({ length: 10 }, () => {
+        vi.advanceTimersByTime(pauseMs);
+        try {
+          faults.check('ssm', 'DescribeMaintenanceWindows', {
+            accountId: '123456789012',
+            region: 'us-east-1',
+          });
+          return 'ok';
+        } catch (error) {
+          return (error as { code: string }).code;
+        }
+      });
+    };
+
+    try {
+      // Act
+      const fast = outcomes(0);
+      const slow = outcomes(60_000);
+
+      // Assess: the burst (2 tokens, half a token back per call) serves three, then every other one
+      const throttled = 'ThrottlingException';
+      expect(fast).toEqual(['ok', 'ok', 'ok', throttled, 'ok', throttled, 'ok', throttled, 'ok', throttled]);
+      expect(slow).toEqual(fast);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('surfaces throttling when the client does not retry', async () => {

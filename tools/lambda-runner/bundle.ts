@@ -234,7 +234,7 @@ export async function invokeBundle(options: InvokeOptions): Promise<Invocation> 
         ],
         {
           cwd: fn.assetDir,
-          timeout: (fn.timeoutSeconds + 10) * 1000,
+          timeout: processTimeoutMs(fn, options.event),
           maxBuffer: 64 * 1024 * 1024,
           ...(end ? { signal: end.signal, killSignal: 'SIGKILL' as const } : {}),
           env: {
@@ -287,6 +287,17 @@ export async function invokeBundle(options: InvokeOptions): Promise<Invocation> 
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * How long the runner's process may take for `event`: the function's timeout for each invocation
+ * (one, or each event of a batch, which a warm container takes in turn), plus 10 s for start-up.
+ * A batch is never cut short for being slow as a whole, however busy the machine.
+ */
+export function processTimeoutMs(fn: Pick<DeployedFunction, 'timeoutSeconds'>, event: unknown): number {
+  const batch = (event as { batch?: unknown } | null)?.batch;
+  const invocations = Array.isArray(batch) ? Math.max(1, batch.length) : 1;
+  return (fn.timeoutSeconds * invocations + 10) * 1000;
 }
 
 function parseLogs(output: string): LogLine[] {

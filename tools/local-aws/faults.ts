@@ -1,9 +1,10 @@
 /**
  * Fault injection for the local endpoint: an error every Nth matching call (by default the
- * service's own throttling error), throttling above a request rate (a token bucket), either of them
- * for one tenant (account, Region) only, a run of failed calls to one service right after a given
- * call succeeds (or from the start), a call held unanswered (where a test ends the caller's process),
- * and latency on every response.
+ * service's own throttling error), throttling above a rate (a token bucket whose clock is the
+ * request count, never wall time), either of them for one tenant (account, Region) only, a run of
+ * failed calls to one service right after a given call succeeds (or from the start), a call held
+ * unanswered (where a test ends the caller's process), and latency on every response. Which calls
+ * fail depends only on the order of the calls, never on how fast the machine runs.
  */
 import { ServiceError, type ServiceName } from './protocols';
 
@@ -65,9 +66,18 @@ export interface Hold {
   release(): void;
 }
 
+/**
+ * A token bucket measured in requests: it holds `burst` tokens, each matching request takes one
+ * (or is throttled when there is none) and puts `servedShare` back. A burst of about
+ * `burst / (1 - servedShare)` requests is served in full, then `servedShare` of a sustained
+ * overload, whether the requests come in a millisecond or in a minute.
+ */
 export interface RateLimit extends TenantFilter {
   readonly service: ServiceName;
-  readonly perSecond: number;
+  /** The bucket's size: requests served back to back before the first is throttled. */
+  readonly burst: number;
+  /** The share of requests served once the bucket is empty, from 0 (none) to below 1. */
+  readonly servedShare: number;
 }
 
 /** Each service's throttling error, as the real one sends it. */
@@ -88,7 +98,7 @@ export class Faults {
   private everyNthRule: FailEveryNthRule | undefined;
   private everyNthCounter = 0;
   private failAfterRule: (FailAfterRule & { armed: boolean; left: number }) | undefined;
-  private bucket: (RateLimit & { tokens: number; refilledAt: number }) | undefined;
+  private bucket: (RateLimit & { tokens: number }) | undefined;
   private holds: {
     rule: HoldRule;
     seen: number;
@@ -107,12 +117,17 @@ export class Faults {
   }
 
   /**
-   * Throttles calls to `service` (of one tenant, if the limit names one) above `perSecond`
-   * requests a second (a token bucket holding one second's worth), as a service protecting itself
-   * does; `undefined` turns it off.
+   * Throttles calls to `service` (of one tenant, if the limit names one) beyond the bucket, as a
+   * service protecting itself does, counting requests instead of seconds; `undefined` turns it off.
    */
   rateLimit(limit: RateLimit | undefined): void {
-    this.bucket = limit && { ...limit, tokens: limit.perSecond, refilledAt: performance.now() };
+    if (limit && (!Number.isInteger(limit.burst) || limit.burst < 1)) {
+      throw new Error(`rateLimit: burst must be a positive integer, got ${limit.burst}`);
+    }
+    if (limit && !(limit.servedShare >= 0 && limit.servedShare < 1)) {
+      throw new Error(`rateLimit: servedShare must be at least 0 and below 1, got ${limit.servedShare}`);
+    }
+    this.bucket = limit && { ...limit, tokens: limit.burst };
   }
 
   /**
@@ -190,12 +205,7 @@ export class Faults {
   check(service: ServiceName, operation: string, tenant: Tenant): void {
     const bucket = this.bucket;
     if (bucket && bucket.service === service && matches(bucket, tenant)) {
-      const now = performance.now();
-      bucket.tokens = Math.min(
-        bucket.perSecond,
-        bucket.tokens + ((now - bucket.refilledAt) / 1000) * bucket.perSecond,
-      );
-      bucket.refilledAt = now;
+      bucket.tokens = Math.min(bucket.burst, bucket.tokens + bucket.servedShare);
       if (bucket.tokens < 1) {
         const { code, statusCode } = THROTTLING[service];
         throw new ServiceError(code, 'Rate exceeded', statusCode);
