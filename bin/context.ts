@@ -117,8 +117,14 @@ export class ContextError extends Error {
 const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
 
 /** A context value as the user typed it: `-c` gives strings, cdk.json any JSON. */
+/** Values longer than this are shown by their start and their length: the message stays short. */
+const SHOWN_VALUE_CHARS = 80;
+
 export function showValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > SHOWN_VALUE_CHARS
+    ? `${text.slice(0, SHOWN_VALUE_CHARS)}… (${text.length} characters)`
+    : text;
 }
 
 function refuse(key: string, value: unknown, expected: string): never {

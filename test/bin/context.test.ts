@@ -8,6 +8,7 @@ import {
   planFromContext,
   StackName,
   settingsFromContext,
+  showValue,
 } from '../../bin/context';
 import { LogLevel, OrganizationMetricDetail, Reporting } from '../../lib/props';
 import { MonitorPropsError, type PropName } from '../../lib/resolve-props';
@@ -324,6 +325,16 @@ describe('checkContextKeys', () => {
     [{ reconcileLookbackHours: ' ' }, 'Context reconcileLookbackHours=  is refused: it is empty.'],
   ])('refuses the empty value of %j', (context, message) => {
     expect(() => checkContextKeys(context)).toThrow(message);
+  });
+});
+
+describe('showValue', () => {
+  it('shows a long value by its start and its length, so that the message stays one short paragraph', () => {
+    const units = Array.from({ length: 51 }, (_, i) => `ou-ab12-${String(i).padStart(8, '0')}`).join(',');
+
+    expect(showValue('mw-0123456789abcdef0')).toBe('mw-0123456789abcdef0');
+    expect(showValue(['a', 1])).toBe('["a",1]');
+    expect(showValue(units)).toBe(`${units.slice(0, 80)}… (${units.length} characters)`);
   });
 });
 
