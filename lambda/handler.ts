@@ -19,7 +19,7 @@ import { type DeployRequest, isDeployRequest, respond, seedProperties } from './
 import { describeError } from './errors';
 import { InvalidEventError, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
-import { ExecutionInProgressError, Ledger } from './ledger';
+import { ExecutionInProgressError, LeaseLostError, Ledger } from './ledger';
 import { MemberAccess, TargetUnreachableError, unreachableCause } from './member-access';
 import { targetCountPayload } from './metric-data';
 import { InvalidAssignmentError, parseAssignment, sweepAccount as runAccountSweep } from './org-sweep';
@@ -146,6 +146,14 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       // Not an error: the delivery holding the lease finishes the report; if it dies, Lambda's
       // retry of that invocation (its request ID) takes over at once (ADR 0010), else the sweep.
       logger.info('Another delivery of this execution is reporting it; nothing to do', {
+        reason: error.message,
+      });
+      return { duplicate: true, inProgress: true };
+    }
+    if (error instanceof LeaseLostError) {
+      // Another delivery took the lease mid-way and finishes the report. Failing would have Lambda
+      // retry this invocation, whose request ID would take the lease back from that live delivery.
+      logger.warn('Another delivery took over this execution mid-way; it finishes the report', {
         reason: error.message,
       });
       return { duplicate: true, inProgress: true };

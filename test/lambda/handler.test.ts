@@ -5,7 +5,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DescribeMaintenanceWindowExecutionsCommand,
@@ -399,6 +404,45 @@ describe('exactly once', () => {
     ssm.on(GetMaintenanceWindowCommand).resolves({ WindowId: WINDOW_ID, Name: 'patch-prod' });
     cloudWatch.on(PutMetricDataCommand).resolves({});
   }
+
+  it('ends quietly, without a retry, when another delivery takes its lease mid-way', async () => {
+    // Prepare: while this delivery publishes its metrics, another (another request ID) takes the lease
+    failingRun();
+    const table = process.env.LEDGER_TABLE_NAME as string;
+    const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint });
+    cloudWatch.on(PutMetricDataCommand).callsFake(async () => {
+      const { Items: items = [] } = await dynamodb.send(new ScanCommand({ TableName: table }));
+      for (const item of items) {
+        await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: item.pk as { S: string } },
+            UpdateExpression: 'SET leaseOwner = :other, leaseUntil = :until',
+            ExpressionAttributeValues: {
+              ':other': { S: 'request-other/attempt' },
+              ':until': { N: String(Date.now() + 600_000) },
+            },
+          }),
+        );
+      }
+      return {};
+    });
+    const handler = await loadHandler();
+
+    // Act
+    const outcome = await handler(EVENT, context());
+
+    // Assess: a success (no Lambda retry, whose request ID would take the lease back), said in a warning
+    expect(outcome).toEqual({ duplicate: true, inProgress: true });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    const lines = logs.map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.level === 'ERROR').map((line) => line.message)).toEqual([
+      expect.stringContaining('another delivery took the lease'),
+    ]);
+    expect(lines.map((line) => line.message)).toContain(
+      'Another delivery took over this execution mid-way; it finishes the report',
+    );
+  });
 
   it('lets only one of two simultaneous deliveries report; the other succeeds without reporting', async () => {
     // Prepare
