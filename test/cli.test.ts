@@ -26,6 +26,12 @@ interface Run {
   readonly outdir: string;
 }
 
+/** The environment of a terminal: no credentials, and no CI variable. */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const { CI: _ci, ...env } = credentialFreeEnv();
+  return env;
+}
+
 /** `cdk synth` with `args`, into a temporary assembly; it never throws, the exit code tells. */
 async function cdkSynth(...args: string[]): Promise<Run> {
   const outdir = await mkdtemp(path.join(tmpdir(), 'mwm-cli-'));
@@ -34,7 +40,9 @@ async function cdkSynth(...args: string[]): Promise<Run> {
     execFile(
       path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
       ['synth', '--no-notices', '--output', outdir, ...args],
-      { cwd: PROJECT_ROOT, env: credentialFreeEnv(), maxBuffer: 16 * 1024 * 1024 },
+      // As in a user's terminal: with CI set, the CDK CLI writes its own messages (such as the
+      // count of unconfigured feature flags) on stdout instead of stderr.
+      { cwd: PROJECT_ROOT, env: terminalEnv(), maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr, outdir });
