@@ -97,6 +97,8 @@ export interface Reachability {
   readonly cause?: string;
   readonly since?: number;
   readonly reachedAt?: number;
+  /** When it last became readable again, after being unreachable. */
+  readonly recoveredAt?: number;
   readonly announce?: 'down' | 'up';
   readonly announceSeq?: number;
   readonly announceLeaseUntil?: number;
@@ -112,6 +114,7 @@ export function reachabilityOf(item: Record<string, AttributeValue>): Reachabili
     cause: item.reachCause?.S,
     since: numberOf(item.reachSince),
     reachedAt: numberOf(item.reachedAt),
+    recoveredAt: numberOf(item.recoveredAt),
     announce: announce === 'down' || announce === 'up' ? announce : undefined,
     announceSeq: numberOf(item.announceSeq),
     announceLeaseUntil: numberOf(item.announceLeaseUntil),

@@ -341,19 +341,41 @@ export class Ledger {
   }
 
   /**
-   * Records that `scope` cannot be read, for `cause`, unless it already was unreachable: one
-   * caller wins the transition, and holds its announcement for `leaseMs`. Returns the new state
-   * to the winner, `undefined` to everyone else.
+   * Records that `scope` cannot be read, for `cause`, as observed at `observedAt` (a refusal
+   * remembered since then is observed when it was first met), unless it already was unreachable:
+   * one caller wins the transition, and holds its announcement for `leaseMs`. Returns the new state
+   * to the winner, `undefined` to everyone else. An observation older than the record's last
+   * recovery changes nothing: it is stale. When the recovery's announcement was never sent (and
+   * nobody is sending it), the target never visibly recovered: it is unreachable again, the unsent
+   * recovery is dropped, and nothing is to announce (`undefined`).
    */
-  async markUnreachable(scope: string, cause: string, leaseMs: number): Promise<Reachability | undefined> {
-    return this.transition(
+  async markUnreachable(
+    scope: string,
+    cause: string,
+    leaseMs: number,
+    observedAt: number = this.clock.now(),
+  ): Promise<Reachability | undefined> {
+    const fresh = '(attribute_not_exists(recoveredAt) OR recoveredAt < :observedAt)';
+    const values = { ':cause': { S: cause }, ':observedAt': { N: String(observedAt) } };
+    const announced = await this.transition(
       scope,
       'SET reach = :unreachable, reachCause = :cause, reachSince = :now, announce = :down, ' +
         'announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until, expiresAt = :expires',
-      'attribute_not_exists(reach) OR reach <> :unreachable',
-      { ':cause': { S: cause }, ':down': { S: 'down' }, ':zero': { N: '0' }, ':one': { N: '1' } },
+      `(attribute_not_exists(reach) OR reach <> :unreachable) AND attribute_not_exists(announce) AND ${fresh}`,
+      { ...values, ':down': { S: 'down' }, ':zero': { N: '0' }, ':one': { N: '1' } },
       leaseMs,
     );
+    if (announced) return announced;
+    // The 'down' was announced with its time (`reachSince`), which stays.
+    await this.transition(
+      scope,
+      'SET reach = :unreachable, reachCause = :cause, expiresAt = :expires REMOVE announce, announceLeaseUntil',
+      `reach = :reachable AND announce = :up AND ${fresh} AND ` +
+        '(attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
+      { ...values, ':reachable': { S: 'reachable' }, ':up': { S: 'up' } },
+      undefined,
+    );
+    return undefined;
   }
 
   /**
