@@ -27,15 +27,17 @@ export interface PendingChange {
 export type Announced = boolean;
 
 /**
- * The event path: records that `target` cannot be read, for `cause`, and announces it if this
- * event is the first to find it so.
+ * The event path: records that `target` cannot be read, for `cause` (observed at `observedAt`,
+ * now when not given), and announces it if this event is the first to find it so; an observation
+ * older than the target's last recovery is stale and changes nothing.
  */
 export async function noteUnreachable(
   deps: ReachDeps,
   target: Target,
   cause: ReachCause,
+  observedAt?: number,
 ): Promise<Announced> {
-  const state = await deps.ledger.markUnreachable(targetScope(target), cause, ANNOUNCE_LEASE_MS);
+  const state = await deps.ledger.markUnreachable(targetScope(target), cause, ANNOUNCE_LEASE_MS, observedAt);
   if (!state) return false;
   return announce(deps, target.accountId, 'down', [{ region: target.region, state }]);
 }
