@@ -360,7 +360,8 @@ export class Ledger {
     const announced = await this.transition(
       scope,
       'SET reach = :unreachable, reachCause = :cause, reachSince = :now, announce = :down, ' +
-        'announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until, expiresAt = :expires',
+        'announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until, expiresAt = :expires ' +
+        'REMOVE announceSentTo',
       `(attribute_not_exists(reach) OR reach <> :unreachable) AND attribute_not_exists(announce) AND ${fresh}`,
       { ...values, ':down': { S: 'down' }, ':zero': { N: '0' }, ':one': { N: '1' } },
       leaseMs,
@@ -370,7 +371,7 @@ export class Ledger {
     await this.transition(
       scope,
       'SET reach = :unreachable, reachCause = :cause, expiresAt = :expires REMOVE announce, announceLeaseUntil',
-      `reach = :reachable AND announce = :up AND ${fresh} AND ` +
+      `reach = :reachable AND announce = :up AND attribute_not_exists(announceSentTo) AND ${fresh} AND ` +
         '(attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
       { ...values, ':reachable': { S: 'reachable' }, ':up': { S: 'up' } },
       undefined,
@@ -388,7 +389,8 @@ export class Ledger {
     const recovered = 'SET reach = :reachable, recoveredAt = :now, reachedAt = :now, expiresAt = :expires';
     const announced = await this.transition(
       scope,
-      `${recovered}, announce = :up, announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until`,
+      `${recovered}, announce = :up, announceSeq = if_not_exists(announceSeq, :zero) + :one, ` +
+        'announceLeaseUntil = :until REMOVE announceSentTo',
       'reach = :unreachable AND attribute_not_exists(announce)',
       { ':reachable': { S: 'reachable' }, ':up': { S: 'up' }, ':zero': { N: '0' }, ':one': { N: '1' } },
       leaseMs,
@@ -397,7 +399,7 @@ export class Ledger {
     const quiet = await this.transition(
       scope,
       `${recovered} REMOVE announce, announceLeaseUntil`,
-      'reach = :unreachable AND announce = :down AND ' +
+      'reach = :unreachable AND announce = :down AND attribute_not_exists(announceSentTo) AND ' +
         '(attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
       { ':reachable': { S: 'reachable' }, ':down': { S: 'down' } },
       undefined,
@@ -453,7 +455,17 @@ export class Ledger {
 
   /** Records that announcement `seq` of `scope` is out; nothing if a later transition replaced it. */
   async announced(scope: string, seq: number): Promise<void> {
-    await this.settleAnnouncement(scope, seq, 'REMOVE announce, announceLeaseUntil');
+    await this.settleAnnouncement(scope, seq, 'REMOVE announce, announceLeaseUntil, announceSentTo');
+  }
+
+  /**
+   * Records that announcement `seq` of `scope` reached `destination` (the alert topic, or the chat
+   * topic), so that a sender that takes it over after a failure sends it only where it is missing.
+   */
+  async announcedTo(scope: string, seq: number, destination: Notification): Promise<void> {
+    await this.settleAnnouncement(scope, seq, 'ADD announceSentTo :destination', {
+      ':destination': { SS: [destination] },
+    });
   }
 
   /** Gives back announcement `seq` of `scope` after a failed publish: the next sweep sends it. */
@@ -461,7 +473,12 @@ export class Ledger {
     await this.settleAnnouncement(scope, seq, 'REMOVE announceLeaseUntil');
   }
 
-  private async settleAnnouncement(scope: string, seq: number, expression: string): Promise<void> {
+  private async settleAnnouncement(
+    scope: string,
+    seq: number,
+    expression: string,
+    values: Record<string, AttributeValue> = {},
+  ): Promise<void> {
     try {
       await this.dynamodb.send(
         new UpdateItemCommand({
@@ -469,7 +486,7 @@ export class Ledger {
           Key: { pk: { S: `target#${scope}` } },
           UpdateExpression: expression,
           ConditionExpression: 'announceSeq = :seq',
-          ExpressionAttributeValues: { ':seq': { N: String(seq) } },
+          ExpressionAttributeValues: { ':seq': { N: String(seq) }, ...values },
         }),
       );
     } catch (error: unknown) {
