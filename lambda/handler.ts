@@ -17,7 +17,7 @@ import { readConfig, readSweepSettings, type SweepSettings } from './config';
 import { OrgMetricName } from './contract';
 import { type DeployRequest, isDeployRequest, respond, seedProperties } from './deploy-request';
 import { describeError } from './errors';
-import { InvalidEventError, parseMonitoredEvent } from './event';
+import { InvalidEventError, type MonitoredEvent, parseMonitoredEvent } from './event';
 import { seedHeartbeats } from './heartbeat';
 import { ExecutionInProgressError, LeaseLostError, Ledger } from './ledger';
 import { MemberAccess, TargetUnreachableError, unreachableCause } from './member-access';
@@ -112,6 +112,26 @@ function replayable(event: unknown): unknown {
   return { ...envelope, detail: rest };
 }
 
+/**
+ * Reports `monitored`; when this container remembers its target's role as refused, but the ledger
+ * says the target recovered since that refusal, forgets the refusal and reads it once more.
+ */
+async function reportRereadingRecovered(monitored: MonitoredEvent, deps: ReportDeps): Promise<ReportResult> {
+  try {
+    return await reportEvent(monitored, deps);
+  } catch (error: unknown) {
+    if (!(error instanceof TargetUnreachableError && error.remembered && members)) throw error;
+    const scope = targetScope(error.target);
+    const state = (await ledger.reachability([scope])).get(scope);
+    if ((state?.recoveredAt ?? 0) < error.observedAt) throw error;
+    logger.info('The target recovered since its role was last refused here; reading it again', {
+      target: targetLabel(error.target),
+    });
+    members.forget(error.target);
+    return reportEvent(monitored, deps);
+  }
+}
+
 export async function handler(event: unknown, context: Context): Promise<ReportResult | Skipped> {
   logger.addContext(context);
   // Organization mode: the account and Region of the event, once parsed.
@@ -133,7 +153,7 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       status: monitored.status,
       ...(monitored.target ? { target: targetLabel(monitored.target) } : {}),
     });
-    const result = await reportEvent(monitored, depsFor(context, 'event'));
+    const result = await reportRereadingRecovered(monitored, depsFor(context, 'event'));
     if (monitored.target && !('duplicate' in result)) {
       // The event path of this target works: the sweep's count of runs it alone found starts over.
       await ledger.recordReportedBy(targetScope(monitored.target), 'event').catch((error: unknown) => {
@@ -173,14 +193,18 @@ export async function handler(event: unknown, context: Context): Promise<ReportR
       ).catch((metricError: unknown) => {
         logger.warn('Could not count the unreachable target', { error: describeError(metricError) });
       });
-      const announced = await noteUnreachable({ clients, config, logger, ledger }, target, cause).catch(
-        (noteError: unknown) => {
-          logger.warn('Could not record that the target is unreachable; the next sweep does', {
-            error: describeError(noteError),
-          });
-          return false;
-        },
-      );
+      const observedAt = error instanceof TargetUnreachableError ? error.observedAt : undefined;
+      const announced = await noteUnreachable(
+        { clients, config, logger, ledger },
+        target,
+        cause,
+        observedAt,
+      ).catch((noteError: unknown) => {
+        logger.warn('Could not record that the target is unreachable; the next sweep does', {
+          error: describeError(noteError),
+        });
+        return false;
+      });
       return { unreachable: targetLabel(target), cause, announced };
     }
     if (error instanceof InvalidEventError) {

@@ -89,7 +89,8 @@ export function progressOf(item: Record<string, AttributeValue>, leaseUntil: num
  * (with `reachCause` and `reachSince`) until the one that found it readable again (`reachable`,
  * `recoveredAt`); `reachedAt` is when it was last seen readable (kept for the management account
  * only). A transition leaves an announcement to send (`announce`, numbered `announceSeq`), leased
- * to one sender at a time (`announceLeaseUntil`) and removed once the message is out.
+ * to one sender at a time (`announceLeaseUntil`), noting each topic it reached (`announceSentTo`),
+ * and removed once it reached them all.
  */
 export interface Reachability {
   readonly reach?: 'reachable' | 'unreachable';
@@ -97,9 +98,13 @@ export interface Reachability {
   readonly cause?: string;
   readonly since?: number;
   readonly reachedAt?: number;
+  /** When it last became readable again, after being unreachable. */
+  readonly recoveredAt?: number;
   readonly announce?: 'down' | 'up';
   readonly announceSeq?: number;
   readonly announceLeaseUntil?: number;
+  /** Where the announcement already went (`announceSentTo`): `alert`, `chat`. */
+  readonly sentTo?: readonly Notification[];
   /** The item's time to live, in seconds since the epoch. */
   readonly expiresAt?: number;
 }
@@ -112,9 +117,11 @@ export function reachabilityOf(item: Record<string, AttributeValue>): Reachabili
     cause: item.reachCause?.S,
     since: numberOf(item.reachSince),
     reachedAt: numberOf(item.reachedAt),
+    recoveredAt: numberOf(item.recoveredAt),
     announce: announce === 'down' || announce === 'up' ? announce : undefined,
     announceSeq: numberOf(item.announceSeq),
     announceLeaseUntil: numberOf(item.announceLeaseUntil),
+    sentTo: item.announceSentTo?.SS?.filter((to): to is Notification => to === 'alert' || to === 'chat'),
     expiresAt: numberOf(item.expiresAt),
   };
   return Object.fromEntries(

@@ -341,19 +341,42 @@ export class Ledger {
   }
 
   /**
-   * Records that `scope` cannot be read, for `cause`, unless it already was unreachable: one
-   * caller wins the transition, and holds its announcement for `leaseMs`. Returns the new state
-   * to the winner, `undefined` to everyone else.
+   * Records that `scope` cannot be read, for `cause`, as observed at `observedAt` (a refusal
+   * remembered since then is observed when it was first met), unless it already was unreachable:
+   * one caller wins the transition, and holds its announcement for `leaseMs`. Returns the new state
+   * to the winner, `undefined` to everyone else. An observation older than the record's last
+   * recovery changes nothing: it is stale. When the recovery's announcement was never sent (and
+   * nobody is sending it), the target never visibly recovered: it is unreachable again, the unsent
+   * recovery is dropped, and nothing is to announce (`undefined`).
    */
-  async markUnreachable(scope: string, cause: string, leaseMs: number): Promise<Reachability | undefined> {
-    return this.transition(
+  async markUnreachable(
+    scope: string,
+    cause: string,
+    leaseMs: number,
+    observedAt: number = this.clock.now(),
+  ): Promise<Reachability | undefined> {
+    const fresh = '(attribute_not_exists(recoveredAt) OR recoveredAt < :observedAt)';
+    const values = { ':cause': { S: cause }, ':observedAt': { N: String(observedAt) } };
+    const announced = await this.transition(
       scope,
       'SET reach = :unreachable, reachCause = :cause, reachSince = :now, announce = :down, ' +
-        'announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until, expiresAt = :expires',
-      'attribute_not_exists(reach) OR reach <> :unreachable',
-      { ':cause': { S: cause }, ':down': { S: 'down' }, ':zero': { N: '0' }, ':one': { N: '1' } },
+        'announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until, expiresAt = :expires ' +
+        'REMOVE announceSentTo',
+      `(attribute_not_exists(reach) OR reach <> :unreachable) AND attribute_not_exists(announce) AND ${fresh}`,
+      { ...values, ':down': { S: 'down' }, ':zero': { N: '0' }, ':one': { N: '1' } },
       leaseMs,
     );
+    if (announced) return announced;
+    // The 'down' was announced with its time (`reachSince`), which stays.
+    await this.transition(
+      scope,
+      'SET reach = :unreachable, reachCause = :cause, expiresAt = :expires REMOVE announce, announceLeaseUntil',
+      `reach = :reachable AND announce = :up AND attribute_not_exists(announceSentTo) AND ${fresh} AND ` +
+        '(attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
+      { ...values, ':reachable': { S: 'reachable' }, ':up': { S: 'up' } },
+      undefined,
+    );
+    return undefined;
   }
 
   /**
@@ -366,7 +389,8 @@ export class Ledger {
     const recovered = 'SET reach = :reachable, recoveredAt = :now, reachedAt = :now, expiresAt = :expires';
     const announced = await this.transition(
       scope,
-      `${recovered}, announce = :up, announceSeq = if_not_exists(announceSeq, :zero) + :one, announceLeaseUntil = :until`,
+      `${recovered}, announce = :up, announceSeq = if_not_exists(announceSeq, :zero) + :one, ` +
+        'announceLeaseUntil = :until REMOVE announceSentTo',
       'reach = :unreachable AND attribute_not_exists(announce)',
       { ':reachable': { S: 'reachable' }, ':up': { S: 'up' }, ':zero': { N: '0' }, ':one': { N: '1' } },
       leaseMs,
@@ -375,7 +399,7 @@ export class Ledger {
     const quiet = await this.transition(
       scope,
       `${recovered} REMOVE announce, announceLeaseUntil`,
-      'reach = :unreachable AND announce = :down AND ' +
+      'reach = :unreachable AND announce = :down AND attribute_not_exists(announceSentTo) AND ' +
         '(attribute_not_exists(announceLeaseUntil) OR announceLeaseUntil < :now)',
       { ':reachable': { S: 'reachable' }, ':down': { S: 'down' } },
       undefined,
@@ -431,7 +455,17 @@ export class Ledger {
 
   /** Records that announcement `seq` of `scope` is out; nothing if a later transition replaced it. */
   async announced(scope: string, seq: number): Promise<void> {
-    await this.settleAnnouncement(scope, seq, 'REMOVE announce, announceLeaseUntil');
+    await this.settleAnnouncement(scope, seq, 'REMOVE announce, announceLeaseUntil, announceSentTo');
+  }
+
+  /**
+   * Records that announcement `seq` of `scope` reached `destination` (the alert topic, or the chat
+   * topic), so that a sender that takes it over after a failure sends it only where it is missing.
+   */
+  async announcedTo(scope: string, seq: number, destination: Notification): Promise<void> {
+    await this.settleAnnouncement(scope, seq, 'ADD announceSentTo :destination', {
+      ':destination': { SS: [destination] },
+    });
   }
 
   /** Gives back announcement `seq` of `scope` after a failed publish: the next sweep sends it. */
@@ -439,7 +473,12 @@ export class Ledger {
     await this.settleAnnouncement(scope, seq, 'REMOVE announceLeaseUntil');
   }
 
-  private async settleAnnouncement(scope: string, seq: number, expression: string): Promise<void> {
+  private async settleAnnouncement(
+    scope: string,
+    seq: number,
+    expression: string,
+    values: Record<string, AttributeValue> = {},
+  ): Promise<void> {
     try {
       await this.dynamodb.send(
         new UpdateItemCommand({
@@ -447,7 +486,7 @@ export class Ledger {
           Key: { pk: { S: `target#${scope}` } },
           UpdateExpression: expression,
           ConditionExpression: 'announceSeq = :seq',
-          ExpressionAttributeValues: { ':seq': { N: String(seq) } },
+          ExpressionAttributeValues: { ':seq': { N: String(seq) }, ...values },
         }),
       );
     } catch (error: unknown) {

@@ -21,6 +21,10 @@ export class TargetUnreachableError extends Error {
   constructor(
     readonly target: Target,
     readonly reason: string,
+    /** When the refusal was met: for one remembered, when it was first met. */
+    readonly observedAt: number,
+    /** Whether it is a refusal remembered from an earlier try, not an answer just now. */
+    readonly remembered = false,
     options?: ErrorOptions,
   ) {
     super(`Cannot read ${targetLabel(target)}: ${reason}`, options);
@@ -83,7 +87,7 @@ const SESSION_NAME = 'maintenance-window-monitor';
 
 export class MemberAccess {
   private readonly clients = new Map<string, SSMClient>();
-  private readonly unreachable = new Map<string, { until: number; reason: string }>();
+  private readonly unreachable = new Map<string, { until: number; reason: string; observedAt: number }>();
   private readonly maxClients: number;
   private readonly unreachableForMs: number;
   private readonly clock: Clock;
@@ -109,7 +113,9 @@ export class MemberAccess {
   ssmFor(target: Target): SSMClient {
     const key = targetLabel(target);
     const known = this.unreachable.get(key);
-    if (known && known.until > this.clock.now()) throw new TargetUnreachableError(target, known.reason);
+    if (known && known.until > this.clock.now()) {
+      throw new TargetUnreachableError(target, known.reason, known.observedAt, true);
+    }
     const cached = this.clients.get(key);
     if (cached) {
       // Most recently used last: the first entry is the one to evict.
@@ -143,7 +149,9 @@ export class MemberAccess {
     const roleArn = `arn:${this.options.partition}:iam::${target.accountId}:role/${readRoleName(this.options.rolePrefix, target.region)}`;
     const assume = async (): Promise<AwsCredentialIdentity> => {
       const known = this.unreachable.get(targetLabel(target));
-      if (known && known.until > this.clock.now()) throw new TargetUnreachableError(target, known.reason);
+      if (known && known.until > this.clock.now()) {
+        throw new TargetUnreachableError(target, known.reason, known.observedAt, true);
+      }
       this.assumptions++;
       try {
         const output = await this.options.sts.send(
@@ -171,11 +179,13 @@ export class MemberAccess {
           (error.name === 'AccessDenied' || error.name === 'AccessDeniedException')
         ) {
           const reason = `could not assume ${roleArn} (${describeError(error)})`;
+          const observedAt = this.clock.now();
           this.unreachable.set(targetLabel(target), {
-            until: this.clock.now() + this.unreachableForMs,
+            until: observedAt + this.unreachableForMs,
             reason,
+            observedAt,
           });
-          throw new TargetUnreachableError(target, reason, { cause: error });
+          throw new TargetUnreachableError(target, reason, observedAt, false, { cause: error });
         }
         throw error;
       }

@@ -2,13 +2,14 @@
  * Organization mode: announcing, once each, that a target (an account-Region) can no longer be
  * read, and that it can be read again. The ledger's conditional writes let exactly one caller
  * win each change (an event, or any of the sweeps that meet it); the winner publishes one message
- * to the alert topic, and only then records it announced. A publish that fails leaves the change
- * to announce, for the next sweep of that account.
+ * to the alert topic, and a chat card to the chat topic when there is one, and only then records
+ * it announced. A publish that fails leaves the change to announce, for the next sweep of that
+ * account, which sends it only to the topics it has not reached.
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { type ReachCause, type ReachContext, reachAlert } from './alert/reachability';
 import { describeError } from './errors';
-import type { Reachability } from './ledger';
+import type { Notification, Reachability } from './ledger';
 import type { ReportDeps } from './report-event';
 import { type Target, targetLabel, targetScope } from './target';
 
@@ -27,15 +28,17 @@ export interface PendingChange {
 export type Announced = boolean;
 
 /**
- * The event path: records that `target` cannot be read, for `cause`, and announces it if this
- * event is the first to find it so.
+ * The event path: records that `target` cannot be read, for `cause` (observed at `observedAt`,
+ * now when not given), and announces it if this event is the first to find it so; an observation
+ * older than the target's last recovery is stale and changes nothing.
  */
 export async function noteUnreachable(
   deps: ReachDeps,
   target: Target,
   cause: ReachCause,
+  observedAt?: number,
 ): Promise<Announced> {
-  const state = await deps.ledger.markUnreachable(targetScope(target), cause, ANNOUNCE_LEASE_MS);
+  const state = await deps.ledger.markUnreachable(targetScope(target), cause, ANNOUNCE_LEASE_MS, observedAt);
   if (!state) return false;
   return announce(deps, target.accountId, 'down', [{ region: target.region, state }]);
 }
@@ -75,35 +78,66 @@ export async function announce(
     },
   );
   const targets = changes.map(({ region }) => targetLabel({ accountId, region }));
-  try {
-    const output = await deps.clients.sns.send(
-      new PublishCommand({
-        TopicArn: config.alertTopicArn,
-        Subject: alert.subject,
-        Message: alert.message,
-        MessageAttributes: {
-          account_id: { DataType: 'String', StringValue: alert.attributes.account_id },
-          region: { DataType: 'String.Array', StringValue: JSON.stringify(alert.attributes.region) },
-          status: { DataType: 'String', StringValue: alert.attributes.status },
-        },
-      }),
-    );
-    logger.info('Announced a change of reach', {
-      targets,
-      subject: alert.subject,
-      messageId: output?.MessageId,
-    });
-  } catch (error: unknown) {
-    logger.error('Could not announce a change of reach; the next sweep of the account announces it', {
-      targets,
-      subject: alert.subject,
-      error: describeError(error),
-    });
+  const scopes = changes.map(({ region, state }) => ({ scope: targetScope({ accountId, region }), state }));
+  // Each topic once: one a sender before this one reached (for every change) is not sent again.
+  const destinations: [Notification, string][] = [
+    ['alert', config.alertTopicArn],
+    ...(config.chatTopicArn ? [['chat', config.chatTopicArn] as [Notification, string]] : []),
+  ];
+  let failed = false;
+  for (const [destination, topicArn] of destinations) {
+    if (changes.every(({ state }) => state.sentTo?.includes(destination))) continue;
+    try {
+      const output = await deps.clients.sns.send(
+        destination === 'alert'
+          ? new PublishCommand({
+              TopicArn: topicArn,
+              Subject: alert.subject,
+              Message: alert.message,
+              MessageAttributes: {
+                account_id: { DataType: 'String', StringValue: alert.attributes.account_id },
+                region: { DataType: 'String.Array', StringValue: JSON.stringify(alert.attributes.region) },
+                status: { DataType: 'String', StringValue: alert.attributes.status },
+              },
+            })
+          : new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(alert.chat) }),
+      );
+      logger.info('Announced a change of reach', {
+        targets,
+        destination,
+        subject: alert.subject,
+        messageId: output?.MessageId,
+      });
+    } catch (error: unknown) {
+      logger.error('Could not announce a change of reach; the next sweep of the account announces it', {
+        targets,
+        destination,
+        subject: alert.subject,
+        error: describeError(error),
+      });
+      failed = true;
+      continue;
+    }
+    if (destinations.length === 1) continue;
     await Promise.all(
-      changes.map(({ region, state }) =>
+      scopes.map(({ scope, state }) =>
         state.announceSeq === undefined
           ? undefined
-          : ledger.releaseAnnouncement(targetScope({ accountId, region }), state.announceSeq),
+          : ledger.announcedTo(scope, state.announceSeq, destination),
+      ),
+    ).catch((error: unknown) => {
+      // Sent, but not recorded: a sender that takes the announcement over sends it there again.
+      logger.error('Announced a change of reach, but could not record it: it may be announced again', {
+        targets,
+        destination,
+        error: describeError(error),
+      });
+    });
+  }
+  if (failed) {
+    await Promise.all(
+      scopes.map(({ scope, state }) =>
+        state.announceSeq === undefined ? undefined : ledger.releaseAnnouncement(scope, state.announceSeq),
       ),
     ).catch((release: unknown) => {
       logger.warn('Could not give the announcement back; it is free again when its lease ends', {

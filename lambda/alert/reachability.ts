@@ -2,6 +2,8 @@
  * Organization mode: the message that announces a change of a target's reach (an account-Region
  * the monitor cannot read any more, or can read again), once per change. Pure.
  */
+import type { ChatNotification } from './chat';
+import { MAX_CHAT_DESCRIPTION } from './chat';
 import { safeSubject } from './email';
 import { accountLabel } from './words';
 
@@ -25,6 +27,8 @@ export interface ReachAlert {
     readonly region: readonly string[];
     readonly status: 'UNREACHABLE' | 'REACHABLE';
   };
+  /** The same announcement as a chat card (an Amazon Q Developer custom notification). */
+  readonly chat: ChatNotification;
 }
 
 /** What the announcement needs to say what to do. */
@@ -61,6 +65,16 @@ export function memberDeployCommands(context: ReachContext, regions: readonly st
     (region) => `AWS_REGION=${region} npx cdk deploy MaintenanceWindowMonitorMember ${keys}`,
   );
 }
+
+/** What to do, in one line each, for the chat card. */
+const NEXT_STEP: Record<ReachCause, string> = {
+  'assume-refused':
+    'Check the StackSet instance of this account and Region (re-run the central `cdk deploy`), and the SCPs.',
+  'reads-denied':
+    'Restore the read role from its StackSet instance; check the SCPs and permissions boundaries.',
+  'region-disabled': "Enable the Region in the account, or remove it from the monitor's regions.",
+  'not-deployed': 'Deploy the member stack in the management account, in each Region:',
+};
 
 function what(cause: ReachCause, role: string): string[] {
   switch (cause) {
@@ -163,11 +177,74 @@ export function reachAlert(change: ReachChange, context: ReachContext): ReachAle
   return {
     subject: safeSubject(subject),
     message: `${lines.join('\n')}\n`,
+    chat: reachChatCard(change, context, safeSubject(subject), causes),
     attributes: {
       account_id: account.id,
       // A filter policy on region matches a message when any of its Regions matches.
       region: regions,
       status: direction === 'down' ? 'UNREACHABLE' : 'REACHABLE',
+    },
+  };
+}
+
+/** The announcement as a chat card: who, where and why in short, and what to do. */
+function reachChatCard(
+  change: ReachChange,
+  context: ReachContext,
+  subject: string,
+  causes: readonly ReachCause[],
+): ChatNotification {
+  const { account, direction } = change;
+  const regions = change.regions.map((entry) => entry.region);
+  const lines = [
+    `*${subject}*`,
+    direction === 'down'
+      ? `Runs of account ${accountLabel(account)} there are not reported until this is fixed.`
+      : `Runs of account ${accountLabel(account)} there are reported again.`,
+    ...change.regions.map(({ region, cause, since }) => {
+      const why = isCause(cause) ? SHORT[cause] : (cause ?? 'unknown');
+      const when = since !== undefined ? ` since ${new Date(since).toISOString()}` : '';
+      return direction === 'down' ? `• ${region}: ${why}${when}` : `• ${region} (was: ${why}${when})`;
+    }),
+  ];
+  let description = lines.join('\n');
+  if (description.length > MAX_CHAT_DESCRIPTION)
+    description = `${description.slice(0, MAX_CHAT_DESCRIPTION - 1)}…`;
+  const replay =
+    'Replay events logged meanwhile (report function logs, "replay") that the sweep\'s look-back no longer covers (README, "Replay an event").';
+  const nextSteps =
+    direction === 'down'
+      ? [
+          ...causes.flatMap((cause) => [
+            NEXT_STEP[cause],
+            ...(cause === 'not-deployed'
+              ? memberDeployCommands(
+                  context,
+                  change.regions.filter((entry) => entry.cause === cause).map((entry) => entry.region),
+                ).map((command) => `\`${command}\``)
+              : []),
+          ]),
+          replay,
+        ]
+      : ['The sweep reports the runs of its look-back that were not reported.', replay];
+  const status = direction === 'down' ? 'UNREACHABLE' : 'REACHABLE';
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `reach/${account.id}/${regions.join(',')}/${direction}`,
+    content: {
+      textType: 'client-markdown',
+      title: subject,
+      description,
+      nextSteps,
+      keywords: [account.id, ...regions, status],
+    },
+    metadata: {
+      threadId: `reach/${account.id}`,
+      summary: subject,
+      eventType: 'MaintenanceWindowMonitorReach',
+      relatedResources: regions.map((region) => `${account.id}/${region}`),
+      additionalContext: { accountId: account.id, regions: regions.join(','), status },
     },
   };
 }

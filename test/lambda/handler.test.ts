@@ -27,7 +27,10 @@ import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/clie
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Ledger } from '../../lambda/ledger';
+import { targetScope } from '../../lambda/target';
 import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
+import { testClock } from '../support/clock';
 
 const ssm = mockClient(SSMClient);
 const cloudWatch = mockClient(CloudWatchClient);
@@ -74,6 +77,7 @@ const EXECUTION_EVENT = {
 };
 const SUCCESSFUL_TASK_EVENT = { ...EVENT, detail: { ...EVENT.detail, status: 'SUCCESS' } };
 const SECOND_TASK_ID = '7528f919-8046-4e2b-954a-234567890123';
+const SECOND_EXECUTION_ID = '25cfb76e-6ddd-473e-b3f4-f0ad92345678';
 
 let requests = 0;
 
@@ -884,6 +888,53 @@ describe('Organization mode', () => {
       target: `${MEMBER}/eu-west-1`,
       reason: 'AccessDeniedException: not authorized',
     });
+  });
+
+  it('reads a target again when the ledger says it recovered since the refusal this container remembers', async () => {
+    // Prepare: the role is refused, and this container remembers it; then the sweep finds it back.
+    sts
+      .on(AssumeRoleCommand)
+      .rejectsOnce(
+        new STSServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: {},
+          message: 'not authorized',
+        }),
+      )
+      .resolves(credentials);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
+    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+    expect(await handler(MEMBER_EVENT, context())).toMatchObject({ announced: true });
+    const sweepLedger = new Ledger(
+      dynamo.client,
+      process.env.LEDGER_TABLE_NAME as string,
+      17 * 86_400,
+      testClock(Date.now() + 60_000),
+    );
+    const scope = targetScope({ accountId: MEMBER, region: 'eu-west-1' });
+    const recovered = await sweepLedger.markReachable(scope, 60_000);
+    await sweepLedger.announced(scope, (recovered as { announceSeq: number }).announceSeq);
+    sns.resetHistory();
+
+    // Act: a later run's event, in the same container.
+    const later = {
+      ...MEMBER_EVENT,
+      detail: { ...MEMBER_EVENT.detail, 'window-execution-id': SECOND_EXECUTION_ID },
+    };
+    const report = await handler(later, context());
+
+    // Assess: reported, and no second "cannot read".
+    expect(report).toMatchObject({ total: 1, failed: 1 });
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
+    expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual([
+      `Window patch-payments in ${MEMBER}/eu-west-1: 1 failed, 0 timed out of 1 targets`,
+    ]);
   });
 
   it('rejects an event without its account, naming the field', async () => {

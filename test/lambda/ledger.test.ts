@@ -302,6 +302,58 @@ describe('Ledger', () => {
     });
   });
 
+  it('drops a recovery never announced when the target goes unreachable again, and announces nothing', async () => {
+    const scope = '111122223333:eu-west-1';
+    const down = await ledger.markUnreachable(scope, 'assume-refused', 60_000);
+    await ledger.announced(scope, down?.announceSeq as number);
+    await clock.sleep(60_000);
+    const up = await ledger.markReachable(scope, 60_000);
+    // Its publish failed: the 'up' is given back, unsent.
+    await ledger.releaseAnnouncement(scope, (up as { announceSeq: number }).announceSeq);
+    await clock.sleep(60_000);
+
+    const again = await ledger.markUnreachable(scope, 'assume-refused', 60_000);
+
+    expect(again).toBeUndefined();
+    const state = (await ledger.reachability([scope])).get(scope);
+    expect(state).toMatchObject({ reach: 'unreachable', since: down?.since });
+    expect(state?.announce).toBeUndefined();
+  });
+
+  it('leaves a recovery being announced alone when the target goes unreachable meanwhile', async () => {
+    const scope = '111122223333:eu-west-1';
+    const down = await ledger.markUnreachable(scope, 'assume-refused', 60_000);
+    await ledger.announced(scope, down?.announceSeq as number);
+    await clock.sleep(60_000);
+    await ledger.markReachable(scope, 60_000);
+
+    expect(await ledger.markUnreachable(scope, 'assume-refused', 60_000)).toBeUndefined();
+    expect((await ledger.reachability([scope])).get(scope)).toMatchObject({
+      reach: 'reachable',
+      announce: 'up',
+    });
+  });
+
+  it('takes a refusal observed before the last recovery as stale, and one observed after as news', async () => {
+    const scope = '111122223333:eu-west-1';
+    const refusedAt = clock.now();
+    const down = await ledger.markUnreachable(scope, 'assume-refused', 60_000, refusedAt);
+    await ledger.announced(scope, down?.announceSeq as number);
+    await clock.sleep(60_000);
+    const up = await ledger.markReachable(scope, 60_000);
+    await ledger.announced(scope, (up as { announceSeq: number }).announceSeq);
+    await clock.sleep(60_000);
+
+    // A container that remembers the first refusal: stale, nothing changes.
+    expect(await ledger.markUnreachable(scope, 'assume-refused', 60_000, refusedAt)).toBeUndefined();
+    expect((await ledger.reachability([scope])).get(scope)).toMatchObject({ reach: 'reachable' });
+    // A refusal met now, after the recovery: the target is down again, to announce.
+    expect(await ledger.markUnreachable(scope, 'assume-refused', 60_000)).toMatchObject({
+      reach: 'unreachable',
+      announce: 'down',
+    });
+  });
+
   it('keys executions and tasks apart', () => {
     expect(ledgerKey('a')).toBe('execution#a');
     expect(ledgerKey('a', 'b')).toBe('task#a#b');

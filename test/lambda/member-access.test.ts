@@ -100,7 +100,12 @@ describe('MemberAccess', () => {
         '(AccessDenied: User is not authorized to perform: sts:AssumeRole)',
     );
     expect(isUnreachable(error)).toBe(true);
-    expect(() => access.ssmFor(A)).toThrow(TargetUnreachableError);
+    expect(error).toMatchObject({ observedAt: START, remembered: false });
+    // Remembered: dated when it was first met, not now.
+    clock.set(START + 60_000);
+    expect(() => access.ssmFor(A)).toThrow(
+      expect.objectContaining({ name: 'TargetUnreachableError', observedAt: START, remembered: true }),
+    );
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
 
     clock.set(START + 15 * 60_000 + 1);

@@ -1,0 +1,115 @@
+/**
+ * Announcing a change of reach with real SDK clients: SNS on the local AWS endpoint, the ledger on
+ * dynalite. Each announcement reaches the alert topic and, when there is one, the chat topic, once.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatNotification } from '../../lambda/alert/chat';
+import { Ledger } from '../../lambda/ledger';
+import { ANNOUNCE_LEASE_MS, announce, noteUnreachable, type ReachDeps } from '../../lambda/reachability';
+import { targetScope } from '../../lambda/target';
+import { LocalAws, type LocalDynamo, startDynamo } from '../../tools/local-aws';
+
+const ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
+const CHAT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:chat';
+const LATE_CHAT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:chat-late';
+const TARGET = { accountId: '111122223333', region: 'eu-west-1' };
+const SUBJECT = 'Cannot read 111122223333 in eu-west-1: read role missing or refused';
+
+let fake: LocalAws;
+let dynamo: LocalDynamo;
+let ledger: Ledger;
+
+beforeAll(async () => {
+  fake = await LocalAws.start();
+  fake.addTopic(ALERT_TOPIC);
+  fake.addTopic(CHAT_TOPIC);
+  dynamo = await startDynamo();
+});
+afterAll(async () => {
+  await fake.stop();
+  await dynamo.stop();
+});
+
+beforeEach(async () => {
+  fake.clearCalls();
+  ledger = new Ledger(dynamo.client, await dynamo.createLedgerTable(), 17 * 86_400);
+});
+
+function deps(chatTopicArn: string): ReachDeps {
+  const clientConfig = {
+    endpoint: fake.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDCENTRAL', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  };
+  const log = () => undefined;
+  return {
+    clients: {
+      ssm: new SSMClient(clientConfig),
+      cloudWatch: new CloudWatchClient(clientConfig),
+      sns: new SNSClient(clientConfig),
+    },
+    config: {
+      alertTopicArn: ALERT_TOPIC,
+      chatTopicArn,
+      metricNamespace: 'MaintenanceWindowMonitor',
+      region: 'us-east-1',
+      partition: 'aws',
+      organization: {
+        organizationId: 'o-a1b2c3d4e5',
+        regions: ['us-east-1', 'eu-west-1'],
+        rolePrefix: 'MaintenanceWindowMonitor',
+        home: { accountId: '123456789012', region: 'us-east-1' },
+        metricDetail: 'account',
+      },
+    },
+    logger: { info: log, warn: log, error: log },
+    ledger,
+  };
+}
+
+const sentTo = () => fake.published.map((message) => message.topicArn);
+
+describe('announcing a change of reach', () => {
+  it('sends the alert and the chat card, each once, however many events meet the change', async () => {
+    const withChat = deps(CHAT_TOPIC);
+
+    expect(await noteUnreachable(withChat, TARGET, 'assume-refused')).toBe(true);
+    expect(await noteUnreachable(withChat, TARGET, 'assume-refused')).toBe(false);
+
+    expect(sentTo()).toEqual([ALERT_TOPIC, CHAT_TOPIC]);
+    expect(fake.published[0]?.subject).toBe(SUBJECT);
+    const card = JSON.parse(fake.published[1]?.message ?? '{}') as ChatNotification;
+    expect(card).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: SUBJECT },
+      metadata: {
+        additionalContext: { accountId: TARGET.accountId, regions: 'eu-west-1', status: 'UNREACHABLE' },
+      },
+    });
+    expect(card.content.description).toContain('• eu-west-1: read role missing or refused');
+    expect(card.content.nextSteps[0]).toContain('StackSet instance');
+  });
+
+  it('sends a card whose publish failed at the next try, without sending the alert again', async () => {
+    // The chat topic does not exist yet: its publish fails, the alert's does not.
+    const withChat = deps(LATE_CHAT_TOPIC);
+    expect(await noteUnreachable(withChat, TARGET, 'assume-refused')).toBe(false);
+    expect(sentTo()).toEqual([ALERT_TOPIC]);
+
+    fake.addTopic(LATE_CHAT_TOPIC);
+    const scope = targetScope(TARGET);
+    const state = await ledger.claimAnnouncement(scope, ANNOUNCE_LEASE_MS);
+    expect(state).toMatchObject({ announce: 'down', sentTo: ['alert'] });
+    expect(
+      await announce(withChat, TARGET.accountId, 'down', [{ region: TARGET.region, state: state ?? {} }]),
+    ).toBe(true);
+
+    expect(sentTo()).toEqual([ALERT_TOPIC, LATE_CHAT_TOPIC]);
+    expect((await ledger.reachability([scope])).get(scope)?.announce).toBeUndefined();
+  });
+});
