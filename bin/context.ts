@@ -453,15 +453,15 @@ const KEY_OF_PROP: Readonly<Record<PropName, string | Readonly<Record<string, st
  */
 export function contextMessage(error: MonitorPropsError, readContext: ContextReader): string {
   let problem = error.problem;
-  const keys = error.props.map((prop) => {
+  const keys = error.props.flatMap((prop) => {
     const key = KEY_OF_PROP[prop];
-    if (typeof key === 'string') return key;
+    if (typeof key === 'string') return [key];
     // `workspaceId "acme" is not ...` names the field: its own key takes the field's place.
     const [field, ...rest] = problem.split(' ');
     const fieldKey = field !== undefined ? key[field] : undefined;
-    if (fieldKey === undefined) return Object.values(key).join(', ');
+    if (fieldKey === undefined) return Object.values(key);
     problem = rest.join(' ');
-    return fieldKey;
+    return [fieldKey];
   });
   const former = Object.fromEntries(Object.entries(FormerContextKey).map(([old, key]) => [key, old]));
   const typed = keys.map((key) => {

@@ -9,6 +9,7 @@ import {
   StackName,
   settingsFromContext,
   showValue,
+  stacksNote,
 } from '../../bin/context';
 import { LogLevel, OrganizationMetricDetail, Reporting } from '../../lib/props';
 import { MonitorPropsError, type PropName } from '../../lib/resolve-props';
@@ -407,5 +408,24 @@ describe('appErrorMessage', () => {
     expect(appErrorMessage(cdk, reader({}))).toBe('Invalid CloudFormation');
     const bug = new TypeError('x is undefined');
     expect(appErrorMessage(bug, reader({}))).toContain('at ');
+    expect(appErrorMessage('thrown as a string', reader({}))).toBe('thrown as a string');
+  });
+
+  it('names every key of a channel when the problem names none of its fields', () => {
+    const error = new MonitorPropsError('S/Monitor', ['slackChannel'], 'needs both IDs');
+
+    expect(appErrorMessage(error, reader({ slackWorkspaceId: 'T0123ABCD' }))).toBe(
+      'Context slackWorkspaceId=T0123ABCD and slackChannelId is refused: needs both IDs.',
+    );
+  });
+});
+
+describe('stacksNote', () => {
+  it('names the context each stack the app did not define needs', () => {
+    expect(stacksNote(StackName.Central)).toBe(
+      'This app defined MaintenanceWindowMonitorOrg; MaintenanceWindowMonitor needs context neither ' +
+        'organizationId nor centralAccountId, MaintenanceWindowMonitorMember needs context organizationId ' +
+        'and centralAccountId.',
+    );
   });
 });
