@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../lambda/clock';
 import { Ledger } from '../../lambda/ledger';
 import { MemberAccess } from '../../lambda/member-access';
 import { InvalidAssignmentError, parseAssignment, sweepAccount } from '../../lambda/org-sweep';
@@ -538,7 +539,7 @@ describe('sweepAccount, changes of reach', () => {
   it('announces a Region that cannot be read once, and keeps its record from expiring while it stays so', async () => {
     // Prepare: the first sweep ran ten days ago, so its record is past half its time to live.
     fake.removeRole(account, role);
-    const tenDaysAgo = { now: () => Date.now() - 10 * 86_400_000 };
+    const tenDaysAgo = { ...systemClock, now: () => Date.now() - 10 * 86_400_000 };
     const earlier = { ...deps, ledger: new Ledger(dynamo.client, table, 17 * 86_400, tenDaysAgo) };
     const first = await sweepAccount(assignment, earlier, options());
     const agedExpiry = (await deps.ledger.reachability([scope])).get(scope)?.expiresAt ?? 0;
