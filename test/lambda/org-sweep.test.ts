@@ -633,6 +633,37 @@ describe('sweepAccount, changes of reach', () => {
     expect(reach.get(`${account}:us-east-1`)?.reachedAt).toBeTypeOf('number');
   });
 
+  it('leaves a change another sender is announcing to that sender', async () => {
+    // Prepare: an event found the Region unreachable and is announcing it now.
+    await deps.ledger.markUnreachable(scope, 'assume-refused', 120_000);
+
+    // Act
+    const outcome = await sweepAccount(assignment, deps, options());
+
+    // Assess
+    expect(outcome.announcements).toBe(0);
+    expect(subjects()).toEqual([]);
+    expect((await deps.ledger.reachability([scope])).get(scope)).toMatchObject({
+      reach: 'unreachable',
+      announce: 'down',
+    });
+  });
+
+  it('announces neither way a Region that recovered before its unreachable announcement was sent', async () => {
+    // Prepare: the sender that won the change died; its lease has ended.
+    await deps.ledger.markUnreachable(scope, 'assume-refused', -1_000);
+
+    // Act
+    const outcome = await sweepAccount(assignment, deps, options());
+
+    // Assess
+    expect(outcome.announcements).toBe(0);
+    expect(subjects()).toEqual([]);
+    const state = (await deps.ledger.reachability([scope])).get(scope);
+    expect(state).toMatchObject({ reach: 'reachable' });
+    expect(state?.announce).toBeUndefined();
+  });
+
   it('counts a management Region that was readable before and no longer is as unreachable', async () => {
     // Prepare
     const management = { ...assignment, management: true };

@@ -206,3 +206,20 @@ describe('announcing many Regions of one account', () => {
     expect(card.content.description.endsWith('…')).toBe(true);
   });
 });
+
+describe('naming the account', () => {
+  it('names the account by its recorded name, or by its ID when the name cannot be read', async () => {
+    // Prepare
+    await ledger.recordAccountName(TARGET.accountId, 'payments-prod');
+    const other = { accountId: TARGET.accountId, region: 'us-east-1' };
+
+    // Act
+    await noteUnreachable(deps(''), TARGET, 'assume-refused');
+    vi.spyOn(ledger, 'accountName').mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'));
+    await noteUnreachable(deps(''), other, 'assume-refused');
+
+    // Assess
+    expect(fake.published[0]?.message).toContain(`Account:  payments-prod (${TARGET.accountId})`);
+    expect(fake.published[1]?.message).toContain(`Account:  ${TARGET.accountId}\n`);
+  });
+});
