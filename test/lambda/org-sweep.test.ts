@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../lambda/clock';
 import { Ledger } from '../../lambda/ledger';
 import { MemberAccess } from '../../lambda/member-access';
 import { InvalidAssignmentError, parseAssignment, sweepAccount } from '../../lambda/org-sweep';
@@ -38,6 +39,7 @@ let dynamo: LocalDynamo;
 let deps: ReportDeps;
 let members: MemberAccess;
 let targets: SeededTarget[];
+let table: string;
 let logs: { message: string; extra: Record<string, unknown> }[];
 
 function clientConfig() {
@@ -62,7 +64,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   fake.reset();
-  const table = await dynamo.createLedgerTable();
+  table = await dynamo.createLedgerTable();
   // Every seeded run ended after the ledger existed: the sweep looks no further back than that.
   targets = seedOrganization(fake, {
     accounts: 2,
@@ -517,6 +519,250 @@ describe('sweepAccount', () => {
   });
 });
 
+function freshMembers(): MemberAccess {
+  return new MemberAccess({
+    sts: new STSClient(clientConfig()),
+    partition: 'aws',
+    rolePrefix: PREFIX,
+    ssmConfig: { endpoint: fake.endpoint, maxAttempts: 1 },
+  });
+}
+
+describe('sweepAccount, changes of reach', () => {
+  const account = memberAccountId(2);
+  const role = `${PREFIX}-Read-eu-west-1`;
+  const scope = `${account}:eu-west-1`;
+  const assignment = { accountId: account, regions: ['us-east-1', 'eu-west-1'] };
+  const subjects = () =>
+    fake.published.map((message) => message.subject).filter((s) => !s?.startsWith('Window'));
+
+  it('announces a Region that cannot be read once, and keeps its record from expiring while it stays so', async () => {
+    // Prepare: the first sweep ran ten days ago, so its record is past half its time to live.
+    fake.removeRole(account, role);
+    const tenDaysAgo = { ...systemClock, now: () => Date.now() - 10 * 86_400_000 };
+    const earlier = { ...deps, ledger: new Ledger(dynamo.client, table, 17 * 86_400, tenDaysAgo) };
+    const first = await sweepAccount(assignment, earlier, options());
+    const agedExpiry = (await deps.ledger.reachability([scope])).get(scope)?.expiresAt ?? 0;
+
+    // Act
+    const second = await sweepAccount(assignment, deps, options());
+
+    // Assess
+    expect([first.announcements, second.announcements]).toEqual([1, 0]);
+    expect(subjects()).toEqual([`Cannot read ${account} in eu-west-1: read role missing or refused`]);
+    const kept = (await deps.ledger.reachability([scope])).get(scope);
+    expect(kept?.reach).toBe('unreachable');
+    expect((kept?.expiresAt ?? 0) - agedExpiry).toBeGreaterThan(9 * 86_400);
+  });
+
+  it('announces a recovery once, with what it recovered from', async () => {
+    // Prepare
+    fake.removeRole(account, role);
+    await sweepAccount(assignment, deps, options());
+    fake.addRole(account, role, { regions: ['eu-west-1'] });
+    // A new worker: the refusal the last one remembers does not outlive it.
+    deps = { ...deps, members: freshMembers() };
+
+    // Act
+    const recovered = await sweepAccount(assignment, deps, options());
+    const quiet = await sweepAccount(assignment, deps, options());
+
+    // Assess
+    expect([recovered.announcements, quiet.announcements]).toEqual([1, 0]);
+    expect(subjects()).toEqual([
+      `Cannot read ${account} in eu-west-1: read role missing or refused`,
+      `Can read ${account} in eu-west-1 again`,
+    ]);
+    expect(fake.published.at(-1)?.message).toContain('eu-west-1 (was: read role missing or refused, since ');
+    const state = (await deps.ledger.reachability([scope])).get(scope);
+    expect(state).toMatchObject({ reach: 'reachable' });
+    expect(state?.announce).toBeUndefined();
+  });
+
+  it('re-sends, once, an unreachable announcement whose publish failed', async () => {
+    // Prepare
+    fake.removeRole(account, role);
+    const lateTopic = 'arn:aws:sns:us-east-1:123456789012:alerts-late-down';
+    const failing = { ...deps, config: { ...deps.config, alertTopicArn: lateTopic } };
+    const failed = await sweepAccount(assignment, failing, options());
+    fake.addTopic(lateTopic);
+
+    // Act
+    const resent = await sweepAccount(assignment, failing, options());
+    const again = await sweepAccount(assignment, failing, options());
+
+    // Assess
+    expect([failed.announcements, resent.announcements, again.announcements]).toEqual([0, 1, 0]);
+    expect(logs.map((log) => log.message)).toContain(
+      'Could not announce a change of reach; the next sweep of the account announces it',
+    );
+    expect(subjects()).toEqual([`Cannot read ${account} in eu-west-1: read role missing or refused`]);
+  });
+
+  it("notices once the management account's missing member stack, counts it in no alarm, and announces when it is deployed", async () => {
+    // Prepare
+    fake.removeRole(account, role);
+    const management = { ...assignment, management: true };
+
+    // Act
+    const missing = await sweepAccount(management, deps, { ...options(), reporting: 'task' });
+    const stillMissing = await sweepAccount(management, deps, { ...options(), reporting: 'task' });
+    fake.addRole(account, role, { regions: ['eu-west-1'] });
+    // A new worker: the refusal the last one remembers does not outlive it.
+    deps = { ...deps, members: freshMembers() };
+    const deployed = await sweepAccount(management, deps, { ...options(), reporting: 'task' });
+
+    // Assess
+    expect(missing).toMatchObject({ notDeployed: ['eu-west-1'], unreachable: [], announcements: 1 });
+    expect(stillMissing).toMatchObject({ notDeployed: ['eu-west-1'], announcements: 0 });
+    expect(deployed).toMatchObject({ notDeployed: [], announcements: 1 });
+    expect(fake.metricData.filter((datum) => datum.name === 'UnreachableTargets')).toEqual([]);
+    expect(subjects()).toEqual([
+      `Management account ${account} not covered in eu-west-1: member stack not deployed`,
+      `Management account ${account} now covered in eu-west-1`,
+    ]);
+    const notice = fake.published.find((message) => message.subject?.startsWith('Management account'));
+    expect(notice?.message).toContain(
+      `  AWS_REGION=eu-west-1 npx cdk deploy MaintenanceWindowMonitorMember -c organizationId=o-a1b2c3d4e5 -c centralAccountId=${fake.centralAccountId} -c centralRegion=us-east-1 -c reporting=task\n`,
+    );
+    expect(logs.map((log) => log.message)).toContain(
+      'The management account has no member stack here: its runs are not reported (no alarm)',
+    );
+    // The management account's Region that was always readable is recorded as reached.
+    const reach = await deps.ledger.reachability([`${account}:us-east-1`]);
+    expect(reach.get(`${account}:us-east-1`)?.reachedAt).toBeTypeOf('number');
+  });
+
+  it('leaves a change another sender is announcing to that sender', async () => {
+    // Prepare: an event found the Region unreachable and is announcing it now.
+    await deps.ledger.markUnreachable(scope, 'assume-refused', 120_000);
+
+    // Act
+    const outcome = await sweepAccount(assignment, deps, options());
+
+    // Assess
+    expect(outcome.announcements).toBe(0);
+    expect(subjects()).toEqual([]);
+    expect((await deps.ledger.reachability([scope])).get(scope)).toMatchObject({
+      reach: 'unreachable',
+      announce: 'down',
+    });
+  });
+
+  it('announces neither way a Region that recovered before its unreachable announcement was sent', async () => {
+    // Prepare: the sender that won the change died; its lease has ended.
+    await deps.ledger.markUnreachable(scope, 'assume-refused', -1_000);
+
+    // Act
+    const outcome = await sweepAccount(assignment, deps, options());
+
+    // Assess
+    expect(outcome.announcements).toBe(0);
+    expect(subjects()).toEqual([]);
+    const state = (await deps.ledger.reachability([scope])).get(scope);
+    expect(state).toMatchObject({ reach: 'reachable' });
+    expect(state?.announce).toBeUndefined();
+  });
+
+  it('counts a management Region that was readable before and no longer is as unreachable', async () => {
+    // Prepare
+    const management = { ...assignment, management: true };
+    await sweepAccount(management, deps, options());
+    fake.removeRole(account, role);
+
+    // Act
+    const outcome = await sweepAccount(management, deps, options());
+
+    // Assess
+    expect(outcome).toMatchObject({
+      notDeployed: [],
+      unreachable: [{ region: 'eu-west-1' }],
+      announcements: 1,
+    });
+    expect(subjects()).toEqual([`Cannot read ${account} in eu-west-1: SSM reads denied`]);
+  });
+});
+
+describe('sweepAccount, when its bookkeeping fails', () => {
+  const account = memberAccountId(1);
+  const warnings = () => logs.map((log) => log.message);
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('still records and announces a Region gone unreachable when the ledger cannot be read first', async () => {
+    // Prepare
+    fake.removeRole(account, `${PREFIX}-Read-eu-west-1`);
+    vi.spyOn(deps.ledger, 'reachability').mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'));
+
+    // Act
+    const outcome = await sweepAccount({ accountId: account, regions: ['eu-west-1'] }, deps, options());
+
+    // Assess
+    expect(outcome.announcements).toBe(1);
+    expect(warnings()).toContain(
+      'Could not read what the ledger knows of the Regions; recoveries are noted next sweep',
+    );
+    expect(fake.published.map((message) => message.subject)).toEqual([
+      `Cannot read ${account} in eu-west-1: read role missing or refused`,
+    ]);
+  });
+
+  it('reports the runs, naming the account by ID, when its name cannot be recorded', async () => {
+    // Prepare
+    vi.spyOn(deps.ledger, 'recordAccountName').mockRejectedValueOnce(new Error('AccessDenied'));
+
+    // Act
+    const outcome = await sweepAccount(
+      { accountId: account, accountName: 'member-1', regions: ['us-east-1'] },
+      deps,
+      options(),
+    );
+
+    // Assess
+    expect(outcome.reported).toBe(1);
+    expect(warnings()).toContain('Could not record the account name; alerts name the account by ID');
+    expect(fake.published[0]?.message).toContain(`Account:           ${account}\n`);
+  });
+
+  it('still counts an unreachable Region when its change of reach cannot be recorded', async () => {
+    // Prepare
+    fake.removeRole(account, `${PREFIX}-Read-eu-west-1`);
+    vi.spyOn(deps.ledger, 'markUnreachable').mockRejectedValueOnce(new Error('InternalServerError'));
+
+    // Act
+    const outcome = await sweepAccount({ accountId: account, regions: ['eu-west-1'] }, deps, options());
+
+    // Assess
+    expect(outcome.announcements).toBe(0);
+    expect(warnings()).toContain('Could not record or announce changes of reach; the next sweep tries again');
+    expect(
+      fake.metricData.filter((datum) => datum.name === 'UnreachableTargets').map((d) => d.value),
+    ).toEqual([1]);
+  });
+
+  it('returns what it swept when the counts or the sweep-only runs cannot be recorded', async () => {
+    // Prepare
+    fake.removeRole(account, `${PREFIX}-Read-eu-west-1`);
+    vi.spyOn(deps.clients.cloudWatch, 'send').mockRejectedValueOnce(new Error('Throttling'));
+    const uncounted = await sweepAccount({ accountId: account, regions: ['eu-west-1'] }, deps, options());
+    vi.spyOn(deps.ledger, 'recordReportedBy').mockRejectedValueOnce(new Error('Throttling'));
+
+    // Act
+    const outcome = await sweepAccount({ accountId: account, regions: ['us-east-1'] }, deps, options());
+
+    // Assess
+    expect(uncounted.unreachable.map((target) => target.region)).toEqual(['eu-west-1']);
+    expect(outcome).toMatchObject({ swept: ['us-east-1'], reported: 1, eventPathBroken: [] });
+    expect(warnings()).toEqual(
+      expect.arrayContaining([
+        'Could not count the unreachable and broken targets; the logs above name them',
+        'Could not record runs that came only through the sweep',
+      ]),
+    );
+  });
+});
+
 describe('the event-path count, with per-task reporting', () => {
   it('counts runs, not tasks: one lost run of two tasks is one run that came only through the sweep', async () => {
     const ended = new Date(Date.now() + 1_000);
@@ -553,6 +799,9 @@ describe('parseAssignment', () => {
     expect(() =>
       parseAssignment('{"accountId":"111122223333","regions":["eu-west-1"],"accountName":7}'),
     ).toThrow("The sweep assignment's accountName must be a string");
+    expect(() =>
+      parseAssignment('{"accountId":"111122223333","regions":["eu-west-1"],"management":"yes"}'),
+    ).toThrow("The sweep assignment's management must be true or false");
     expect(() => parseAssignment('null')).toThrow(
       "The sweep assignment's accountId must be 12 digits, got undefined",
     );
