@@ -1028,6 +1028,33 @@ describe('Organization mode', () => {
     ]);
   });
 
+  it('names the member by its ID, with a warning, when the ledger cannot give its name', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves(credentials);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
+    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+    const { Ledger: LoadedLedger } = await import('../../lambda/ledger');
+    vi.spyOn(LoadedLedger.prototype, 'accountName').mockRejectedValue(new Error('table gone'));
+
+    // Act
+    const report = await handler(MEMBER_EVENT, context());
+
+    // Assess
+    expect(report).toMatchObject({ total: 1, failed: 1 });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: `Window patch-payments in ${MEMBER}/eu-west-1: 1 failed, 0 timed out of 1 targets`,
+    });
+    expect(parsedLogs().find((line) => line.level === 'WARN')).toMatchObject({
+      message: 'Could not read the account name; the alert names the account by ID',
+      error: expect.stringContaining('table gone'),
+    });
+  });
+
   it('rejects an event without its account, naming the field', async () => {
     const { handler } = await loadOrg();
 

@@ -382,6 +382,22 @@ describe('reportEvent', () => {
     );
   }
 
+  it('refuses an event from a member account without access to member accounts, publishing nothing', async () => {
+    // Prepare: a run in this account with the same IDs, which must not be taken for the member's.
+    const execution = ran(1_000);
+    const event = { ...eventOf(execution), target: { accountId: '111122223333', region: 'eu-west-1' } };
+
+    // Act
+    const reporting = reportEvent(event, deps);
+
+    // Assess
+    await expect(reporting).rejects.toThrow(
+      'An event from a member account, but no access to member accounts',
+    );
+    expect(published(execution)).toEqual([]);
+    expect(fake.published).toEqual([]);
+  });
+
   it('counts what finished of a run cut off with invocations still running, and the rest once they finish', async () => {
     // Prepare: the run timed out while 3 of its 10 targets were still being patched
     const task = taskExecution('RUN_COMMAND', { SUCCESS: 5, FAILED: 2, IN_PROGRESS: 2, PENDING: 1 });
