@@ -606,6 +606,51 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
+  it('answers SUCCESS, naming the windows it could not read after its retries, and logs them as an error', async () => {
+    // Prepare: one window's runs cannot be listed however often it is asked; the waits are not real.
+    ssm
+      .on(DescribeMaintenanceWindowExecutionsCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' }),
+      );
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const sweep = await loadSweep();
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+
+    // Act
+    const answering = sweep(
+      request({
+        WindowIds: [WINDOW_ID],
+        ExpectedRunIntervalHours: '26',
+        MetricNamespace: 'MaintenanceWindowMonitor',
+      }),
+      context(),
+    );
+    // Each wait is skipped as soon as it starts, however slowly the machine gets there.
+    while (ssm.commandCalls(DescribeMaintenanceWindowExecutionsCommand).length < 4) {
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    vi.useRealTimers();
+    await answering;
+
+    // Assess
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'SUCCESS',
+        Reason: `Seeded the heartbeat of 0 window(s); 0 had no run within 26 hours; could not read ${WINDOW_ID}`,
+        Data: { Seeded: 0, NoRecentRun: 0, Unreached: 1 },
+      }),
+    ]);
+    expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionsCommand, 4);
+    expect(logs.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'Could not read the runs of some windows; their missed-run alarms may fire',
+        unreached: [{ windowId: WINDOW_ID, error: 'AccessDeniedException: not authorized' }],
+      }),
+    );
+  });
+
   it('answers FAILED, with the reason, when the properties are not what the construct sets', async () => {
     const sweep = await loadSweep();
     await sweep(
