@@ -606,6 +606,51 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
     expect(sns).not.toHaveReceivedAnyCommand();
   });
 
+  it('answers SUCCESS, naming the windows it could not read after its retries, and logs them as an error', async () => {
+    // Prepare: one window's runs cannot be listed however often it is asked; the waits are not real.
+    ssm
+      .on(DescribeMaintenanceWindowExecutionsCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' }),
+      );
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    const sweep = await loadSweep();
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+
+    // Act
+    const answering = sweep(
+      request({
+        WindowIds: [WINDOW_ID],
+        ExpectedRunIntervalHours: '26',
+        MetricNamespace: 'MaintenanceWindowMonitor',
+      }),
+      context(),
+    );
+    // Each wait is skipped as soon as it starts, however slowly the machine gets there.
+    while (ssm.commandCalls(DescribeMaintenanceWindowExecutionsCommand).length < 4) {
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    vi.useRealTimers();
+    await answering;
+
+    // Assess
+    expect(responses).toEqual([
+      expect.objectContaining({
+        Status: 'SUCCESS',
+        Reason: `Seeded the heartbeat of 0 window(s); 0 had no run within 26 hours; could not read ${WINDOW_ID}`,
+        Data: { Seeded: 0, NoRecentRun: 0, Unreached: 1 },
+      }),
+    ]);
+    expect(ssm).toHaveReceivedCommandTimes(DescribeMaintenanceWindowExecutionsCommand, 4);
+    expect(logs.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'Could not read the runs of some windows; their missed-run alarms may fire',
+        unreached: [{ windowId: WINDOW_ID, error: 'AccessDeniedException: not authorized' }],
+      }),
+    );
+  });
+
   it('answers FAILED, with the reason, when the properties are not what the construct sets', async () => {
     const sweep = await loadSweep();
     await sweep(
@@ -935,6 +980,124 @@ describe('Organization mode', () => {
     expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual([
       `Window patch-payments in ${MEMBER}/eu-west-1: 1 failed, 0 timed out of 1 targets`,
     ]);
+  });
+
+  it('does not read again a target whose refusal this container remembers while the ledger has no recovery since', async () => {
+    // Prepare: the role is refused once, and this container remembers the refusal.
+    sts
+      .on(AssumeRoleCommand)
+      .rejectsOnce(
+        new STSServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: {},
+          message: 'not authorized',
+        }),
+      )
+      .resolves(credentials);
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).callsFake(signing({}));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+    expect(await handler(MEMBER_EVENT, context())).toMatchObject({ announced: true });
+    const later = {
+      ...MEMBER_EVENT,
+      detail: { ...MEMBER_EVENT.detail, 'window-execution-id': SECOND_EXECUTION_ID },
+    };
+
+    // Act
+    const result = await handler(later, context());
+
+    // Assess: the remembered refusal holds; the role is not asked again, and nothing is announced twice.
+    expect(result).toEqual({ unreachable: `${MEMBER}/eu-west-1`, cause: 'assume-refused', announced: false });
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('reports a run even when the ledger cannot record that the event path works, with a warning', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves(credentials);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
+    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+    const { Ledger: LoadedLedger } = await import('../../lambda/ledger');
+    vi.spyOn(LoadedLedger.prototype, 'recordReportedBy').mockRejectedValue(new Error('table gone'));
+
+    // Act
+    const report = await handler(MEMBER_EVENT, context());
+
+    // Assess
+    expect(report).toMatchObject({ total: 1, failed: 1 });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(parsedLogs().find((line) => line.level === 'WARN')).toMatchObject({
+      message: 'Could not record that the event path works',
+      error: expect.stringContaining('table gone'),
+    });
+  });
+
+  it('still succeeds for an unreachable member when neither its count nor the ledger can be written, with warnings', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).rejects(
+      new STSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'not authorized',
+      }),
+    );
+    ssm.on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand).callsFake(signing({}));
+    cloudWatch
+      .on(PutMetricDataCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client' }));
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+    const { Ledger: LoadedLedger } = await import('../../lambda/ledger');
+    vi.spyOn(LoadedLedger.prototype, 'markUnreachable').mockRejectedValue(new Error('table gone'));
+
+    // Act
+    const result = await handler(MEMBER_EVENT, context());
+
+    // Assess: no failure for Lambda to retry; not announced, since the ledger could not say it is first.
+    expect(result).toEqual({ unreachable: `${MEMBER}/eu-west-1`, cause: 'assume-refused', announced: false });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(parsedLogs().filter((line) => line.level === 'WARN')).toEqual([
+      expect.objectContaining({ message: 'Could not count the unreachable target' }),
+      expect.objectContaining({
+        message: 'Could not record that the target is unreachable; the next sweep does',
+        error: expect.stringContaining('table gone'),
+      }),
+    ]);
+  });
+
+  it('names the member by its ID, with a warning, when the ledger cannot give its name', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves(credentials);
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
+    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
+    cloudWatch.on(PutMetricDataCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await loadOrg();
+    const { Ledger: LoadedLedger } = await import('../../lambda/ledger');
+    vi.spyOn(LoadedLedger.prototype, 'accountName').mockRejectedValue(new Error('table gone'));
+
+    // Act
+    const report = await handler(MEMBER_EVENT, context());
+
+    // Assess
+    expect(report).toMatchObject({ total: 1, failed: 1 });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: `Window patch-payments in ${MEMBER}/eu-west-1: 1 failed, 0 timed out of 1 targets`,
+    });
+    expect(parsedLogs().find((line) => line.level === 'WARN')).toMatchObject({
+      message: 'Could not read the account name; the alert names the account by ID',
+      error: expect.stringContaining('table gone'),
+    });
   });
 
   it('rejects an event without its account, naming the field', async () => {

@@ -354,6 +354,93 @@ describe('Ledger', () => {
     });
   });
 
+  it('drops, quietly, a target that recovers before anyone announced it unreachable', async () => {
+    // Prepare: it went down, but the sender of that announcement died and its lease ran out.
+    const scope = '111122223333:eu-west-1';
+    await ledger.markUnreachable(scope, 'assume-refused', 60_000);
+    await clock.sleep(60_001);
+
+    // Act
+    const recovered = await ledger.markReachable(scope, 60_000);
+
+    // Assess: nothing to announce either way; a second recovery finds nothing to do.
+    expect(recovered).toBe('quiet');
+    const state = (await ledger.reachability([scope])).get(scope);
+    expect(state).toMatchObject({ reach: 'reachable', recoveredAt: clock.now() });
+    expect(state?.announce).toBeUndefined();
+    expect(await ledger.markReachable(scope, 60_000)).toBeUndefined();
+  });
+
+  it("records when a target was last readable, keeping its record for the ledger's retention", async () => {
+    // Prepare
+    const scope = '123456789012:us-east-1';
+
+    // Act
+    await ledger.recordReached(scope);
+
+    // Assess
+    const state = (await ledger.reachability([scope])).get(scope);
+    expect(state?.reachedAt).toBe(clock.now());
+    expect((state?.expiresAt as number) * 1000 - clock.now()).toBe(ledger.retentionMs);
+    expect(ledger.retentionMs).toBe(8 * 86_400_000);
+  });
+
+  it("keeps an unreachable target's record for another retention period, and creates none for a target it never saw", async () => {
+    // Prepare
+    const scope = '111122223333:eu-west-1';
+    const never = '444455556666:eu-west-1';
+    const down = await ledger.markUnreachable(scope, 'assume-refused', 60_000);
+    await clock.sleep(86_400_000);
+
+    // Act
+    await ledger.keepReachability(scope);
+    await ledger.keepReachability(never);
+
+    // Assess
+    const states = await ledger.reachability([scope, never]);
+    expect(states.get(scope)).toMatchObject({ reach: 'unreachable', since: down?.since });
+    expect(states.get(scope)?.expiresAt).toBe(Math.floor(clock.now() / 1000) + 8 * 86_400);
+    expect(await item(`target#${never}`)).toBeUndefined();
+  });
+
+  it('fails loudly on reachability writes when the table does not exist', async () => {
+    const unreachable = new Ledger(dynamo.client, 'no-such-table', 86_400, clock);
+    const scope = '111122223333:eu-west-1';
+    await expect(unreachable.markUnreachable(scope, 'assume-refused', 60_000)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(unreachable.announced(scope, 1)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+  });
+
+  it('reads the creation time again after a failed read, rather than remembering the failure', async () => {
+    // Prepare: DescribeTable fails once, then answers.
+    const created = new Date('2026-01-01T00:00:00Z');
+    const answers = [
+      () => Promise.reject(new Error('throttled')),
+      () => Promise.resolve({ Table: { CreationDateTime: created } }),
+    ];
+    let calls = 0;
+    const client = {
+      send: () => (answers[calls++] as () => Promise<unknown>)(),
+    } as unknown as DynamoDBClient;
+    const flaky = new Ledger(client, 'table', 86_400, clock);
+
+    // Act / Assess
+    await expect(flaky.createdAt()).rejects.toThrow('throttled');
+    expect(await flaky.createdAt()).toEqual(created);
+    expect(await flaky.createdAt()).toEqual(created);
+    expect(calls).toBe(2);
+  });
+
+  it('fails, naming the table, when DescribeTable returns no creation time', async () => {
+    const client = { send: async () => ({ Table: {} }) } as unknown as DynamoDBClient;
+    await expect(new Ledger(client, 'ledger-table', 86_400, clock).createdAt()).rejects.toThrow(
+      'DescribeTable returned no CreationDateTime for ledger-table',
+    );
+  });
+
   it('keys executions and tasks apart', () => {
     expect(ledgerKey('a')).toBe('execution#a');
     expect(ledgerKey('a', 'b')).toBe('task#a#b');

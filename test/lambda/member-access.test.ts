@@ -114,6 +114,36 @@ describe('MemberAccess', () => {
     expect(await signingKey(access, A)).toBe('ASIAMEMBER');
   });
 
+  it('refuses, without asking STS again, a read by a client made before its role was refused', async () => {
+    // Prepare: one client, whose first read finds the role refused.
+    sts.on(AssumeRoleCommand).rejects(denied());
+    const provider = access.ssmFor(A).config.credentials as () => Promise<unknown>;
+    await expect(provider()).rejects.toMatchObject({ remembered: false });
+    clock.set(START + 60_000);
+
+    // Act
+    const again = await provider().catch((thrown: unknown) => thrown);
+
+    // Assess
+    expect(again).toMatchObject({ name: 'TargetUnreachableError', observedAt: START, remembered: true });
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1);
+  });
+
+  it('fails, naming the role, when STS answers without credentials, and does not take the target as unreachable', async () => {
+    sts
+      .on(AssumeRoleCommand)
+      .resolvesOnce({})
+      .resolves(credentialsUntil(START + 3_600_000));
+
+    const error = await signingKey(access, A).catch((thrown: unknown) => thrown);
+
+    expect((error as Error).message).toBe(
+      'STS returned no credentials for arn:aws:iam::111122223333:role/MWM-Read-eu-west-1',
+    );
+    expect(isUnreachable(error)).toBe(false);
+    expect(await signingKey(access, A)).toBe('ASIAMEMBER');
+  });
+
   it('passes on a throttled assumption without remembering the target as unreachable', async () => {
     sts
       .on(AssumeRoleCommand)

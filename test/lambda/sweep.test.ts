@@ -318,6 +318,21 @@ describe('sweep', () => {
   });
 });
 
+describe('sweep, of a member account', () => {
+  it('refuses to sweep a member account without access to member accounts, rather than read its own', async () => {
+    // Prepare: a run in this account, which a member sweep must not take for the member's.
+    const execution = ran(1_000);
+
+    // Act
+    const sweeping = sweep(deps, options({ target: { accountId: '111122223333', region: 'eu-west-1' } }));
+
+    // Assess
+    await expect(sweeping).rejects.toThrow('A sweep of a member account, but no access to member accounts');
+    expect(published(execution)).toEqual([]);
+    expect(fake.published).toEqual([]);
+  });
+});
+
 describe('sweep, with what the API leaves out', () => {
   it('reports a terminal run that has no end time, by its start time', async () => {
     // Prepare: a skipped run as the API may list it, without EndTime
@@ -366,6 +381,22 @@ describe('reportEvent', () => {
         .map((datum) => [datum.MetricName, datum.Value]),
     );
   }
+
+  it('refuses an event from a member account without access to member accounts, publishing nothing', async () => {
+    // Prepare: a run in this account with the same IDs, which must not be taken for the member's.
+    const execution = ran(1_000);
+    const event = { ...eventOf(execution), target: { accountId: '111122223333', region: 'eu-west-1' } };
+
+    // Act
+    const reporting = reportEvent(event, deps);
+
+    // Assess
+    await expect(reporting).rejects.toThrow(
+      'An event from a member account, but no access to member accounts',
+    );
+    expect(published(execution)).toEqual([]);
+    expect(fake.published).toEqual([]);
+  });
 
   it('counts what finished of a run cut off with invocations still running, and the rest once they finish', async () => {
     // Prepare: the run timed out while 3 of its 10 targets were still being patched
