@@ -834,15 +834,20 @@ describe('Organization mode', () => {
     return import('../../lambda/handler');
   }
 
-  it("reports a member's run as its read role, naming the account and Region in metrics and alert", async () => {
-    // Prepare
-    sts.on(AssumeRoleCommand).resolves(credentials);
+  /** A member's run with `failed` failed targets, read as the role; its metrics and alert accepted. */
+  function memberRun(failed: number): void {
     ssm
       .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
-      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 2) }));
+      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', failed) }));
     ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
     cloudWatch.on(PutMetricDataCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  }
+
+  it("reports a member's run as its read role, naming the account and Region in metrics and alert", async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves(credentials);
+    memberRun(2);
     const { handler } = await loadOrg();
 
     // Act
@@ -948,12 +953,7 @@ describe('Organization mode', () => {
         }),
       )
       .resolves(credentials);
-    ssm
-      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
-      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
-    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
-    cloudWatch.on(PutMetricDataCommand).resolves({});
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    memberRun(1);
     const { handler } = await loadOrg();
     expect(await handler(MEMBER_EVENT, context())).toMatchObject({ announced: true });
     const sweepLedger = new Ledger(
@@ -1017,12 +1017,7 @@ describe('Organization mode', () => {
   it('reports a run even when the ledger cannot record that the event path works, with a warning', async () => {
     // Prepare
     sts.on(AssumeRoleCommand).resolves(credentials);
-    ssm
-      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
-      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
-    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
-    cloudWatch.on(PutMetricDataCommand).resolves({});
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    memberRun(1);
     const { handler } = await loadOrg();
     const { Ledger: LoadedLedger } = await import('../../lambda/ledger');
     vi.spyOn(LoadedLedger.prototype, 'recordReportedBy').mockRejectedValue(new Error('table gone'));
@@ -1076,12 +1071,7 @@ describe('Organization mode', () => {
   it('names the member by its ID, with a warning, when the ledger cannot give its name', async () => {
     // Prepare
     sts.on(AssumeRoleCommand).resolves(credentials);
-    ssm
-      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
-      .callsFake(signing({ WindowExecutionTaskInvocationIdentities: invocations('FAILED', 1) }));
-    ssm.on(GetMaintenanceWindowCommand).callsFake(signing({ Name: 'patch-payments' }));
-    cloudWatch.on(PutMetricDataCommand).resolves({});
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    memberRun(1);
     const { handler } = await loadOrg();
     const { Ledger: LoadedLedger } = await import('../../lambda/ledger');
     vi.spyOn(LoadedLedger.prototype, 'accountName').mockRejectedValue(new Error('table gone'));
