@@ -2,8 +2,6 @@
  * The handler against mocked SDK clients: call order, arguments and error mapping. The same code,
  * bundled, is run against the local AWS endpoint in test/bundle.test.ts.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeTableCommand,
@@ -31,6 +29,7 @@ import { Ledger } from '../../lambda/ledger';
 import { targetScope } from '../../lambda/target';
 import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
 import { testClock } from '../support/clock';
+import { useResponseUrl } from '../support/response-url';
 
 const ssm = mockClient(SSMClient);
 const cloudWatch = mockClient(CloudWatchClient);
@@ -535,31 +534,12 @@ describe('sweep', () => {
 });
 
 describe('sweep, as the CloudFormation custom resource that seeds heartbeats', () => {
-  let server: Server;
-  let responses: Record<string, unknown>[];
-  let responseUrl: string;
-
-  beforeAll(async () => {
-    server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        responses.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  beforeEach(() => {
-    responses = [];
-  });
+  const cloudFormation = useResponseUrl();
 
   function request(properties: Record<string, unknown>) {
     return {
       RequestType: 'Create',
-      ResponseURL: responseUrl,
+      ResponseURL: cloudFormation.url,
       StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Monitor/1',
       RequestId: 'request-1',
       LogicalResourceId: 'MonitorHeartbeatSeed',
@@ -595,7 +575,7 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
 
     // Assess
     expect(result).toBeUndefined();
-    expect(responses).toEqual([
+    expect(cloudFormation.responses).toEqual([
       expect.objectContaining({
         Status: 'SUCCESS',
         Reason: 'Seeded the heartbeat of 1 window(s); 1 had no run within 26 hours',
@@ -634,7 +614,7 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
     await answering;
 
     // Assess
-    expect(responses).toEqual([
+    expect(cloudFormation.responses).toEqual([
       expect.objectContaining({
         Status: 'SUCCESS',
         Reason: `Seeded the heartbeat of 0 window(s); 0 had no run within 26 hours; could not read ${WINDOW_ID}`,
@@ -661,7 +641,7 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
       }),
       context(),
     );
-    expect(responses).toEqual([
+    expect(cloudFormation.responses).toEqual([
       expect.objectContaining({
         Status: 'FAILED',
         Reason: expect.stringContaining('ResourceProperties.WindowIds'),
@@ -673,7 +653,9 @@ describe('sweep, as the CloudFormation custom resource that seeds heartbeats', (
   it('answers a deletion at once', async () => {
     const sweep = await loadSweep();
     await sweep({ ...request({}), RequestType: 'Delete', PhysicalResourceId: 'seed' }, context());
-    expect(responses).toEqual([expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'seed' })]);
+    expect(cloudFormation.responses).toEqual([
+      expect.objectContaining({ Status: 'SUCCESS', PhysicalResourceId: 'seed' }),
+    ]);
   });
 });
 

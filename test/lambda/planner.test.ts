@@ -2,8 +2,6 @@
  * The planner's own failure paths, with the Organizations and SQS clients mocked: what it queues
  * when Organizations will not say which account manages it, and what it answers CloudFormation.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   DescribeOrganizationCommand,
   ListAccountsCommand,
@@ -14,8 +12,9 @@ import {
 } from '@aws-sdk/client-organizations';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { planSweep, stackSetAccess } from '../../lambda/planner';
+import { useResponseUrl } from '../support/response-url';
 
 const organizations = mockClient(OrganizationsClient);
 const sqs = mockClient(SQSClient);
@@ -155,25 +154,9 @@ describe('stackSetAccess', () => {
 });
 
 describe('plan, as the CloudFormation custom resource that finds CallAs', () => {
-  let server: Server;
-  let responses: Record<string, unknown>[];
-  let responseUrl: string;
+  const cloudFormation = useResponseUrl();
 
-  beforeAll(async () => {
-    server = createServer((incoming, response) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', () => {
-        responses.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        response.end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   beforeEach(() => {
-    responses = [];
     vi.stubEnv('AWS_REGION', 'us-east-1');
   });
   afterEach(() => {
@@ -182,7 +165,7 @@ describe('plan, as the CloudFormation custom resource that finds CallAs', () => 
 
   const deployRequest = (requestType: string, stackId: string) => ({
     RequestType: requestType,
-    ResponseURL: responseUrl,
+    ResponseURL: cloudFormation.url,
     StackId: stackId,
     RequestId: 'request-1',
     LogicalResourceId: 'OrganizationRoot',
@@ -199,7 +182,7 @@ describe('plan, as the CloudFormation custom resource that finds CallAs', () => 
 
     await plan(deployRequest('Delete', `arn:aws:cloudformation:us-east-1:${CENTRAL}:stack/Monitor/1`));
 
-    expect(responses).toEqual([
+    expect(cloudFormation.responses).toEqual([
       expect.objectContaining({
         Status: 'SUCCESS',
         PhysicalResourceId: 'OrganizationRoot-organization-root',
@@ -213,7 +196,7 @@ describe('plan, as the CloudFormation custom resource that finds CallAs', () => 
 
     await plan(deployRequest('Create', 'arn:aws:cloudformation:us-east-1::stack/Monitor/1'));
 
-    expect(responses).toEqual([
+    expect(cloudFormation.responses).toEqual([
       expect.objectContaining({
         Status: 'FAILED',
         Reason: expect.stringContaining('No account in the stack ID arn:aws:cloudformation:us-east-1::stack'),
