@@ -651,19 +651,20 @@ describe('the deployed bundle', () => {
   });
 });
 
+/** A run's ledger item, as the ledger last wrote it. */
+async function ledgerItem(windowExecutionId: string) {
+  const { Item } = await dynamo.client.send(
+    new GetItemCommand({
+      TableName: ledgerTable,
+      Key: { pk: { S: `execution#${windowExecutionId}` } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
 describe("the deployed bundle, under a real account's conditions", () => {
   const SCHEDULED = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
-
-  async function ledgerItem(windowExecutionId: string) {
-    const { Item } = await dynamo.client.send(
-      new GetItemCommand({
-        TableName: ledgerTable,
-        Key: { pk: { S: `execution#${windowExecutionId}` } },
-        ConsistentRead: true,
-      }),
-    );
-    return Item;
-  }
 
   /** A run that ended after the ledger table was created, whose event is lost: the sweep's to find. */
   async function endedJustNow(tasks: FakeTaskExecution[], status: FakeWindowExecution['status'] = 'SUCCESS') {
@@ -905,17 +906,6 @@ describe("the deployed bundle, under a real account's conditions", () => {
 describe('the deployed bundle, when a delivery dies mid-way', () => {
   const TOOK_OVER =
     'Took over the lease of an earlier attempt of this invocation; resuming from its recorded steps';
-
-  async function ledgerItem(windowExecutionId: string) {
-    const { Item } = await dynamo.client.send(
-      new GetItemCommand({
-        TableName: ledgerTable,
-        Key: { pk: { S: `execution#${windowExecutionId}` } },
-        ConsistentRead: true,
-      }),
-    );
-    return Item;
-  }
 
   /** Runs the event until the held call is reached, where Lambda ends the process (`as`). */
   async function dies(event: unknown, hold: HoldRule, as: 'crash' | 'timeout', requestId: string) {
