@@ -10,7 +10,7 @@ import {
   OrgMetricDetail,
   REGION_PATTERN,
   ROLE_PREFIX_PATTERN,
-} from './contract';
+} from '../contract';
 import type { Target } from './target';
 
 export interface Config {

@@ -4,7 +4,7 @@
  * request, read its properties, and answer it by a PUT of the result to the pre-signed
  * `ResponseURL`, which is what CloudFormation waits for.
  */
-import { NAMESPACE_PATTERN, WINDOW_ID_PATTERN } from './contract';
+import { NAMESPACE_PATTERN, WINDOW_ID_PATTERN } from '../contract';
 
 export interface DeployRequest {
   readonly RequestType: 'Create' | 'Update' | 'Delete';

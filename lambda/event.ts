@@ -15,7 +15,7 @@ import {
   TERMINAL_TASK_STATUSES,
   UUID_PATTERN,
   WINDOW_ID_PATTERN,
-} from './contract';
+} from '../contract';
 import type { Target } from './target';
 
 const UUID_SHAPE = 'a 36-character UUID';

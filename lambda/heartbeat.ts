@@ -7,9 +7,9 @@
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { DimensionName, MetricName } from '../contract';
 import { metricSums, putMetrics, windowExecutionsEndingSince } from './aws';
 import { type Clock, systemClock } from './clock';
-import { DimensionName, MetricName } from './contract';
 import { describeError } from './errors';
 import type { Ledger } from './ledger';
 import { ledgerKey } from './ledger';

@@ -9,8 +9,8 @@
 import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { readRoleName } from '../contract';
 import { type Clock, systemClock } from './clock';
-import { readRoleName } from './contract';
 import { describeError } from './errors';
 import { type Target, targetLabel } from './target';
 

@@ -13,7 +13,7 @@ import {
   type PublishedSeries,
   SeriesWhen,
   SINGLE_ACCOUNT,
-} from './contract';
+} from '../contract';
 import type { MonitoredEvent } from './event';
 import { type Counts, ranToItsEnd } from './tally';
 

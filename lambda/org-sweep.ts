@@ -6,10 +6,10 @@
  * having a broken event path.
  */
 
+import { ACCOUNT_ID_PATTERN, OrgMetricName, REGION_PATTERN, type SweepAssignment } from '../contract';
 import type { ReachCause } from './alert/reachability';
 import { putMetrics } from './aws';
 import { systemClock } from './clock';
-import { ACCOUNT_ID_PATTERN, OrgMetricName, REGION_PATTERN, type SweepAssignment } from './contract';
 import { describeError } from './errors';
 import type { Reachability } from './ledger';
 import { unreachableCause } from './member-access';

@@ -20,9 +20,9 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from '@aws-sdk/client-organizations';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EnvVar, type SweepAssignment } from '../contract';
 import { type Clock, systemClock } from './clock';
 import { readRegions, required } from './config';
-import { EnvVar, type SweepAssignment } from './contract';
 import { type DeployRequest, isDeployRequest, respond } from './deploy-request';
 import { describeError } from './errors';
 

@@ -4,14 +4,15 @@
  * reports each terminal one the ledger has not recorded as reported, through the same code path
  * as the event handler (and so with the same exactly-once guarantees).
  */
-import { executionTasks, listWindowIds, windowExecutionsEndingSince } from './aws';
-import { type Clock, systemClock } from './clock';
+
 import {
   type ExecutionStatus,
   type TaskStatus,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
-} from './contract';
+} from '../contract';
+import { executionTasks, listWindowIds, windowExecutionsEndingSince } from './aws';
+import { type Clock, systemClock } from './clock';
 import { describeError } from './errors';
 import type { MonitoredEvent } from './event';
 import { ExecutionInProgressError } from './ledger';

@@ -12,7 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { MetricName, OrgMetricName } from '../lambda/contract';
+import { MetricName, OrgMetricName } from '../contract';
 import type { MonitorMetrics } from './metrics';
 
 /** Alarms that say the monitor itself is not doing its job. */

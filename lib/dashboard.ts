@@ -7,7 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { MetricName, OrgMetricName } from '../lambda/contract';
+import { MetricName, OrgMetricName } from '../contract';
 import type { MonitoredParts } from './alarms';
 import { type MonitorMetrics, splitDescription } from './metrics';
 

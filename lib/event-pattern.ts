@@ -9,7 +9,7 @@ import {
   TASK_EXECUTION_DETAIL_TYPE,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
-} from '../lambda/contract';
+} from '../contract';
 import { Reporting } from './props';
 
 /** Terminal runs (or tasks, with `Reporting.TASK`); of the named windows only, when given. */

@@ -7,7 +7,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { readRoleName } from '../lambda/contract';
+import { readRoleName } from '../contract';
 import { LIMITS } from './props';
 
 /** What the reporting code path touches, shared by the event handler and the sweep. */

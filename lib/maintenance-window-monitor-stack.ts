@@ -6,7 +6,7 @@
 import { Arn, Aws, CfnOutput, Fn, LegacyStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { centralBusName, REGION_PATTERN } from '../lambda/contract';
+import { centralBusName, REGION_PATTERN } from '../contract';
 import { MaintenanceWindowMonitor, type MaintenanceWindowMonitorProps } from './maintenance-window-monitor';
 import { MaintenanceWindowMonitorMember } from './member';
 import { DEFAULTS, type Reporting } from './props';

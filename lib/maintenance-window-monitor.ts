@@ -24,7 +24,7 @@ import {
   OrgMetricName,
   readRoleName,
   SINGLE_ACCOUNT,
-} from '../lambda/contract';
+} from '../contract';
 import {
   createHealthAlarms,
   createMissedRunAlarms,

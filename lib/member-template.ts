@@ -16,7 +16,7 @@ import {
   Stack,
   Validations,
 } from 'aws-cdk-lib';
-import { ACCOUNT_ID_PATTERN, ORGANIZATION_ID_PATTERN, ROLE_PREFIX_PATTERN } from '../lambda/contract';
+import { ACCOUNT_ID_PATTERN, ORGANIZATION_ID_PATTERN, ROLE_PREFIX_PATTERN } from '../contract';
 import { MaintenanceWindowMonitorMember } from './member';
 import type { Reporting } from './props';
 

@@ -18,7 +18,7 @@ import {
   ORGANIZATION_ID_PATTERN,
   ROLE_PREFIX_PATTERN,
   readRoleName,
-} from '../lambda/contract';
+} from '../contract';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
 import { DEFAULTS, Reporting } from './props';
 import { MonitorPropsError, type PropName } from './resolve-props';

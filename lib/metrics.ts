@@ -17,7 +17,7 @@ import {
   publishedSeries,
   SeriesWhen,
   SINGLE_ACCOUNT,
-} from '../lambda/contract';
+} from '../contract';
 import { Reporting } from './props';
 
 type SeriesName = MetricName | OrgMetricName;

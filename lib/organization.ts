@@ -11,7 +11,7 @@ import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IDependable, Node } from 'constructs';
-import { centralBusName, centralRoleNamePrefix, EnvVar, OrgMetricDetail } from '../lambda/contract';
+import { centralBusName, centralRoleNamePrefix, EnvVar, OrgMetricDetail } from '../contract';
 import { grantPlanning } from './grants';
 import { MemberParameter, memberTemplateBody } from './member-template';
 import { MonitorFunction, serviceTimeoutFor } from './monitor-function';

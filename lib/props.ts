@@ -5,7 +5,7 @@
 import { Duration, type IPolicyValidationPlugin } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { DEFAULT_METRIC_NAMESPACE, DEFAULT_ROLE_PREFIX } from '../lambda/contract';
+import { DEFAULT_METRIC_NAMESPACE, DEFAULT_ROLE_PREFIX } from '../contract';
 
 /** What one report covers. */
 export enum Reporting {

@@ -17,7 +17,7 @@ import {
   ROLE_PREFIX_PATTERN,
   UUID_PATTERN,
   WINDOW_ID_PATTERN,
-} from '../lambda/contract';
+} from '../contract';
 import {
   DEFAULTS,
   LIMITS,

@@ -6,7 +6,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { LedgerAttribute } from '../lambda/contract';
+import { LedgerAttribute } from '../contract';
 
 /** An encrypted, TLS-only queue that keeps undeliverable events for the 14 days SQS allows. */
 export function deadLetterQueue(

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../lambda/contract';
+import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../contract';
 import {
   LogLevel,
   MaintenanceWindowMonitor,

@@ -25,7 +25,7 @@ import {
   TASK_EXECUTION_DETAIL_TYPE,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
-} from '../../lambda/contract';
+} from '../../contract';
 import {
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,

@@ -8,7 +8,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_METRIC_NAMESPACE, OrgMetricName } from '../../lambda/contract';
+import { DEFAULT_METRIC_NAMESPACE, OrgMetricName } from '../../contract';
 import type { MonitoredEvent } from '../../lambda/event';
 import { metricPayload, targetCountPayload } from '../../lambda/metric-data';
 import {

@@ -129,8 +129,8 @@ describe('the packed library in an app of its own', () => {
       'README.md',
       'assets/monitor/index.js',
       'assets/org-planner/index.js',
-      'dist/lambda/contract.d.ts',
-      'dist/lambda/contract.js',
+      'dist/contract/index.d.ts',
+      'dist/contract/index.js',
       'package.json',
     ]);
     expect(files).toContain('dist/lib/index.d.ts');

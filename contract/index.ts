@@ -1,9 +1,9 @@
 /**
  * The contract between the construct (`lib/`) and the function (`lambda/`): the names, patterns,
  * numbers and published metric series both sides must agree on, and nothing else. No logic
- * beyond picking from these tables: `lib/` imports this module and
- * no other from `lambda/`. (The local AWS endpoint in `tools/` keeps its own copies on purpose: it
- * is an independent oracle of what AWS accepts.)
+ * beyond picking from these tables. It sits beside both, so the picture is true:
+ * `bin → lib → contract ← lambda`; neither side imports the other. (The local AWS endpoint in
+ * `tools/` keeps its own copies on purpose: it is an independent oracle of what AWS accepts.)
  */
 
 /** The SSM events the monitor subscribes to. Spell them exactly: a rule with a typo never fires. */
