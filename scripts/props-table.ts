@@ -1,8 +1,9 @@
 /**
- * The README's tables of construct props, generated from their TSDoc: name, type, default (or
- * "required") and the first sentence of the description. `npm run docs:props` writes each between
- * its README markers (`<!-- props:start -->` and `<!-- props:end -->` for the monitor's props);
- * a test checks they are current.
+ * The documentation's tables of construct props, generated from their TSDoc: name, type, default
+ * (or "required") and the first sentence of the description. `npm run docs:props` writes each
+ * between its markers in its page (`<!-- props:start -->` and `<!-- props:end -->` in the README
+ * for the monitor's props; the Organization ones in docs/organization.md); a test checks they are
+ * current.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,12 +12,26 @@ import ts from 'typescript';
 const ROOT = path.join(__dirname, '..');
 export const README = path.join(ROOT, 'README.md');
 
-/** Each props interface the README documents, where it is declared, and its README markers. */
+/** Each props interface documented, where it is declared, the page that shows it, and its markers there. */
 export const PROPS_TABLES = [
-  { name: 'MaintenanceWindowMonitorProps', file: 'lib/props.ts', marker: 'props' },
-  { name: 'OrganizationOptions', file: 'lib/props.ts', marker: 'organization-props' },
-  { name: 'MaintenanceWindowMonitorMemberProps', file: 'lib/member.ts', marker: 'member-props' },
+  { name: 'MaintenanceWindowMonitorProps', file: 'lib/props.ts', page: 'README.md', marker: 'props' },
+  {
+    name: 'OrganizationOptions',
+    file: 'lib/props.ts',
+    page: 'docs/organization.md',
+    marker: 'organization-props',
+  },
+  {
+    name: 'MaintenanceWindowMonitorMemberProps',
+    file: 'lib/member.ts',
+    page: 'docs/organization.md',
+    marker: 'member-props',
+  },
 ] as const;
+
+/** The pages that show props tables (paths in the repository). */
+export type PropsPage = (typeof PROPS_TABLES)[number]['page'];
+export const PROPS_PAGES: PropsPage[] = [...new Set(PROPS_TABLES.map(({ page }) => page))];
 
 export type PropsInterface = (typeof PROPS_TABLES)[number]['name'];
 
@@ -61,19 +76,31 @@ export function propsTable(name: PropsInterface = 'MaintenanceWindowMonitorProps
   return ['| prop | type | default | what it is |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** The README with each generated table between its markers. */
-export function readmeWithPropsTable(readme: string = readFileSync(README, 'utf8')): string {
-  return PROPS_TABLES.reduce((text, { name, marker }) => {
+/** The text of a page of the repository. */
+export function readPage(page: PropsPage): string {
+  return readFileSync(path.join(ROOT, page), 'utf8');
+}
+
+/** `page`'s text with each table that page shows generated between its markers. */
+export function pageWithPropsTables(page: PropsPage, text: string = readPage(page)): string {
+  return PROPS_TABLES.filter((table) => table.page === page).reduce((written, { name, marker }) => {
     const start = `<!-- ${marker}:start -->`;
     const end = `<!-- ${marker}:end -->`;
-    const from = text.indexOf(start);
-    const to = text.indexOf(end);
-    if (from === -1 || to < from) throw new Error(`README.md needs ${start} and ${end} markers`);
-    return `${text.slice(0, from + start.length)}\n${propsTable(name)}\n${text.slice(to)}`;
-  }, readme);
+    const from = written.indexOf(start);
+    const to = written.indexOf(end);
+    if (from === -1 || to < from) throw new Error(`${page} needs ${start} and ${end} markers`);
+    return `${written.slice(0, from + start.length)}\n${propsTable(name)}\n${written.slice(to)}`;
+  }, text);
+}
+
+/** The README with the monitor's props table between its markers. */
+export function readmeWithPropsTable(readme: string = readPage('README.md')): string {
+  return pageWithPropsTables('README.md', readme);
 }
 
 if (require.main === module) {
-  writeFileSync(README, readmeWithPropsTable());
-  process.stdout.write('README.md: props tables written\n');
+  for (const page of PROPS_PAGES) {
+    writeFileSync(path.join(ROOT, page), pageWithPropsTables(page));
+    process.stdout.write(`${page}: props tables written\n`);
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { README_EXAMPLES, readme, scanFences } from '../support/readme';
+import { docPages, README_EXAMPLES, readme, scanFences } from '../support/readme';
 
 describe("the README's code blocks", () => {
   it('are all closed, and each opener names its language', () => {
@@ -40,10 +40,12 @@ describe("the README's code blocks", () => {
     ]);
   });
 
-  it('in TypeScript and Python are all examples the package test compiles, between their markers', () => {
-    const examples = scanFences(readme())
-      .blocks.filter(({ language }) => ['ts', 'typescript', 'python', 'py'].includes(language))
-      .map(({ line, example }) => example ?? `line ${line}: no example marker`);
+  it('in TypeScript and Python, here and in docs/, are all examples the package test compiles, between their markers', () => {
+    const examples = [...docPages()].flatMap(([file, markdown]) =>
+      scanFences(markdown)
+        .blocks.filter(({ language }) => ['ts', 'typescript', 'python', 'py'].includes(language))
+        .map(({ line, example }) => example ?? `${file}:${line}: no example marker`),
+    );
 
     expect(examples.sort()).toEqual([...README_EXAMPLES.typescript, ...README_EXAMPLES.python].sort());
   });

@@ -1,12 +1,31 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PROPS_TABLES, propsTable, README, readmeWithPropsTable } from '../../scripts/props-table';
+import {
+  PROPS_PAGES,
+  PROPS_TABLES,
+  pageWithPropsTables,
+  propsTable,
+  readmeWithPropsTable,
+  readPage,
+} from '../../scripts/props-table';
 
-describe("the README's props tables", () => {
-  it('are the ones the TSDoc of lib/props.ts and lib/member.ts generates (npm run docs:props rewrites them)', () => {
-    const readme = readFileSync(README, 'utf8');
+describe("the documentation's props tables", () => {
+  it.each(PROPS_PAGES)(
+    'in %s are the ones the TSDoc of lib/props.ts and lib/member.ts generates (npm run docs:props rewrites them)',
+    (page) => {
+      const text = readPage(page);
 
-    expect(readme).toBe(readmeWithPropsTable(readme));
+      expect(text).toBe(pageWithPropsTables(page, text));
+    },
+  );
+
+  it("are the monitor's props in the README, the Organization ones in docs/organization.md", () => {
+    expect(PROPS_TABLES.map(({ marker, page }) => [marker, page])).toEqual([
+      ['props', 'README.md'],
+      ['organization-props', 'docs/organization.md'],
+      ['member-props', 'docs/organization.md'],
+    ]);
+    expect(readPage('README.md')).toContain('<!-- props:start -->');
+    expect(readPage('docs/organization.md')).toContain('<!-- member-props:start -->');
   });
 
   it('have one row per prop, with its type and its @default', () => {
@@ -41,26 +60,34 @@ describe("the README's props tables", () => {
     expect(rolePrefix).toContain('at most 32 of `A-Z a-z 0-9 . _ -`, starting with a letter. |');
   });
 
-  it('replace stale tables between their markers, and only those', () => {
+  it("replace stale tables between their markers, and only those of the page's own tables", () => {
     const markers = PROPS_TABLES.map(
       ({ marker }) => `<!-- ${marker}:start -->\n| old |\n<!-- ${marker}:end -->`,
     );
     const stale = `intro\n${markers.join('\ntext\n')}\noutro\n`;
 
-    const written = readmeWithPropsTable(stale);
+    const written = pageWithPropsTables('docs/organization.md', stale);
 
-    const tables = PROPS_TABLES.map(
-      ({ name, marker }) => `<!-- ${marker}:start -->\n${propsTable(name)}\n<!-- ${marker}:end -->`,
+    const tables = PROPS_TABLES.map(({ name, marker, page }) =>
+      page === 'docs/organization.md'
+        ? `<!-- ${marker}:start -->\n${propsTable(name)}\n<!-- ${marker}:end -->`
+        : `<!-- ${marker}:start -->\n| old |\n<!-- ${marker}:end -->`,
     );
     expect(written).toBe(`intro\n${tables.join('\ntext\n')}\noutro\n`);
+    expect(readmeWithPropsTable('<!-- props:start -->\n| old |\n<!-- props:end -->')).toBe(
+      `<!-- props:start -->\n${propsTable()}\n<!-- props:end -->`,
+    );
   });
 
-  it('name the markers a README without them needs', () => {
+  it('name the markers a page without them needs', () => {
     expect(() => readmeWithPropsTable('no table here')).toThrow(
       'README.md needs <!-- props:start --> and <!-- props:end --> markers',
     );
-    expect(() => readmeWithPropsTable('<!-- props:start -->\n<!-- props:end -->')).toThrow(
-      'README.md needs <!-- organization-props:start --> and <!-- organization-props:end --> markers',
-    );
+    expect(() =>
+      pageWithPropsTables(
+        'docs/organization.md',
+        '<!-- organization-props:start -->\n<!-- organization-props:end -->',
+      ),
+    ).toThrow('docs/organization.md needs <!-- member-props:start --> and <!-- member-props:end --> markers');
   });
 });
