@@ -72,6 +72,8 @@ describe('the checks of the documentation', () => {
     ],
     ['docs/guide.md', '# Guide\n\n## Set up, once\n\nBack to [the README](../README.md#title).\n'],
     ['docs/orphan.md', '# Orphan\n\n[guide](guide.md)\n'],
+    ['docs/adr/0001-first.md', '# ADR 0001\n'],
+    ['docs/adr/deeper/0002-nested.md', '# ADR 0002\n'],
   ]);
   const exists = (file: string) => file === 'docs/adr';
 
@@ -107,8 +109,8 @@ describe('the checks of the documentation', () => {
     ]);
   });
 
-  it('find a page no link reaches from the README', () => {
-    expect(unreachablePages(pages)).toEqual(['docs/orphan.md']);
+  it('find a page no link reaches from the README (a link to a folder reaches the pages right in it)', () => {
+    expect(unreachablePages(pages)).toEqual(['docs/orphan.md', 'docs/adr/deeper/0002-nested.md']);
   });
 
   it('find a fence left open on any page', () => {

@@ -202,16 +202,22 @@ export function brokenLinks(pages: Map<string, string>, exists: (file: string) =
   );
 }
 
-/** The pages of `pages` that no chain of links from `start` reaches. */
+/**
+ * The pages of `pages` that no chain of links from `start` reaches. A link to a folder reaches the
+ * pages directly in it, which GitHub lists there (the README links docs/adr, so a new ADR is reached).
+ */
 export function unreachablePages(pages: Map<string, string>, start = 'README.md'): string[] {
   const reached = new Set([start]);
   const queue = [start];
   for (let from = queue.shift(); from !== undefined; from = queue.shift()) {
     for (const { target } of relativeLinks(pages.get(from) ?? '')) {
       const { file } = resolveLink(from, target);
-      if (pages.has(file) && !reached.has(file)) {
-        reached.add(file);
-        queue.push(file);
+      const linked = [...pages.keys()].filter(
+        (candidate) => candidate === file || path.posix.dirname(candidate) === file,
+      );
+      for (const next of linked.filter((candidate) => !reached.has(candidate))) {
+        reached.add(next);
+        queue.push(next);
       }
     }
   }
