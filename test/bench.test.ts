@@ -4,7 +4,7 @@
  * cannot break without a test failing.
  */
 import { describe, expect, it } from 'vitest';
-import { benchOrganization } from '../scripts/bench-org';
+import { benchOrganization } from '../scripts/bench/organization';
 
 describe('npm run bench, the Organization sweep', () => {
   it('plans and sweeps a small simulated Organization to the end, every message handled', async () => {
@@ -20,12 +20,12 @@ describe('npm run bench, the Organization sweep', () => {
 
     // Assess: the planner queued every account (the central one too), every worker message ended
     // well, and every account-Region was listed once, with one more call per window of the active ones
-    expect(result.targets).toBe(6);
+    expect(result.accountRegions).toBe(6);
     expect(result.queued).toBe(4);
     expect(result.failedMessages).toBe(0);
     expect(result.assumeRoles).toBe(6);
     expect(result.callsByAction['ssm:DescribeMaintenanceWindows']).toBe(6);
     expect(result.callsByAction['ssm:DescribeMaintenanceWindowExecutions']).toBe(6);
-    expect(result.ssmPerTargetMax).toBe(result.ssmMinimum);
+    expect(result.ssmPerAccountRegionMax).toBe(result.ssmMinimum);
   });
 });

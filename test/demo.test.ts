@@ -1,10 +1,20 @@
+/**
+ * `npm run demo`: its single-account scenario, played through the synthesized bundle, and the
+ * command line. The Organization scenario is played in `organization.test.ts`, on the central
+ * stack that file synthesizes (so that it is synthesized once).
+ */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { runDemo } from '../scripts/demo';
+import { playScenario } from '../scripts/demo';
+import { account } from '../scripts/demo/scenarios/account';
+import { PROJECT_ROOT } from '../tools/lambda-runner/synth';
 
 describe('npm run demo', () => {
   it('prints the metrics, the alert e-mail and the chat card of a 500-target run, from the synthesized bundle', async () => {
     // Act
-    const output = await runDemo(inject('assemblyDir'));
+    const output = await playScenario(account, inject('assemblyDir'));
 
     // Assess
     expect(output).toMatch(/on Node v24\.\d+\.\d+ \(module init \d+ ms\)/);
@@ -29,5 +39,27 @@ describe('npm run demo', () => {
     expect(card).toContain(
       '"title": "Maintenance window patch-prod-linux (mw-000000000000a11ce): 16 failed, 7 timed out of 500 targets"',
     );
+  });
+});
+
+describe('npm run demo -- <scenario>', () => {
+  it('exits 1 on a scenario it does not know, listing the scenarios, before synthesizing anything', async () => {
+    // Act
+    const run = await promisify(execFile)(
+      path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(PROJECT_ROOT, 'scripts', 'demo', 'index.ts'), 'nonsense'],
+      { cwd: PROJECT_ROOT },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Unknown demo scenario: nonsense.');
+    expect(run.stderr).toMatch(/^ {2}account +one account/m);
+    expect(run.stderr).toMatch(/^ {2}organization +Organization mode/m);
+    expect(run.stderr).toMatch(/^ {2}all +every scenario in turn/m);
+    expect(run.stderr).not.toContain('Synthesizing');
   });
 });

@@ -6,7 +6,8 @@
  * read role in one Region, and one account's SSM throttles.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CONTEXT, runOrgDemo } from '../scripts/demo-org';
+import { playScenario } from '../scripts/demo';
+import { DEMO_CONTEXT, organization } from '../scripts/demo/scenarios/organization';
 import {
   type DeployedFunction,
   deployedFunctions,
@@ -313,7 +314,7 @@ describe("Organization mode's deploy-time lookup", () => {
 
 describe('npm run demo:org', () => {
   it('prints what each account and Region gave, the calls per account, the metrics and an alert', async () => {
-    const output = await runOrgDemo(assembly);
+    const output = await playScenario(organization, assembly);
 
     expect(output).toContain('replayed through the synthesized bundles on Node v24.');
     expect(output).toContain(

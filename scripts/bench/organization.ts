@@ -1,9 +1,11 @@
 /**
- * The Organization sweep at scale, for `npm run bench`: a simulated Organization (by default
- * 1,000 accounts × 17 Regions, a fifth of the account-Regions with 5 windows each, every run of
- * the look-back already reported, as in steady state) on the local endpoint with a fixed latency
- * per call; the synthesized planner queues it and 10 warm containers of the synthesized sweep
- * worker take the queue, as Lambda's SQS event source with a maximum concurrency of 10 would.
+ * The Organization sweep at scale: a simulated Organization (by default 1,000 accounts × 17
+ * Regions, a fifth of the account-Regions with 5 windows each, every run of the look-back already
+ * reported, as in steady state) on the local endpoint with a fixed latency per call; the
+ * synthesized planner queues it and 10 warm containers of the synthesized sweep worker take the
+ * queue, as Lambda's SQS event source with a maximum concurrency of 10 would. Measured against the
+ * hourly schedule, the fewest SSM calls an account-Region needs, one role assumption per
+ * account-Region, and a container that swept only `BASELINE_ACCOUNTS` accounts.
  */
 import { rm } from 'node:fs/promises';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
@@ -12,8 +14,8 @@ import {
   deployedFunctions,
   invokeBundle,
   resolveEnvironment,
-} from '../tools/lambda-runner/bundle';
-import { synthesize } from '../tools/lambda-runner/synth';
+} from '../../tools/lambda-runner/bundle';
+import { synthesize } from '../../tools/lambda-runner/synth';
 import {
   LocalAws,
   LocalOrganizations,
@@ -22,7 +24,8 @@ import {
   taskExecution,
   windowExecution,
   windowId,
-} from '../tools/local-aws';
+} from '../../tools/local-aws';
+import { type BenchModule, ratio, row } from './measure';
 
 /** The 17 Regions enabled by default in a commercial account. */
 export const DEFAULT_REGIONS = [
@@ -60,14 +63,15 @@ export interface OrgBenchOptions {
 
 export interface OrgBenchResult {
   readonly options: OrgBenchOptions;
-  readonly targets: number;
-  readonly activeTargets: number;
+  readonly accountRegions: number;
+  /** The account-Regions with windows. */
+  readonly activeAccountRegions: number;
   readonly queued: number;
   readonly failedMessages: number;
   readonly wallMs: number;
-  /** SSM calls per target: the most any target received, and the minimum it needs. */
+  /** SSM calls per account-Region: the most any account-Region received, and the minimum it needs. */
   readonly ssmCalls: number;
-  readonly ssmPerTargetMax: number;
+  readonly ssmPerAccountRegionMax: number;
   readonly ssmMinimum: number;
   readonly assumeRoles: number;
   readonly callsByAction: Record<string, number>;
@@ -136,19 +140,19 @@ export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBe
     // account-Regions with windows, each with a run that ended just now and was reported.
     const ended = new Date(Date.now() - 500);
     const completed: string[] = [];
-    let targets = 0;
-    let activeTargets = 0;
+    let accountRegions = 0;
+    let activeAccountRegions = 0;
     for (let n = 1; n <= options.accounts; n++) {
       const accountId = accountIdOf(n);
       fake.addAccount({ accountId, name: `account-${n}` });
       for (const region of options.regions) {
         fake.addRole(accountId, memberReadRole(region), { regions: [region] });
-        if (targets++ % options.activeEvery !== 0) continue;
-        activeTargets++;
+        if (accountRegions++ % options.activeEvery !== 0) continue;
+        activeAccountRegions++;
         for (let w = 0; w < options.windowsPerActive; w++) {
           const execution = windowExecution(
             [taskExecution('RUN_COMMAND', { SUCCESS: 10 })],
-            windowId(activeTargets * 16 + w),
+            windowId(activeAccountRegions * 16 + w),
             { startTime: new Date(ended.getTime() - 600_000), endTime: ended },
           );
           fake.addWindowExecution(execution, { accountId, region });
@@ -213,23 +217,22 @@ export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBe
       (o) => !o.ok || (o.result?.batchItemFailures?.length ?? 0) > 0,
     ).length;
     const ssm = calls.filter((call) => call.service === 'ssm');
-    const perTarget = new Map<string, number>();
-    for (const call of ssm)
-      perTarget.set(
-        `${call.accountId}/${call.region}`,
-        (perTarget.get(`${call.accountId}/${call.region}`) ?? 0) + 1,
-      );
+    const perAccountRegion = new Map<string, number>();
+    for (const call of ssm) {
+      const where = `${call.accountId}/${call.region}`;
+      perAccountRegion.set(where, (perAccountRegion.get(where) ?? 0) + 1);
+    }
     const callsByAction: Record<string, number> = {};
     for (const call of calls) callsByAction[call.action] = (callsByAction[call.action] ?? 0) + 1;
     return {
       options,
-      targets,
-      activeTargets,
+      accountRegions,
+      activeAccountRegions,
       queued: bodies.length,
       failedMessages,
       wallMs,
       ssmCalls: ssm.length,
-      ssmPerTargetMax: Math.max(...perTarget.values()),
+      ssmPerAccountRegionMax: Math.max(...perAccountRegion.values()),
       ssmMinimum: 1 + options.windowsPerActive,
       assumeRoles,
       callsByAction,
@@ -242,3 +245,49 @@ export async function benchOrganization(options: OrgBenchOptions): Promise<OrgBe
     await rm(assembly, { recursive: true, force: true });
   }
 }
+
+export const organization: BenchModule = {
+  name: 'organization',
+  summary: 'the sweep of a simulated Organization (BENCH_ORG_ACCOUNTS accounts, default 1,000, x 17 Regions)',
+  async run({ out }) {
+    const org = await benchOrganization({
+      accounts: Number(process.env.BENCH_ORG_ACCOUNTS ?? 1_000),
+      regions: DEFAULT_REGIONS,
+      activeEvery: 5,
+      windowsPerActive: 5,
+      containers: 10,
+      latencyMs: 20,
+    });
+    const perContainer = Math.ceil(org.queued / org.options.containers);
+    out(
+      `Organization sweep: ${org.options.accounts} accounts x ${org.options.regions.length} Regions = ${org.accountRegions} targets, ` +
+        `${org.activeAccountRegions} with ${org.options.windowsPerActive} windows (runs already reported); ` +
+        `${org.options.containers} worker containers, ${org.options.latencyMs} ms per call`,
+    );
+    const orgWidths = [34, 14, 12];
+    out(row(['measure', 'value', 'vs baseline'], orgWidths));
+    const rssMax = Math.max(...org.containerRssMb);
+    for (const [measure, value, baseline, against] of [
+      ['wall time, s', org.wallMs / 1000, 3_600, 'the hourly schedule'],
+      ['SSM calls per target, most', org.ssmPerAccountRegionMax, org.ssmMinimum, '1 list + 1 per window'],
+      ['AssumeRole per target', org.assumeRoles / org.accountRegions, 1, 'one per credential lifetime'],
+      [
+        `peak RSS MB, ${perContainer} accounts`,
+        rssMax,
+        org.baselineRssMb,
+        `a container of ${BASELINE_ACCOUNTS}`,
+      ],
+    ] as const) {
+      out(
+        `${row([measure, value.toFixed(value < 10 ? 2 : 0), ratio(value, baseline)], orgWidths)}  (${against})`,
+      );
+    }
+    out(
+      `  ${org.ssmCalls} SSM calls, ${org.assumeRoles} role assumptions, ${org.failedMessages} of ${org.queued} messages failed; ` +
+        `calls: ${Object.entries(org.callsByAction)
+          .map(([action, n]) => `${action} ${n}`)
+          .join(', ')}`,
+    );
+    out();
+  },
+};
