@@ -10,9 +10,9 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExecutionInProgressError, LeaseLostError, Ledger, ledgerKey } from '../../lambda/ledger';
-import { type LocalDynamo, startDynamo } from '../../tools/local-aws';
-import { type TestClock, testClock } from '../support/clock';
+import { ExecutionInProgressError, LeaseLostError, Ledger, ledgerKey } from '../../../lambda/adapters/ledger';
+import { type LocalDynamo, startDynamo } from '../../../tools/local-aws';
+import { type TestClock, testClock } from '../../support/clock';
 
 let dynamo: LocalDynamo;
 let table: string;

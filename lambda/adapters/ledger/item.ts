@@ -84,7 +84,7 @@ export function progressOf(item: Record<string, AttributeValue>, leaseUntil: num
 }
 
 /**
- * Organization mode: what the ledger knows of a target's reach, on its `target#<account>:<region>`
+ * Organization mode: what the ledger knows of an account-Region's reach, on its `target#<account>:<region>`
  * item (beside `sweepOnlyRuns`). `reach` is `unreachable` from the transition that found it so
  * (with `reachCause` and `reachSince`) until the one that found it readable again (`reachable`,
  * `recoveredAt`); `reachedAt` is when it was last seen readable (kept for the management account
