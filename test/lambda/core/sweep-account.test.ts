@@ -12,7 +12,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { readPlannerSettings } from '../../../lambda/adapters/config';
 import { MemberReader } from '../../../lambda/adapters/member-reader';
 import { systemClock } from '../../../lambda/clock';
-import { InvalidAssignmentError, parseAssignment } from '../../../lambda/core/assignment';
 import { planSweep } from '../../../lambda/core/planner';
 import type { ReportDeps } from '../../../lambda/core/report-event';
 import { NotStackSetsAdministratorError, stackSetAccess } from '../../../lambda/core/stack-set-access';
@@ -785,28 +784,5 @@ describe('the event-path count, with per-task reporting', () => {
     expect(outcome.reported).toBe(3);
     expect(outcome.eventPathBroken).toEqual(['us-east-1']);
     expect(await deps.ledger.recordReportedBy(`${memberAccountId(1)}:us-east-1`, 'sweep')).toBe(3);
-  });
-});
-
-describe('parseAssignment', () => {
-  it('names what is wrong with a message that is not an assignment', () => {
-    expect(() => parseAssignment('{')).toThrow(
-      new InvalidAssignmentError('The sweep assignment is not JSON'),
-    );
-    expect(() => parseAssignment('{"accountId":"12","regions":["us-east-1"]}')).toThrow(
-      'The sweep assignment\'s accountId must be 12 digits, got "12"',
-    );
-    expect(() => parseAssignment('{"accountId":"111122223333","regions":[]}')).toThrow(
-      "The sweep assignment's regions must be a list of Regions, got []",
-    );
-    expect(() =>
-      parseAssignment('{"accountId":"111122223333","regions":["eu-west-1"],"accountName":7}'),
-    ).toThrow("The sweep assignment's accountName must be a string");
-    expect(() =>
-      parseAssignment('{"accountId":"111122223333","regions":["eu-west-1"],"management":"yes"}'),
-    ).toThrow("The sweep assignment's management must be true or false");
-    expect(() => parseAssignment('null')).toThrow(
-      "The sweep assignment's accountId must be 12 digits, got undefined",
-    );
   });
 });
