@@ -69,12 +69,12 @@ async function bundle(entry, outfile) {
 
 /** The monitor's bundle (`index.handler`, `index.sweep`, `index.sweepAccount`). */
 export async function buildAsset(outfile = ASSET_FILE) {
-  return bundle('handler.ts', outfile);
+  return bundle('monitor.ts', outfile);
 }
 
 /** The planner's bundle (`index.plan`). */
 export async function buildPlannerAsset(outfile = PLANNER_ASSET_FILE) {
-  return bundle('planner.ts', outfile);
+  return bundle('org-planner.ts', outfile);
 }
 
 /** Both bundles the construct ships. */

@@ -9,8 +9,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRIC_NAMESPACE, OrgMetricName } from '../../contract';
-import type { MonitoredEvent } from '../../lambda/event';
-import { metricPayload, targetCountPayload } from '../../lambda/metric-data';
+import type { MonitoredEvent } from '../../lambda/core/event';
+import { metricPayload, reachCountPayload } from '../../lambda/core/metric-data';
 import {
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
@@ -55,15 +55,15 @@ function seriesKey(namespace: string, metricName: string, dimensions: readonly s
 function emitted(props: MaintenanceWindowMonitorProps): Set<string> {
   const organization = props.organization;
   const sample: MonitoredEvent = props.reporting === Reporting.TASK ? TASK_EVENT : EXECUTION;
-  const event = organization ? { ...sample, target: TARGET } : sample;
+  const event = organization ? { ...sample, accountRegion: TARGET } : sample;
   const counts = { total: 10, failed: 1, timedOut: 2, cancelled: 3 };
   const payloads = [
     metricPayload(event, counts, NS, event.endTime.getTime(), undefined, organization?.metricDetail),
   ];
   // The reach counts: only where targets exist to be out of reach (events name one).
-  if (event.target) {
+  if (organization) {
     payloads.push(
-      targetCountPayload(NS, {
+      reachCountPayload(NS, {
         [OrgMetricName.UnreachableTargets]: 1,
         [OrgMetricName.EventPathBrokenTargets]: 1,
       }),

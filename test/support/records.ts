@@ -2,11 +2,18 @@
  * Records and events for the pure core's tests: a window execution, its tasks, invocation records
  * (whose Parameters carry a secret the monitor must never show), and tallies of them.
  */
-import type { ExecutionEvent, TaskEvent } from '../../lambda/event';
-import { ExecutionTally, type InvocationRecord, type TaskRecord } from '../../lambda/tally';
+import { OrgMetricDetail, SINGLE_ACCOUNT } from '../../contract';
+import type { AccountRegion } from '../../lambda/core/account-region';
+import type { ExecutionEvent, TaskEvent } from '../../lambda/core/event';
+import type { Reach } from '../../lambda/core/reach';
+import { ExecutionTally, type InvocationRecord, type TaskRecord } from '../../lambda/core/tally';
+
+/** The account-Region the function runs in: every run's in one account. */
+export const HOME = { accountId: '123456789012', region: 'eu-west-1' };
 
 export const EXECUTION: ExecutionEvent = {
   kind: 'execution',
+  accountRegion: HOME,
   windowId: 'mw-0ed7251d3fcf6e0c2',
   windowExecutionId: '14bea65d-5ccc-462d-a2f3-e99c81234567',
   status: 'SUCCESS',
@@ -58,4 +65,23 @@ export function tallyOf(...tasks: [TaskRecord, InvocationRecord[]][]): Execution
   const tally = new ExecutionTally();
   for (const [task, records] of tasks) tally.addTask(task).add(records);
   return tally;
+}
+
+/** The reach of a monitor of one account: every run is the home account-Region's. */
+export const ONE_ACCOUNT: Reach = {
+  home: HOME,
+  eventOrigin: HOME,
+  series: SINGLE_ACCOUNT,
+  namesAccountRegions: false,
+};
+
+/** The reach of an Organization's monitor, whose central account and Region are `home`. */
+export function organizationReach(home: AccountRegion = HOME): Reach {
+  return {
+    home,
+    eventOrigin: 'envelope',
+    series: OrgMetricDetail.Account,
+    namesAccountRegions: true,
+    announcements: { organizationId: 'o-a1b2c3d4e5', rolePrefix: 'MaintenanceWindowMonitor' },
+  };
 }
