@@ -7,7 +7,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { Ledger } from '../lambda/ledger';
+import { Ledger } from '../lambda/adapters/ledger';
 import { MaintenanceWindowMonitorStack } from '../lib/maintenance-window-monitor-stack';
 import {
   allowedActionsOf,

@@ -13,7 +13,7 @@ import { readRoleName } from '../../contract';
 import { type Clock, systemClock } from '../clock';
 import { type AccountRegion, accountRegionLabel } from '../core/account-region';
 import { AccountRegionUnreachableError } from '../core/unreachable';
-import { describeError } from '../errors';
+import { describeError } from './errors';
 import type { SsmReader } from './ssm-reader';
 
 export interface MemberReaderOptions {

@@ -7,9 +7,9 @@
 
 import { OrgMetricName } from '../../contract';
 import { putMetrics } from '../adapters/aws';
+import { describeError } from '../adapters/errors';
+import { ExecutionInProgressError, LeaseLostError } from '../adapters/ledger';
 import type { SsmReader } from '../adapters/ssm-reader';
-import { describeError } from '../errors';
-import { ExecutionInProgressError, LeaseLostError } from '../ledger';
 import { type AccountRegion, accountRegionLabel, accountRegionScope } from './account-region';
 import { type MonitoredEvent, parseMonitoredEvent } from './event';
 import { reachCountPayload } from './metric-data';

@@ -15,7 +15,7 @@ import {
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SweepAssignment } from '../../contract';
 import type { PlannerSettings } from '../adapters/config';
-import { describeError } from '../errors';
+import { describeError } from '../adapters/errors';
 import type { MonitorLogger } from './report-event';
 
 /** What one planning run queued. */

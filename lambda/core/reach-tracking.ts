@@ -5,9 +5,9 @@
  */
 import { OrgMetricName, type SweepAssignment } from '../../contract';
 import { putMetrics } from '../adapters/aws';
+import { describeError } from '../adapters/errors';
+import type { Reachability } from '../adapters/ledger';
 import { systemClock } from '../clock';
-import { describeError } from '../errors';
-import type { Reachability } from '../ledger';
 import { type AccountRegion, accountRegionLabel, accountRegionScope } from './account-region';
 import type { ReachCause } from './alert/reachability';
 import { reachCountPayload } from './metric-data';

@@ -7,8 +7,8 @@
  * account, which sends it only to the topics it has not reached.
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { describeError } from '../errors';
-import type { Notification, Reachability } from '../ledger';
+import { describeError } from '../adapters/errors';
+import type { Notification, Reachability } from '../adapters/ledger';
 import { type AccountRegion, accountRegionLabel, accountRegionScope } from './account-region';
 import { type ReachCause, type ReachContext, reachAlert } from './alert/reachability';
 import type { ReportDeps } from './report-event';

@@ -14,9 +14,7 @@ import {
   taskInvocationPages,
 } from '../adapters/aws';
 import type { Config } from '../adapters/config';
-import type { SsmReader } from '../adapters/ssm-reader';
-import { type Clock, systemClock } from '../clock';
-import { describeError } from '../errors';
+import { describeError } from '../adapters/errors';
 import {
   ExecutionInProgressError,
   LeaseLostError,
@@ -24,7 +22,9 @@ import {
   ledgerKey,
   type Notification,
   type Progress,
-} from '../ledger';
+} from '../adapters/ledger';
+import type { SsmReader } from '../adapters/ssm-reader';
+import { type Clock, systemClock } from '../clock';
 import { ledgerScope } from './account-region';
 import { buildAlert } from './alert';
 import type { MonitoredEvent } from './event';

@@ -4,9 +4,9 @@
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { windowName } from '../adapters/aws';
+import { describeError, isTransient } from '../adapters/errors';
+import { ExecutionInProgressError, LeaseLostError } from '../adapters/ledger';
 import { systemClock } from '../clock';
-import { describeError, isTransient } from '../errors';
-import { ExecutionInProgressError, LeaseLostError } from '../ledger';
 import type { MonitorLogger, ReportDeps } from './report-event';
 
 /**

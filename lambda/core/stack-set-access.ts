@@ -10,8 +10,8 @@ import {
   type OrganizationsClient,
   paginateListDelegatedAdministrators,
 } from '@aws-sdk/client-organizations';
+import { describeError } from '../adapters/errors';
 import { type Clock, systemClock } from '../clock';
-import { describeError } from '../errors';
 import type { MonitorLogger } from './report-event';
 
 /** The service principal StackSets' delegated administrators are registered for. */

@@ -16,9 +16,9 @@ import {
   TERMINAL_TASK_STATUSES,
 } from '../../contract';
 import { executionTasks, listWindowIds, windowExecutionsEndingSince } from '../adapters/aws';
+import { describeError } from '../adapters/errors';
+import { ExecutionInProgressError } from '../adapters/ledger';
 import { type Clock, systemClock } from '../clock';
-import { describeError } from '../errors';
-import { ExecutionInProgressError } from '../ledger';
 import { type AccountRegion, accountRegionLabel } from './account-region';
 import type { ReachCause } from './alert/reachability';
 import type { MonitoredEvent } from './event';

@@ -3,8 +3,8 @@
  * StackSet): how this account may create the member StackSet, and the root it targets.
  */
 import { type DeployRequest, respond } from '../adapters/deploy-request';
+import { describeError } from '../adapters/errors';
 import { accountOfStack, NotStackSetsAdministratorError, stackSetAccess } from '../core/stack-set-access';
-import { describeError } from '../errors';
 import type { PlannerRuntime } from './planner-runtime';
 
 /**

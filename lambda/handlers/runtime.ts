@@ -16,13 +16,13 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { SINGLE_ACCOUNT } from '../../contract';
 import { type Config, readConfig, readSweepSettings, type SweepSettings } from '../adapters/config';
+import { Ledger } from '../adapters/ledger';
 import { MemberReader } from '../adapters/member-reader';
 import { HomeReader, type SsmReader } from '../adapters/ssm-reader';
 import { type Clock, systemClock } from '../clock';
 import type { AccountRegion } from '../core/account-region';
 import type { Reach } from '../core/reach';
 import type { Clients, ReportDeps } from '../core/report-event';
-import { Ledger } from '../ledger';
 
 export interface Runtime {
   readonly config: Config;

@@ -4,8 +4,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { type DeployRequest, respond, seedProperties } from '../adapters/deploy-request';
+import { describeError } from '../adapters/errors';
 import { seedHeartbeats } from '../core/heartbeat';
-import { describeError } from '../errors';
 import type { Runtime } from './runtime';
 
 /** How long a deploy waits for seeded heartbeats to become visible to the alarms. */

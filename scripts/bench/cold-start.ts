@@ -72,7 +72,7 @@ export const coldStart: BenchModule = {
     // NodejsFunction's defaults: CommonJS, esbuild's own main fields (main before module), no minification.
     const naiveDir = await buildBundle(
       path.join(work, 'naive'),
-      path.join(PROJECT_ROOT, 'lambda', 'handler.ts'),
+      path.join(PROJECT_ROOT, 'lambda', 'monitor.ts'),
       {
         bundle: true,
         platform: 'node',

@@ -7,10 +7,10 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { Ledger } from '../../lambda/adapters/ledger';
 import { HomeReader } from '../../lambda/adapters/ssm-reader';
 import type { ReportDeps } from '../../lambda/core/report-event';
 import type { SweepOptions } from '../../lambda/core/sweep';
-import { Ledger } from '../../lambda/ledger';
 import {
   type FakeWindowExecution,
   LocalAws,

@@ -12,8 +12,8 @@ import {
   respond,
   seedProperties,
 } from '../../../lambda/adapters/deploy-request';
+import { Ledger, ledgerKey } from '../../../lambda/adapters/ledger';
 import { type SeedDeps, seedHeartbeats } from '../../../lambda/core/heartbeat';
-import { Ledger, ledgerKey } from '../../../lambda/ledger';
 import {
   type FakeWindowExecution,
   LocalAws,

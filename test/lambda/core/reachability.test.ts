@@ -6,6 +6,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Ledger } from '../../../lambda/adapters/ledger';
 import { accountRegionScope } from '../../../lambda/core/account-region';
 import { type ChatNotification, MAX_CHAT_DESCRIPTION } from '../../../lambda/core/alert/chat';
 import {
@@ -14,7 +15,6 @@ import {
   noteUnreachable,
   type ReachDeps,
 } from '../../../lambda/core/reachability';
-import { Ledger } from '../../../lambda/ledger';
 import { LocalAws, type LocalDynamo, startDynamo } from '../../../tools/local-aws';
 import { organizationReach } from '../../support/records';
 

@@ -4,9 +4,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { Ledger, ledgerKey } from '../../../lambda/adapters/ledger';
 import { type ReportDeps, reportEvent } from '../../../lambda/core/report-event';
 import { sweepAccountRegion } from '../../../lambda/core/sweep';
-import { Ledger, ledgerKey } from '../../../lambda/ledger';
 import { type FakeWindowExecution, taskExecution, windowExecution } from '../../../tools/local-aws';
 import { type TestClock, testClock } from '../../support/clock';
 import {

@@ -10,6 +10,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readPlannerSettings } from '../../../lambda/adapters/config';
+import { Ledger } from '../../../lambda/adapters/ledger';
 import { MemberReader } from '../../../lambda/adapters/member-reader';
 import { systemClock } from '../../../lambda/clock';
 import { planSweep } from '../../../lambda/core/planner';
@@ -18,7 +19,6 @@ import { NotStackSetsAdministratorError, stackSetAccess } from '../../../lambda/
 import { sweepAccount } from '../../../lambda/core/sweep';
 import { planHandler } from '../../../lambda/handlers/plan';
 import { createPlannerRuntime } from '../../../lambda/handlers/planner-runtime';
-import { Ledger } from '../../../lambda/ledger';
 import {
   LocalAws,
   type LocalDynamo,

@@ -3,9 +3,9 @@
  * on the local AWS endpoint, the ledger on dynalite.
  */
 import { describe, expect, it } from 'vitest';
+import { ledgerKey } from '../../../lambda/adapters/ledger';
 import { reportEvent } from '../../../lambda/core/report-event';
 import { SweepIncompleteError, sweepAccountRegion } from '../../../lambda/core/sweep';
-import { ledgerKey } from '../../../lambda/ledger';
 import { taskExecution, windowExecution } from '../../../tools/local-aws';
 import {
   createdAt,

@@ -25,12 +25,12 @@ import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/clie
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Ledger } from '../../../lambda/adapters/ledger';
 import { accountRegionScope } from '../../../lambda/core/account-region';
 import { reportHandler } from '../../../lambda/handlers/report';
 import { createRuntime } from '../../../lambda/handlers/runtime';
 import { sweepHandler } from '../../../lambda/handlers/sweep';
 import { sweepAccountHandler } from '../../../lambda/handlers/sweep-account';
-import { Ledger } from '../../../lambda/ledger';
 import { type LocalDynamo, startDynamo } from '../../../tools/local-aws';
 import { testClock } from '../../support/clock';
 import { useResponseUrl } from '../../support/response-url';
