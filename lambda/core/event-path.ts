@@ -46,7 +46,7 @@ export interface Unreachable {
   readonly announced: boolean;
 }
 
-/** The log message that carries an unreadable account-Region's event (`replay`), for the README's query. */
+/** The log message that carries an unreadable account-Region's event (`replay`), for the Logs Insights query in docs/organization.md. */
 export const REPLAY_MESSAGE =
   "Cannot read the member account the event came from; nothing was published. Its run is reported by the sweep once it can be read; if the sweep's look-back no longer covers the run, replay this event";
 

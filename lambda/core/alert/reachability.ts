@@ -156,7 +156,7 @@ export function reachAlert(change: ReachChange, context: ReachContext): ReachAle
     lines.push(
       'When it can be read again, a message says so once, and the sweep reports the runs of its look-back',
       'that were not reported. An event that arrived meanwhile was logged by the report function with',
-      '"replay" in its message: replay it after the sweep\'s look-back (README, "Replay an event").',
+      '"replay" in its message: replay it after the sweep\'s look-back (docs/organization.md, "Replay an event").',
       'This message is sent once for this change, however many sweeps and events meet it.',
     );
   } else {
@@ -171,7 +171,7 @@ export function reachAlert(change: ReachChange, context: ReachContext): ReachAle
       ]),
       '',
       'The sweep reports the runs of its look-back that were not reported; for an older run, replay its',
-      'logged event (README, "Replay an event").',
+      'logged event (docs/organization.md, "Replay an event").',
     );
   }
   return {
@@ -211,7 +211,7 @@ function reachChatCard(
   if (description.length > MAX_CHAT_DESCRIPTION)
     description = `${description.slice(0, MAX_CHAT_DESCRIPTION - 1)}…`;
   const replay =
-    'Replay events logged meanwhile (report function logs, "replay") that the sweep\'s look-back no longer covers (README, "Replay an event").';
+    'Replay events logged meanwhile (report function logs, "replay") that the sweep\'s look-back no longer covers (docs/organization.md, "Replay an event").';
   const nextSteps =
     direction === 'down'
       ? [
