@@ -1207,7 +1207,7 @@ describe("the app's member stack", () => {
     [{ centralAccountId: 'central' }, 'centralAccountId: "central" is not an account ID'],
     [
       { rolePrefix: 'Ops@Team' },
-      'rolePrefix: "Ops@Team" cannot name the central event bus (Ops@Team-Events)',
+      'rolePrefix: "Ops@Team" names the event bus Ops@Team-Events, but a bus name allows only A-Z a-z 0-9 . - _ /',
     ],
     [{ organizationId: 'org' }, 'organizationId: "org" is not an Organization ID'],
   ])('rejects %j naming the setting', (member, message) => {
