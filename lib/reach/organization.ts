@@ -69,8 +69,9 @@ function buildCentral(
     logRetention: parts.logRetention,
     logLevel: parts.logLevel,
   });
-  let alarms: OrganizationAlarms | undefined;
-  let stackSet: CfnStackSet | undefined;
+  // Set by alarms() and deploy(), which the monitor calls before its stack reads the outputs.
+  let alarms!: OrganizationAlarms;
+  let stackSet!: CfnStackSet;
   return {
     centralEventBus: bus,
     sweepQueue: queue,
@@ -114,14 +115,12 @@ function buildCentral(
           description:
             "The bus the member accounts forward to: the member stack's centralBusArn where the StackSet cannot deploy",
         });
-        if (stackSet) {
-          new CfnOutput(stack, 'MemberStackSetName', {
-            value: stackSet.stackSetName,
-            description:
-              'Deploys the member stack to the accounts and Regions (aws cloudformation list-stack-instances)',
-          });
-          new CfnOutput(stack, 'MemberStackSetId', { value: stackSet.attrStackSetId });
-        }
+        new CfnOutput(stack, 'MemberStackSetName', {
+          value: stackSet.stackSetName,
+          description:
+            'Deploys the member stack to the accounts and Regions (aws cloudformation list-stack-instances)',
+        });
+        new CfnOutput(stack, 'MemberStackSetId', { value: stackSet.attrStackSetId });
         new CfnOutput(stack, 'SweepQueueUrl', {
           value: queue.queueUrl,
           description: 'One sweep assignment (a member account and its Regions) per message',
@@ -133,7 +132,7 @@ function buildCentral(
         new CfnOutput(stack, 'OrganizationAlarmNames', {
           value: Fn.join(
             ', ',
-            Object.values(alarms ?? {}).map((alarm) => alarm.alarmName),
+            Object.values(alarms).map((alarm) => alarm.alarmName),
           ),
           description: "Alarms on the monitor's reach into the member accounts, and on its sweep",
         });
