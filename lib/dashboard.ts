@@ -1,28 +1,22 @@
 /**
  * The dashboard: failed and timed-out targets split as finely as the functions publish them in the
- * monitor's mode (per window, per account...) and across the fleet, runs per window where a
- * heartbeat is published, the monitor's own health and (Organization mode) its reach into the
- * member accounts.
+ * monitor's reach (per window, per account...) and across the fleet, runs per window where a
+ * heartbeat is published, the monitor's own health, and the rows the reach adds.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
-import { MetricName, OrgMetricName } from '../contract';
+import { MetricName } from '../contract';
 import type { MonitoredParts } from './alarms';
 import { type MonitorMetrics, splitDescription } from './metrics';
-
-/** Organization mode's sweep queues, graphed with the monitor's reach. */
-export interface OrganizationSweepQueues {
-  readonly sweepQueue: MonitoredParts['failureQueue'];
-  readonly sweepDeadLetterQueue: MonitoredParts['failureQueue'];
-}
 
 export function createDashboard(
   scope: Construct,
   metrics: MonitorMetrics,
   parts: MonitoredParts,
   period: Duration,
-  organization?: OrganizationSweepQueues,
+  /** The reach's own rows, under the monitor's. */
+  reachRows: readonly cloudwatch.IWidget[][],
 ): cloudwatch.Dashboard {
   const fleet = (metricName: MetricName, label: string) =>
     metrics.metric(metricName, undefined, { period, label });
@@ -102,29 +96,6 @@ export function createDashboard(
       width: 8,
     }),
   );
-  if (organization) {
-    const hourly = Duration.hours(1);
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Organization: member accounts and Regions out of reach',
-        left: [
-          metrics.organization(OrgMetricName.UnreachableTargets, { period: hourly, label: 'Unreachable' }),
-          metrics.organization(OrgMetricName.EventPathBrokenTargets, {
-            period: hourly,
-            label: 'Event path broken',
-          }),
-        ],
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Organization: sweep assignments waiting',
-        left: [
-          queueDepth(organization.sweepQueue, 'Sweep queue'),
-          queueDepth(organization.sweepDeadLetterQueue, 'Sweep dead-letter queue'),
-        ],
-        width: 12,
-      }),
-    );
-  }
+  for (const row of reachRows) dashboard.addWidgets(...row);
   return dashboard;
 }

@@ -6,11 +6,12 @@
 import { Arn, Aws, CfnOutput, Fn, LegacyStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { centralBusName, REGION_PATTERN } from '../contract';
+import { centralBusName } from '../contract';
+import { busNameProblem, regionProblem } from './checks';
+import { MonitorPropsError } from './errors';
 import { MaintenanceWindowMonitor, type MaintenanceWindowMonitorProps } from './maintenance-window-monitor';
 import { MaintenanceWindowMonitorMember } from './member';
-import { DEFAULTS, type Reporting } from './props';
-import { EVENT_BUS_NAME, MonitorPropsError } from './resolve-props';
+import { DEFAULTS, type Reporting } from './settings';
 
 export interface MaintenanceWindowMonitorStackProps extends StackProps {
   readonly monitor?: MaintenanceWindowMonitorProps;
@@ -69,9 +70,7 @@ export class MaintenanceWindowMonitorStack extends Stack {
     });
     new CfnOutput(this, 'SweepFunctionName', {
       value: monitor.sweepFunction.functionName,
-      description: monitor.sweepPlannerFunction
-        ? 'Sweeps one member account per message of the sweep queue'
-        : 'Reports executions whose event never arrived; invoke it to sweep now',
+      description: monitor._reachOutputs.sweepFunctionDescription,
     });
     new CfnOutput(this, 'LedgerTableName', {
       value: monitor.ledgerTable.tableName,
@@ -110,40 +109,7 @@ export class MaintenanceWindowMonitorStack extends Stack {
       value: monitor.eventRuleDeadLetterQueue.queueUrl,
       description: 'Events EventBridge could not deliver',
     });
-    this.organizationOutputs(monitor);
-  }
-
-  /** Organization mode: where the members forward, what deploys them, and the sweep's parts. */
-  private organizationOutputs(monitor: MaintenanceWindowMonitor): void {
-    const { centralEventBus, memberStackSet, sweepQueue, sweepPlannerFunction, organizationAlarms } = monitor;
-    if (!(centralEventBus && memberStackSet && sweepQueue && sweepPlannerFunction && organizationAlarms))
-      return;
-    new CfnOutput(this, 'CentralEventBusArn', {
-      value: centralEventBus.eventBusArn,
-      description:
-        "The bus the member accounts forward to: the member stack's centralBusArn where the StackSet cannot deploy",
-    });
-    new CfnOutput(this, 'MemberStackSetName', {
-      value: memberStackSet.stackSetName,
-      description:
-        'Deploys the member stack to the accounts and Regions (aws cloudformation list-stack-instances)',
-    });
-    new CfnOutput(this, 'MemberStackSetId', { value: memberStackSet.attrStackSetId });
-    new CfnOutput(this, 'SweepQueueUrl', {
-      value: sweepQueue.queueUrl,
-      description: 'One sweep assignment (a member account and its Regions) per message',
-    });
-    new CfnOutput(this, 'SweepPlannerFunctionName', {
-      value: sweepPlannerFunction.functionName,
-      description: "Queues the Organization's sweep; invoke it to sweep now",
-    });
-    new CfnOutput(this, 'OrganizationAlarmNames', {
-      value: Fn.join(
-        ', ',
-        Object.values(organizationAlarms).map((alarm) => alarm.alarmName),
-      ),
-      description: "Alarms on the monitor's reach into the member accounts, and on its sweep",
-    });
+    monitor._reachOutputs.addTo(this);
   }
 }
 
@@ -183,17 +149,11 @@ export class MaintenanceWindowMonitorMemberStack extends Stack {
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorMemberStackProps) {
     super(scope, id, { synthesizer: new LegacyStackSynthesizer(), ...props });
     const { centralRegion, centralAccountId } = props.member;
-    if (centralRegion !== undefined && !REGION_PATTERN.test(centralRegion)) {
-      throw new MonitorPropsError(this.node.path, ['centralRegion'], `"${centralRegion}" is not a Region`);
-    }
+    const region = centralRegion === undefined ? undefined : regionProblem(centralRegion);
+    if (region !== undefined) throw new MonitorPropsError(this.node.path, ['centralRegion'], region);
     const rolePrefix = props.member.rolePrefix ?? DEFAULTS.rolePrefix;
-    if (!EVENT_BUS_NAME.test(centralBusName(rolePrefix))) {
-      throw new MonitorPropsError(
-        this.node.path,
-        ['rolePrefix'],
-        `"${rolePrefix}" cannot name the central event bus (${centralBusName(rolePrefix)})`,
-      );
-    }
+    const busName = busNameProblem(rolePrefix);
+    if (busName !== undefined) throw new MonitorPropsError(this.node.path, ['rolePrefix'], busName);
     const centralBusArn = Arn.format(
       {
         partition: Aws.PARTITION,

@@ -1,10 +1,11 @@
 /**
  * The MaintenanceWindowMonitor construct: its public members, and the composition of its pieces
- * (topics, queues, ledger, functions, rule, alarms, dashboard, chat and, in Organization mode, the
- * central bus, sweep planner and queue, and the members' StackSet) from the resolved props.
- * Construct IDs are those of the first release: changing one replaces the resource.
+ * (topics, queues, ledger, functions, rule, alarms, dashboard, chat) with those of its reach
+ * (`lib/reach/`), from the resolved props. Construct IDs are those of the first release: changing
+ * one replaces the resource.
  */
-import { type CfnStackSet, CustomResource, Duration } from 'aws-cdk-lib';
+import type { CfnStackSet, CustomResource } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,51 +15,34 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  EnvVar,
-  LEDGER_RETENTION_DAYS,
-  MetricName,
-  OrgMetricName,
-  readRoleName,
-  SINGLE_ACCOUNT,
-} from '../contract';
-import {
-  createHealthAlarms,
-  createMissedRunAlarms,
-  createOrganizationAlarms,
-  failureAlarm,
-  type HealthAlarms,
-  type MonitoredParts,
-  notifying,
-  type OrganizationAlarms,
-} from './alarms';
-import { allowAlarmsToUseTopicKey, createTopic, createTopicKey } from './alert-topic';
+import { MetricName, OrgMetricName } from '../contract';
+import { createHealthAlarms, type HealthAlarms, type MonitoredParts, notifying } from './alarms';
 import { createChatChannels } from './chat-channels';
 import { createDashboard } from './dashboard';
-import { terminalEventDescription, terminalEventPattern } from './event-pattern';
-import { grantHeartbeatReadBack, grantReporting, grantSweep, type MemberAccess } from './grants';
+import { grantReporting, grantSweep } from './grants';
 import { MonitorMetrics } from './metrics';
-import { MonitorFunction, serviceTimeoutFor } from './monitor-function';
+import { MonitorFunction, SWEEP_TIMEOUT } from './monitor-function';
 import {
-  addSweepEventSource,
-  type CentralParts,
-  centralRoleName,
-  createCentralBus,
-  createMemberStackSet,
-  createSweepPlanner,
-  organizationEnvironment,
-  SWEEP_ACCOUNT_TIMEOUT,
-} from './organization';
-import { LIMITS, type MaintenanceWindowMonitorProps, Reporting } from './props';
-import { type ResolvedMonitorProps, resolveProps } from './resolve-props';
-import { createLedgerTable, deadLetterQueue, sweepQueue } from './storage';
+  createEventRule,
+  createFailureAlarms,
+  createMissedRuns,
+  createTopics,
+  functionSettings,
+} from './monitor-parts';
+import type { MaintenanceWindowMonitorProps } from './props';
+import type { ReachOutputs } from './reach/binding';
+import type { OrganizationAlarms } from './reach/organization-alarms';
+import { resolveProps } from './resolve-props';
+import { LIMITS, Reporting } from './settings';
+import { createLedgerTable, deadLetterQueue } from './storage';
 
-export type { HealthAlarms, OrganizationAlarms } from './alarms';
+export type { HealthAlarms } from './alarms';
 export type { MaintenanceWindowMonitorProps, OrganizationOptions } from './props';
-export { LogLevel, OrganizationMetricDetail, Reporting } from './props';
+export type { OrganizationAlarms } from './reach/organization-alarms';
+export { MonitorReach } from './reach/reach';
+export { LogLevel, OrganizationMetricDetail, Reporting } from './settings';
 
 /**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
@@ -125,6 +109,11 @@ export class MaintenanceWindowMonitor extends Construct {
   /** Organization mode: alarms on the monitor's reach into the member accounts, and on its sweep. */
   public readonly organizationAlarms?: OrganizationAlarms;
   private readonly metrics: MonitorMetrics;
+  /**
+   * The reach's stack outputs, for the app's stack.
+   * @internal
+   */
+  public readonly _reachOutputs: ReachOutputs;
 
   /**
    * @param scope where the monitor goes: a stack, or a construct in one
@@ -134,56 +123,35 @@ export class MaintenanceWindowMonitor extends Construct {
   constructor(scope: Construct, id: string, props: MaintenanceWindowMonitorProps = {}) {
     super(scope, id);
     const resolved = resolveProps(this, props);
+    const reach = resolved.reach;
     this.metricNamespace = resolved.metricNamespace;
     this.reporting = resolved.reporting;
-    this.metrics = new MonitorMetrics(
-      this.metricNamespace,
-      resolved.organization?.metricDetail ?? SINGLE_ACCOUNT,
-      this.reporting,
-      this.node.path,
-    );
+    this.metrics = new MonitorMetrics(this.metricNamespace, reach.metricMode, this.reporting, this.node.path);
 
-    if (resolved.alertTopic) {
-      this.alertTopic = resolved.alertTopic;
-      allowAlarmsToUseTopicKey(this, 'alertTopic', resolved.alertTopic);
-    } else {
-      this.topicKey = createTopicKey(this);
-      this.alertTopic = createTopic(this, 'AlertTopic', this.topicKey, 'Maintenance window monitor');
-    }
-    if (resolved.createChatTopic) {
-      this.topicKey ??= createTopicKey(this);
-      this.chatTopic = createTopic(this, 'ChatTopic', this.topicKey, 'Maintenance window monitor (chat)');
-    }
-    for (const email of resolved.alertEmails) {
-      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
-    const topics = [this.alertTopic, ...(this.chatTopic ? [this.chatTopic] : [])];
+    const topics = createTopics(this, resolved);
+    this.alertTopic = topics.alertTopic;
+    this.chatTopic = topics.chatTopic;
+    this.topicKey = topics.topicKey;
 
     this.failureQueue = deadLetterQueue(this, 'FailureQueue');
     this.eventRuleDeadLetterQueue = deadLetterQueue(this, 'RuleDeadLetterQueue');
     this.ledgerTable = createLedgerTable(this);
-    const organization = resolved.organization;
-    const memberAccess: MemberAccess | undefined = organization && {
-      organizationId: organization.organizationId,
-      rolePrefix: organization.rolePrefix,
-    };
     const namedWindows =
       resolved.windowIds && resolved.windowIds.length <= LIMITS.maxWindowsInPattern
         ? resolved.windowIds
         : undefined;
     const reporting = {
       metricNamespace: this.metricNamespace,
-      topics,
+      topics: topics.all,
       ledgerTable: this.ledgerTable,
       namedWindows,
-      ...(memberAccess ? { memberAccess } : {}),
     };
 
     const reportFunction = new MonitorFunction(this, 'Function', {
-      ...this.functionSettings(resolved),
+      ...functionSettings(resolved, topics, this.ledgerTable),
       description: 'Counts failed and timed-out maintenance window task invocations',
       roleDescription: 'Reads maintenance window executions, publishes their metrics and alerts',
-      ...(organization ? { roleName: centralRoleName(this, organization.rolePrefix, 'Report') } : {}),
+      ...(reach.reportRoleName ? { roleName: reach.reportRoleName } : {}),
       handler: 'handler',
       timeout: resolved.timeout,
       ...(resolved.reservedConcurrentExecutions !== undefined
@@ -196,158 +164,80 @@ export class MaintenanceWindowMonitor extends Construct {
     });
     this.reportFunction = reportFunction;
     this.reportFunctionLogGroup = reportFunction.logGroup;
-    grantReporting(reportFunction.executionRole, reporting, this.reporting === Reporting.EXECUTION);
+    grantReporting(reportFunction.executionRole, reporting, reach, this.reporting === Reporting.EXECUTION);
 
     const sweepFunction = new MonitorFunction(this, 'SweepFunction', {
-      ...this.functionSettings(resolved),
+      ...functionSettings(resolved, topics, this.ledgerTable),
       roleDescription: 'Finds maintenance window executions that were never reported, and reports them',
-      timeout: SWEEP_ACCOUNT_TIMEOUT,
-      ...(organization
-        ? {
-            description:
-              'Reports maintenance window executions whose event never arrived, one member account at a time',
-            roleName: centralRoleName(this, organization.rolePrefix, 'Sweep'),
-            // Taken from the sweep queue: a failed assignment is received again, then dead-lettered.
-            handler: 'sweepAccount' as const,
-          }
-        : {
-            description: 'Reports maintenance window executions whose event never arrived',
-            handler: 'sweep' as const,
-            // The next scheduled sweep is the retry.
-            retryAttempts: 0,
-          }),
+      timeout: SWEEP_TIMEOUT,
+      ...reach.sweep,
     });
-    if (organization) {
-      // A worker container sweeps many accounts in turn: V8 left to itself lets garbage pile up
-      // to 277 MB by the 100th account (docs/BENCHMARKS.md); a heap of half the memory keeps it
-      // flat, well inside the function's memory.
-      sweepFunction.addEnvironment(
-        'NODE_OPTIONS',
-        `--max-old-space-size=${Math.floor(resolved.memorySize / 2)}`,
-      );
-    }
     this.sweepFunction = sweepFunction;
     this.sweepFunctionLogGroup = sweepFunction.logGroup;
     // The sweep lists tasks in either reporting mode (per-task keys need them).
-    grantReporting(sweepFunction.executionRole, reporting, true);
-    grantSweep(sweepFunction.executionRole, this.ledgerTable, memberAccess);
-    // Organization mode's central parts: the bus, and the sweep planned per account.
-    let central: CentralParts | undefined;
-    if (organization) {
-      const deadLetters = deadLetterQueue(
-        this,
-        'SweepDeadLetterQueue',
-        'the sweep queue redrives assignments that failed five times to it',
-      );
-      const queue = sweepQueue(this, deadLetters, SWEEP_ACCOUNT_TIMEOUT);
-      addSweepEventSource(sweepFunction, queue, organization);
-      central = {
-        organization,
-        bus: createCentralBus(this, organization),
-        sweepQueue: queue,
-        sweepDeadLetterQueue: deadLetters,
-        planner: createSweepPlanner(this, {
-          organization,
-          queue,
-          logRetention: resolved.logRetention,
-          logLevel: resolved.logLevel,
-        }),
-      };
-      this.centralEventBus = central.bus;
-      this.sweepQueue = central.sweepQueue;
-      this.sweepDeadLetterQueue = central.sweepDeadLetterQueue;
-      this.sweepPlannerFunction = central.planner;
-      this.sweepPlannerFunctionLogGroup = central.planner.logGroup;
-    }
+    grantReporting(sweepFunction.executionRole, reporting, reach, true);
+    grantSweep(sweepFunction.executionRole, this.ledgerTable, reach);
+    const built = reach.build({ ...resolved, sweepFunction });
+    this.centralEventBus = built.centralEventBus;
+    this.sweepQueue = built.sweepQueue;
+    this.sweepDeadLetterQueue = built.sweepDeadLetterQueue;
+    this.sweepPlannerFunction = built.sweepPlannerFunction;
+    this.sweepPlannerFunctionLogGroup = built.sweepPlannerFunctionLogGroup;
     new events.Rule(this, 'SweepSchedule', {
       description: 'Reports maintenance window executions whose event never arrived',
       schedule: events.Schedule.rate(resolved.sweepInterval),
       targets: [
-        new eventsTargets.LambdaFunction(central?.planner ?? sweepFunction, {
+        new eventsTargets.LambdaFunction(built.sweepTrigger, {
           retryAttempts: 2,
           maxEventAge: Duration.hours(1),
         }),
       ],
     });
-    this.eventRule = this.createRule(namedWindows, central?.bus);
+    this.eventRule = createEventRule(this, {
+      reporting: this.reporting,
+      namedWindows,
+      eventBus: built.eventBus,
+      reportFunction,
+      deadLetterQueue: this.eventRuleDeadLetterQueue,
+    });
 
-    const failures = {
-      threshold: resolved.alarmThreshold,
-      evaluationPeriods: resolved.alarmEvaluationPeriods,
-      period: resolved.alarmPeriod,
-    };
-    this.fleetFailureAlarm = notifying(failureAlarm(this, this.metrics, failures), topics);
-    this.windowFailureAlarms = Object.fromEntries(
-      (resolved.windowIds ?? []).map((windowId) => [
-        windowId,
-        notifying(failureAlarm(this, this.metrics, failures, windowId), topics),
-      ]),
-    );
+    const failureAlarms = createFailureAlarms(this, this.metrics, resolved, topics.all);
+    this.fleetFailureAlarm = failureAlarms.fleet;
+    this.windowFailureAlarms = failureAlarms.windows;
     const parts: MonitoredParts = {
       reportFunction: this.reportFunction,
       sweepFunction: this.sweepFunction,
       eventRule: this.eventRule,
-      ...(central ? { eventBusName: central.bus.eventBusName } : {}),
+      eventBusName: built.eventBus?.eventBusName,
       eventRuleDeadLetterQueue: this.eventRuleDeadLetterQueue,
       failureQueue: this.failureQueue,
     };
     const health = createHealthAlarms(this, parts);
-    for (const alarm of Object.values(health)) notifying(alarm, topics);
+    for (const alarm of Object.values(health)) notifying(alarm, topics.all);
     this.healthAlarms = health;
-    if (central) {
-      const alarms = createOrganizationAlarms(this, this.metrics, {
-        sweepDeadLetterQueue: central.sweepDeadLetterQueue,
-        sweepPlanner: central.planner,
-        readRoleName: readRoleName(central.organization.rolePrefix, '<Region>'),
-      });
-      // Not the unreachable targets' alarm: the function announces each target that becomes
-      // unreachable, by name, once (ADR 0009); an alarm could name none, and would stay in ALARM,
-      // silent, while any one target is unreachable.
-      const { unreachableTargets: _announcedByTheFunction, ...notifyingAlarms } = alarms;
-      for (const alarm of Object.values(notifyingAlarms)) notifying(alarm, topics);
-      this.organizationAlarms = alarms;
-    }
+    this.organizationAlarms = built.alarms(this.metrics, topics.all);
 
-    // Missed-run alarms (resolveProps ensures windows are listed and reporting is per execution).
-    if (resolved.expectedRunInterval && resolved.windowIds) {
-      this.heartbeatSeed = this.createHeartbeatSeed(
-        sweepFunction,
-        resolved.windowIds,
-        resolved.expectedRunInterval,
-      );
-      const missed = createMissedRunAlarms(
-        this,
-        this.metrics,
-        resolved.windowIds,
-        resolved.expectedRunInterval,
-        this.heartbeatSeed,
-      );
-      for (const alarm of Object.values(missed)) notifying(alarm, topics);
-      this.missedRunAlarms = missed;
-    } else {
-      this.missedRunAlarms = {};
-    }
-    this.dashboard = createDashboard(this, this.metrics, parts, resolved.alarmPeriod, central);
+    const missedRuns = createMissedRuns(this, this.metrics, resolved, sweepFunction, topics.all);
+    this.heartbeatSeed = missedRuns.heartbeatSeed;
+    this.missedRunAlarms = missedRuns.alarms;
+    this.dashboard = createDashboard(
+      this,
+      this.metrics,
+      parts,
+      resolved.alarmPeriod,
+      built.dashboardRows(this.metrics, resolved.alarmPeriod),
+    );
     if (this.chatTopic) createChatChannels(this, this.chatTopic, resolved);
-    if (central) {
-      this.memberStackSet = createMemberStackSet(this, {
-        organization: central.organization,
-        reporting: this.reporting,
-        centralBus: central.bus,
-        planner: central.planner,
-      });
-      // Members forward as soon as their stacks exist: the bus's policy must let them.
-      this.memberStackSet.node.addDependency(central.bus);
-    }
+    this.memberStackSet = built.deploy();
+    this._reachOutputs = built.outputs;
   }
 
   /**
    * Failed invocations, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
-   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
-   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
-   *   dimensions the error names
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. An
+   *   Organization reach publishes no series per window alone (window IDs are per account): there it
+   *   throws, naming the dimensions of the series it does publish
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricFailedInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -357,10 +247,9 @@ export class MaintenanceWindowMonitor extends Construct {
   /**
    * Timed-out invocations, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
-   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
-   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
-   *   dimensions the error names
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. An
+   *   Organization reach publishes no series per window alone (window IDs are per account): there it
+   *   throws, naming the dimensions of the series it does publish
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricTimedOutInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -370,10 +259,9 @@ export class MaintenanceWindowMonitor extends Construct {
   /**
    * Cancelled invocations, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
-   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
-   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
-   *   dimensions the error names
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. An
+   *   Organization reach publishes no series per window alone (window IDs are per account): there it
+   *   throws, naming the dimensions of the series it does publish
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricCancelledInvocations(
@@ -386,10 +274,9 @@ export class MaintenanceWindowMonitor extends Construct {
   /**
    * Every finished invocation, fleet-wide or (single-account mode) of one window.
    *
-   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. Organization
-   *   mode publishes no series per window alone (a window ID is per account), so a window ID throws
-   *   there: graph the per-account series from the dashboard, or build a `cloudwatch.Metric` with the
-   *   dimensions the error names
+   * @param windowId the window (`mw-` and 17 hex digits); left out, the fleet-wide metric. An
+   *   Organization reach publishes no series per window alone (window IDs are per account): there it
+   *   throws, naming the dimensions of the series it does publish
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricInvocations(windowId?: string, options?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -415,7 +302,7 @@ export class MaintenanceWindowMonitor extends Construct {
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricUnreachableTargets(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.organization(OrgMetricName.UnreachableTargets, options);
+    return this.metrics.metric(OrgMetricName.UnreachableTargets, undefined, options);
   }
 
   /**
@@ -426,70 +313,6 @@ export class MaintenanceWindowMonitor extends Construct {
    * @param options period, statistic, label and the like; by default the sum over 5 minutes
    */
   public metricEventPathBrokenTargets(options?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metrics.organization(OrgMetricName.EventPathBrokenTargets, options);
-  }
-
-  /** What both functions share: log settings, and the environment the bundle reads. */
-  private functionSettings(resolved: ResolvedMonitorProps) {
-    return {
-      logRetention: resolved.logRetention,
-      logLevel: resolved.logLevel,
-      memorySize: resolved.memorySize,
-      environment: {
-        [EnvVar.AlertTopicArn]: this.alertTopic.topicArn,
-        ...(this.chatTopic ? { [EnvVar.ChatTopicArn]: this.chatTopic.topicArn } : {}),
-        [EnvVar.MetricNamespace]: this.metricNamespace,
-        [EnvVar.LedgerTableName]: this.ledgerTable.tableName,
-        [EnvVar.LedgerRetentionDays]: String(LEDGER_RETENTION_DAYS),
-        [EnvVar.Reporting]: this.reporting,
-        ...(resolved.windowIds ? { [EnvVar.WindowIds]: resolved.windowIds.join(',') } : {}),
-        [EnvVar.SweepLookbackMinutes]: String(resolved.sweepLookback.toMinutes()),
-        [EnvVar.SweepGraceMinutes]: String(LIMITS.sweepGrace.toMinutes()),
-        ...(resolved.organization ? organizationEnvironment(resolved.organization) : {}),
-      },
-    };
-  }
-
-  /**
-   * Terminal runs (or tasks); the windows named when there are few enough for the pattern. On the
-   * default bus, or (Organization mode) on the central bus the members forward to.
-   */
-  private createRule(namedWindows: readonly string[] | undefined, eventBus?: events.IEventBus): events.Rule {
-    return new events.Rule(this, 'Rule', {
-      description: terminalEventDescription(this.reporting),
-      ...(eventBus ? { eventBus } : {}),
-      eventPattern: terminalEventPattern(this.reporting, namedWindows),
-      targets: [
-        new eventsTargets.LambdaFunction(this.reportFunction, {
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-          deadLetterQueue: this.eventRuleDeadLetterQueue,
-        }),
-      ],
-    });
-  }
-
-  /**
-   * At deploy time, before the missed-run alarms exist, the sweep function (as a CloudFormation
-   * custom resource) publishes the heartbeat of each window's latest run within the interval and
-   * waits until it can read it back.
-   */
-  private createHeartbeatSeed(
-    sweepFunction: MonitorFunction,
-    windowIds: readonly string[],
-    interval: Duration,
-  ): CustomResource {
-    grantHeartbeatReadBack(sweepFunction.executionRole);
-    return new CustomResource(this, 'HeartbeatSeed', {
-      serviceToken: this.sweepFunction.functionArn,
-      resourceType: 'Custom::MaintenanceWindowHeartbeatSeed',
-      serviceTimeout: serviceTimeoutFor(sweepFunction),
-      // Everything the missed-run alarms depend on: a change of any of it seeds again.
-      properties: {
-        WindowIds: [...windowIds],
-        ExpectedRunIntervalHours: interval.toHours(),
-        MetricNamespace: this.metricNamespace,
-      },
-    });
+    return this.metrics.metric(OrgMetricName.EventPathBrokenTargets, undefined, options);
   }
 }

@@ -17,8 +17,9 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { ACCOUNT_ID_PATTERN, ORGANIZATION_ID_PATTERN, ROLE_PREFIX_PATTERN } from '../contract';
+import { EVENT_BUS_ARN_PARAMETER } from './checks';
 import { MaintenanceWindowMonitorMember } from './member';
-import type { Reporting } from './props';
+import type { Reporting } from './settings';
 
 /** The member template's parameters: the central values, which the StackSet supplies. */
 export const MemberParameter = {
@@ -80,7 +81,7 @@ export function memberTemplateBody(options: MemberTemplateOptions): string {
     centralBusArn: parameter(
       MemberParameter.CentralBusArn,
       "The central monitor's event bus",
-      /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/.+$/,
+      EVENT_BUS_ARN_PARAMETER,
     ),
     rolePrefix: parameter(MemberParameter.RolePrefix, 'The prefix of the role names', ROLE_PREFIX_PATTERN),
     reporting: options.reporting,

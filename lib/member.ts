@@ -5,23 +5,23 @@
  * assets: the StackSet deploys it as an inline template (`member-template.ts`), and the app deploys
  * it as a plain stack where the StackSet cannot (the management account).
  */
-import { Aws, Duration, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { centralRoleNamePrefix, forwardRoleName, MEMBER_READ_ACTIONS, readRoleName } from '../contract';
 import {
-  ACCOUNT_ID_PATTERN,
-  centralRoleNamePrefix,
-  forwardRoleName,
-  MEMBER_READ_ACTIONS,
-  ORGANIZATION_ID_PATTERN,
-  ROLE_PREFIX_PATTERN,
-  readRoleName,
-} from '../contract';
+  accountIdProblem,
+  busArnProblem,
+  knownProblem,
+  organizationIdProblem,
+  reportingProblem,
+  rolePrefixProblem,
+} from './checks';
+import { type MemberPropName, MonitorPropsError } from './errors';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
-import { DEFAULTS, Reporting } from './props';
-import { MonitorPropsError, type PropName } from './resolve-props';
+import { DEFAULTS, type Reporting } from './settings';
 
 /** Props of `MaintenanceWindowMonitorMember`: where the central monitor is. */
 export interface MaintenanceWindowMonitorMemberProps {
@@ -48,11 +48,8 @@ export interface MaintenanceWindowMonitorMemberProps {
   readonly reporting?: Reporting;
 }
 
-/** A central event bus's ARN, in any partition. */
-const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256}$/;
 /** Member read actions whose resource is a maintenance window; the others take only "*". */
 const WINDOW_SCOPED: ReadonlySet<string> = new Set(['ssm:GetMaintenanceWindow']);
-const REPORTING_MODES: string[] = Object.values(Reporting);
 
 /**
  * One member account and Region of an Organization-mode monitor: forwards the terminal maintenance
@@ -149,32 +146,14 @@ function checkMemberProps(
   prefix: string,
   reporting: Reporting,
 ): void {
-  const fail = (name: PropName, problem: string): never => {
-    throw new MonitorPropsError(path, [name], problem);
-  };
-  const known = (value: string) => !Token.isUnresolved(value);
-  if (known(props.organizationId) && !ORGANIZATION_ID_PATTERN.test(props.organizationId)) {
-    fail(
-      'organizationId',
-      `"${props.organizationId}" is not an Organization ID (expected o- and 10 to 32 lower-case letters or digits)`,
-    );
-  }
-  if (known(props.centralAccountId) && !ACCOUNT_ID_PATTERN.test(props.centralAccountId)) {
-    fail('centralAccountId', `"${props.centralAccountId}" is not an account ID (12 digits)`);
-  }
-  if (known(props.centralBusArn) && !EVENT_BUS_ARN.test(props.centralBusArn)) {
-    fail(
-      'centralBusArn',
-      `"${props.centralBusArn}" is not an event bus ARN (arn:aws:events:<Region>:<account>:event-bus/<name>)`,
-    );
-  }
-  if (known(prefix) && !ROLE_PREFIX_PATTERN.test(prefix)) {
-    fail(
-      'rolePrefix',
-      `"${prefix}" is not a role name prefix (1 to 32 of A-Z a-z 0-9 + = , . @ _ -, starting with a letter)`,
-    );
-  }
-  if (!REPORTING_MODES.includes(reporting)) {
-    fail('reporting', `"${reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
+  const problems: [MemberPropName, string | undefined][] = [
+    ['organizationId', knownProblem(props.organizationId, organizationIdProblem)],
+    ['centralAccountId', knownProblem(props.centralAccountId, accountIdProblem)],
+    ['centralBusArn', knownProblem(props.centralBusArn, busArnProblem)],
+    ['rolePrefix', knownProblem(prefix, rolePrefixProblem)],
+    ['reporting', reportingProblem(reporting)],
+  ];
+  for (const [name, problem] of problems) {
+    if (problem !== undefined) throw new MonitorPropsError(path, [name], problem);
   }
 }

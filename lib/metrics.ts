@@ -10,15 +10,15 @@ import {
   DimensionName,
   type MetricMode,
   MetricName,
-  OrgMetricDetail,
   type OrgMetricName,
   PUBLISHED_SERIES,
   type PublishedSeries,
   publishedSeries,
   SeriesWhen,
-  SINGLE_ACCOUNT,
 } from '../contract';
-import { Reporting } from './props';
+import { UnpublishedMetricError } from './errors';
+import { reachesDescription } from './reach/reach';
+import { Reporting } from './settings';
 
 type SeriesName = MetricName | OrgMetricName;
 
@@ -44,24 +44,13 @@ function sameDimensions(a: readonly DimensionName[], b: readonly DimensionName[]
   return a.length === b.length && a.every((dimension) => b.includes(dimension));
 }
 
-function modeDescription(mode: MetricMode): string {
-  return mode === SINGLE_ACCOUNT
-    ? 'single-account mode'
-    : `Organization mode with organization.metricDetail "${mode}"`;
-}
-
-/** A metric the functions never publish in this mode was asked for: it would stay empty. */
-export class UnpublishedMetricError extends Error {
-  override readonly name = 'ValidationError';
-}
-
 /** Builds the metrics of one namespace, as the functions publish them in one mode. */
 export class MonitorMetrics {
   private readonly published: readonly PublishedSeries[];
 
   /**
+   * @param mode which series the reach publishes (`PUBLISHED_SERIES` in the contract)
    * @param owner the monitor's construct path, for errors
-   * @param mode single-account, or Organization mode at its metric detail
    */
   constructor(
     private readonly namespace: string,
@@ -79,7 +68,7 @@ export class MonitorMetrics {
 
   /** One published series, summed: fleet-wide, or for `windowId`. */
   metric(
-    metricName: MetricName,
+    metricName: SeriesName,
     windowId?: string,
     options: cloudwatch.MetricOptions = {},
   ): cloudwatch.Metric {
@@ -87,19 +76,7 @@ export class MonitorMetrics {
     return new cloudwatch.Metric({
       namespace: this.namespace,
       metricName,
-      ...(windowId ? { dimensionsMap: { [DimensionName.WindowId]: windowId } } : { dimensionsMap: {} }),
-      statistic: 'Sum',
-      ...options,
-    });
-  }
-
-  /** Organization mode: what the monitor says about its own reach, fleet-wide, summed. */
-  organization(metricName: OrgMetricName, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    this.require(metricName, []);
-    return new cloudwatch.Metric({
-      namespace: this.namespace,
-      metricName,
-      dimensionsMap: {},
+      dimensionsMap: windowId ? { [DimensionName.WindowId]: windowId } : {},
       statistic: 'Sum',
       ...options,
     });
@@ -150,7 +127,7 @@ export class MonitorMetrics {
     if (this.seriesOf(metricName).some((series) => sameDimensions(series.dimensions, dimensions))) return;
     const names = (list: readonly DimensionName[]) => splitDescription(list, DIMENSION_NAMES);
     const here = this.seriesOf(metricName).map((series) => names(series.dimensions));
-    // Where else it is published: the split, and the modes (Organization details grouped).
+    // Where else it is published: the split, and the reaches (Organization details grouped).
     const modesBySplit = new Map<string, MetricMode[]>();
     for (const [mode, all] of Object.entries(PUBLISHED_SERIES) as [
       MetricMode,
@@ -165,26 +142,13 @@ export class MonitorMetrics {
         modesBySplit.set(split, [...(modesBySplit.get(split) ?? []), mode]);
       }
     }
-    const elsewhere = [...modesBySplit].map(([split, modes]) => {
-      const details = modes.filter((mode) => mode !== SINGLE_ACCOUNT);
-      const where = [
-        ...(modes.includes(SINGLE_ACCOUNT) ? ['single-account mode'] : []),
-        ...(details.length === Object.values(OrgMetricDetail).length
-          ? ['Organization mode']
-          : details.length > 0
-            ? [
-                `Organization mode with organization.metricDetail ${details.map((d) => `"${d}"`).join(' or ')}`,
-              ]
-            : []),
-      ];
-      return `${split} in ${where.join(' and ')}`;
-    });
+    const elsewhere = [...modesBySplit].map(([split, modes]) => `${split} in ${reachesDescription(modes)}`);
     const heartbeat =
       this.reporting === Reporting.TASK && metricName === MetricName.ExecutionsCompleted
         ? ' with Reporting.TASK (the functions report tasks, not runs, so no run heartbeat)'
         : '';
     throw new UnpublishedMetricError(
-      `${this.owner}: ${metricName} ${names(dimensions)} is never published in ${modeDescription(this.mode)}` +
+      `${this.owner}: ${metricName} ${names(dimensions)} is never published in ${reachesDescription([this.mode])}` +
         `${heartbeat}, so a metric of it would stay empty. ` +
         (here.length > 0
           ? `Published here, in namespace "${this.namespace}": ${metricName} ${here.join('; ')}. Use one of ` +

@@ -43,6 +43,9 @@ export function assetDirectory(bundle: (typeof BUNDLE_OF)[BundleHandler], from =
   return asset;
 }
 
+/** How long the sweep function may run: one sweep of the account, or one member account (each of its Regions, a few at a time). */
+export const SWEEP_TIMEOUT = Duration.minutes(10);
+
 export interface MonitorFunctionProps
   extends Pick<lambda.FunctionProps, 'description' | 'timeout' | 'environment'>,
     Partial<

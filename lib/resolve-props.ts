@@ -3,43 +3,21 @@
  * then every value, and every combination, checked. An error names the construct, the prop (or
  * both props) and what is expected.
  */
-import { type Duration, type IPolicyValidationPlugin, Stack, Token } from 'aws-cdk-lib';
+import { type Duration, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
-import {
-  centralBusName,
-  centralRoleNamePrefix,
-  forwardRoleName,
-  NAMESPACE_PATTERN,
-  ORGANIZATION_ID_PATTERN,
-  REGION_PATTERN,
-  ROLE_PREFIX_PATTERN,
-  UUID_PATTERN,
-  WINDOW_ID_PATTERN,
-} from '../contract';
-import {
-  DEFAULTS,
-  LIMITS,
-  LogLevel,
-  type MaintenanceWindowMonitorProps,
-  OrganizationMetricDetail,
-  type OrganizationOptions,
-  Reporting,
-  type SlackChannel,
-  type TeamsChannel,
-} from './props';
+import { NAMESPACE_PATTERN, UUID_PATTERN, WINDOW_ID_PATTERN } from '../contract';
+import { reportingProblem } from './checks';
+import { type MonitorPropName, MonitorPropsError } from './errors';
+import type { MaintenanceWindowMonitorProps, SlackChannel, TeamsChannel } from './props';
+import type { BoundReach } from './reach/binding';
+import { reachOf } from './reach/reach';
+import { DEFAULTS, LIMITS, LogLevel, Reporting } from './settings';
 
-const REPORTING_MODES: string[] = Object.values(Reporting);
+export { MonitorPropsError, type PropName } from './errors';
+
 const LOG_LEVELS: string[] = Object.values(LogLevel);
-const METRIC_DETAILS: string[] = Object.values(OrganizationMetricDetail);
-/** The Organization's root, or an organizational unit (as CloudFormation's StackSet accepts them). */
-const ROOT_ID = /^r-[a-z0-9]{4,32}$/;
-const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
-/** What EventBridge allows in a bus name (role names allow more: `+ = , @`). */
-export const EVENT_BUS_NAME = /^[A-Za-z0-9._\-/]{1,256}$/;
-/** The longest of the central functions' role names' suffixes, before the Region. */
-const LONGEST_CENTRAL_ROLE = 'Report-';
 
 /** Every prop with its value: the user's, or the default. */
 export interface ResolvedMonitorProps {
@@ -64,47 +42,8 @@ export interface ResolvedMonitorProps {
   readonly slackChannel?: SlackChannel;
   readonly teamsChannel?: TeamsChannel;
   readonly createChatTopic: boolean;
-  /** Single-account mode when undefined. */
-  readonly organization?: ResolvedOrganization;
-}
-
-/** Organization mode's options with their defaults. */
-export interface ResolvedOrganization {
-  readonly organizationId: string;
-  readonly regions: readonly string[];
-  /** Where the StackSet deploys; the Organization's root (looked up at deploy time) when undefined. */
-  readonly organizationalUnitIds?: readonly string[];
-  readonly rolePrefix: string;
-  readonly metricDetail: OrganizationMetricDetail;
-  readonly sweepConcurrency: number;
-  readonly memberTemplateValidations: readonly IPolicyValidationPlugin[];
-}
-
-/** A prop's name as the error gives it: `windowIds`, or a nested one like `organization.regions`. */
-export type PropName =
-  | keyof MaintenanceWindowMonitorProps
-  | `organization.${keyof OrganizationOptions}`
-  // The member construct's props (lib/member.ts).
-  | 'organizationId'
-  | 'centralAccountId'
-  | 'centralBusArn'
-  | 'rolePrefix'
-  // The app's member stack (lib/maintenance-window-monitor-stack.ts).
-  | 'centralRegion';
-
-/** A prop, or a combination of props, the construct cannot build. */
-export class MonitorPropsError extends Error {
-  override readonly name = 'ValidationError';
-
-  constructor(
-    /** The path of the construct whose props are wrong, as aws-cdk-lib's own errors give it. */
-    readonly constructPath: string,
-    readonly props: readonly PropName[],
-    /** What is wrong, without the path and the props (the app re-words it with its context keys). */
-    readonly problem: string,
-  ) {
-    super(`${constructPath}: ${props.join(' and ')}: ${problem}`);
-  }
+  /** Where the monitor looks, bound to it (its options checked). */
+  readonly reach: BoundReach;
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -120,9 +59,11 @@ function isPositiveInteger(value: number): boolean {
 
 /** The defaults merged into `props`, checked; throws a `MonitorPropsError` at the first problem. */
 export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorProps): ResolvedMonitorProps {
-  const fail = (names: PropName[], problem: string): never => {
+  const fail = (names: MonitorPropName[], problem: string): never => {
     throw new MonitorPropsError(scope.node.path, names, problem);
   };
+  // First: the reach's checks, and the props it cannot be combined with.
+  const reach = reachOf(scope, props)._bind({ scope, props });
   const resolved: ResolvedMonitorProps = {
     alertEmails: props.alertEmails ?? [],
     ...(props.alertTopic ? { alertTopic: props.alertTopic } : {}),
@@ -145,10 +86,9 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
     ...(props.slackChannel ? { slackChannel: props.slackChannel } : {}),
     ...(props.teamsChannel ? { teamsChannel: props.teamsChannel } : {}),
     createChatTopic: props.createChatTopic ?? Boolean(props.slackChannel || props.teamsChannel),
-    ...(props.organization ? { organization: resolveOrganization(props.organization) } : {}),
+    reach,
   };
 
-  if (resolved.organization) checkOrganization(scope, resolved.organization, props, fail);
   checkTopicsAndWindows(resolved, props, fail);
   checkAlarms(resolved, props, fail);
   checkSweep(resolved, fail);
@@ -188,105 +128,7 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
   return resolved;
 }
 
-type Fail = (names: PropName[], problem: string) => never;
-
-function resolveOrganization(options: OrganizationOptions): ResolvedOrganization {
-  return {
-    organizationId: options.organizationId,
-    // Required, but a caller in another language (or plain JavaScript) may leave them out.
-    regions: options.regions ?? [],
-    ...(options.organizationalUnitIds ? { organizationalUnitIds: options.organizationalUnitIds } : {}),
-    rolePrefix: options.rolePrefix ?? DEFAULTS.rolePrefix,
-    metricDetail: options.metricDetail ?? DEFAULTS.metricDetail,
-    sweepConcurrency: options.sweepConcurrency ?? DEFAULTS.sweepConcurrency,
-    memberTemplateValidations: options.memberTemplateValidations ?? [],
-  };
-}
-
-/** Organization mode's values, and the props it cannot be combined with. */
-function checkOrganization(
-  scope: IConstruct,
-  organization: ResolvedOrganization,
-  props: MaintenanceWindowMonitorProps,
-  fail: Fail,
-): void {
-  // Window IDs are per account, so a list means nothing across an Organization.
-  if (props.windowIds) {
-    fail(
-      ['organization', 'windowIds'],
-      'window IDs are per account: in Organization mode the monitor watches every window, and the sweep finds them',
-    );
-  }
-  if (props.expectedRunInterval) {
-    fail(
-      ['organization', 'expectedRunInterval'],
-      'missed-run alarms are per listed window, and Organization mode lists none',
-    );
-  }
-  const { organizationId, regions, rolePrefix } = organization;
-  const units = organization.organizationalUnitIds;
-  if (!ORGANIZATION_ID_PATTERN.test(organizationId)) {
-    fail(
-      ['organization.organizationId'],
-      `"${organizationId}" is not an Organization ID (expected o- and 10 to 32 lower-case letters or digits)`,
-    );
-  }
-  if (!ROLE_PREFIX_PATTERN.test(rolePrefix)) {
-    fail(
-      ['organization.rolePrefix'],
-      `"${rolePrefix}" is not a role name prefix (1 to 32 of A-Z a-z 0-9 + = , . @ _ -, starting with a letter)`,
-    );
-  }
-  const busName = centralBusName(rolePrefix);
-  if (!EVENT_BUS_NAME.test(busName)) {
-    fail(
-      ['organization.rolePrefix'],
-      `"${rolePrefix}" names the event bus ${busName}, but a bus name allows only A-Z a-z 0-9 . - _ /`,
-    );
-  }
-  if (regions.length === 0) fail(['organization.regions'], 'must list at least one Region');
-  for (const region of regions) {
-    if (!REGION_PATTERN.test(region)) fail(['organization.regions'], `"${region}" is not a Region`);
-    const longest = forwardRoleName(rolePrefix, region);
-    if (longest.length > LIMITS.maxRoleNameLength) {
-      fail(
-        ['organization.regions'],
-        `"${region}" makes the member role name ${longest} longer than IAM's ${LIMITS.maxRoleNameLength} characters`,
-      );
-    }
-  }
-  if (new Set(regions).size !== regions.length) fail(['organization.regions'], 'lists a Region twice');
-  if (regions.length > LIMITS.maxOrganizationRegions) {
-    fail(
-      ['organization.regions'],
-      `lists ${regions.length} Regions, more than the ${LIMITS.maxOrganizationRegions} one monitor sweeps`,
-    );
-  }
-  if (units) resolveUnits(units, fail);
-  if (!METRIC_DETAILS.includes(organization.metricDetail)) {
-    fail(
-      ['organization.metricDetail'],
-      `"${organization.metricDetail}" is not one of ${METRIC_DETAILS.join(', ')}`,
-    );
-  }
-  const concurrency = organization.sweepConcurrency;
-  const { min, max } = LIMITS.sweepConcurrency;
-  if (!(Number.isInteger(concurrency) && concurrency >= min && concurrency <= max)) {
-    fail(
-      ['organization.sweepConcurrency'],
-      `must be a whole number from ${min} to ${max}, got ${concurrency}`,
-    );
-  }
-  // The central functions' roles are named for the stack's Region (when it is known here).
-  const home = Stack.of(scope).region;
-  const centralRole = `${centralRoleNamePrefix(rolePrefix)}${LONGEST_CENTRAL_ROLE}${home}`;
-  if (!Token.isUnresolved(home) && centralRole.length > LIMITS.maxRoleNameLength) {
-    fail(
-      ['organization.rolePrefix'],
-      `"${rolePrefix}" makes the central role name ${centralRole} longer than IAM's ${LIMITS.maxRoleNameLength} characters`,
-    );
-  }
-}
+type Fail = (names: MonitorPropName[], problem: string) => never;
 
 function checkTopicsAndWindows(
   resolved: ResolvedMonitorProps,
@@ -345,9 +187,8 @@ function checkTopicsAndWindows(
       'is false, but slackChannel or teamsChannel needs the chat topic to subscribe to',
     );
   }
-  if (!REPORTING_MODES.includes(resolved.reporting)) {
-    fail(['reporting'], `"${resolved.reporting}" is not one of ${REPORTING_MODES.join(', ')}`);
-  }
+  const reporting = reportingProblem(resolved.reporting);
+  if (reporting !== undefined) fail(['reporting'], reporting);
 }
 
 /** Whole `unit`s within [min, max], or a token (checked by CloudFormation at deploy). */
@@ -454,39 +295,5 @@ function checkChannels(resolved: ResolvedMonitorProps, fail: Fail): void {
         `channelId "${channelId}" must be URL-encoded as in the channel's link (like 19%3Aabc%40thread.tacv2)`,
       );
     }
-  }
-}
-
-/** The StackSet's organizational units, when listed: the root or OUs, each once. */
-function resolveUnits(units: readonly string[], fail: Fail): void {
-  if (units.length === 0) {
-    fail(
-      ['organization.organizationalUnitIds'],
-      'must list the root (r-...) or at least one organizational unit (ou-...), or be left out for the whole Organization',
-    );
-  }
-  for (const unit of units) {
-    if (!ROOT_ID.test(unit) && !OU_ID.test(unit)) {
-      fail(
-        ['organization.organizationalUnitIds'],
-        `"${unit}" is neither a root ID (r-...) nor an organizational unit ID (ou-...-...)`,
-      );
-    }
-  }
-  if (units.length > LIMITS.maxOrganizationalUnits) {
-    fail(
-      ['organization.organizationalUnitIds'],
-      `lists ${units.length} IDs; a StackSet takes at most ${LIMITS.maxOrganizationalUnits} ` +
-        'organizational units: list a parent unit (or the root) that holds them instead',
-    );
-  }
-  if (new Set(units).size !== units.length) {
-    fail(['organization.organizationalUnitIds'], 'lists an ID twice');
-  }
-  if (units.length > 1 && units.some((unit) => ROOT_ID.test(unit))) {
-    fail(
-      ['organization.organizationalUnitIds'],
-      'lists the root with organizational units: the root already covers every one of them',
-    );
   }
 }

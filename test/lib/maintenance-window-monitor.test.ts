@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -13,12 +14,16 @@ import {
   LogLevel,
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
+  MonitorReach,
+  OrganizationMetricDetail,
+  type OrganizationOptions,
   Reporting,
 } from '../../lib/maintenance-window-monitor';
 import {
   MaintenanceWindowMonitorStack,
   type MaintenanceWindowMonitorStackProps,
 } from '../../lib/maintenance-window-monitor-stack';
+import { synthStack } from '../support/synth';
 
 const WINDOW_A = 'mw-0123456789abcdef0';
 const WINDOW_B = 'mw-0123456789abcdef1';
@@ -31,15 +36,12 @@ const TEAMS = {
   tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b',
 };
 
-/** A stack without bundling the function: these tests read the template, not the code. */
+/** The app's stack with `props` for its monitor (synthesized once per props set). */
 function synth(
   props?: MaintenanceWindowMonitorProps,
   stackProps: MaintenanceWindowMonitorStackProps = {},
 ): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(
-    new MaintenanceWindowMonitorStack(app, 'Test', { ...stackProps, monitor: props }),
-  );
+  return synthStack('Test', { ...stackProps, ...(props ? { monitor: props } : {}) });
 }
 
 function alarmsWithDescription(
@@ -970,32 +972,6 @@ describe('MaintenanceWindowMonitor', () => {
     );
   });
 
-  it("keeps each function's environment within Lambda's 4 KB with 120 windows, even with long names", () => {
-    // Prepare: the longest stack name CloudFormation allows; generated names derive from it
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const windows = Array.from({ length: 120 }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`);
-    const stack = new MaintenanceWindowMonitorStack(app, 'Long', {
-      stackName: `M${'x'.repeat(127)}`,
-      monitor: { windowIds: windows, metricNamespace: 'N'.repeat(255), slackChannel: SLACK },
-    });
-
-    // Act
-    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
-
-    // Assess: a value CloudFormation resolves at deploy time is counted at the longest it can be
-    // (an ARN of a generated name of up to 256 characters in the longest partition and Region).
-    const longestResolved = 350;
-    for (const fn of functions) {
-      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
-      const bytes = Object.entries(variables).reduce(
-        (sum, [name, value]) =>
-          sum + name.length + (typeof value === 'string' ? value.length : longestResolved),
-        0,
-      );
-      expect(bytes).toBeLessThan(4 * 1024);
-    }
-  });
-
   it.each<[MaintenanceWindowMonitorProps, string]>([
     [{ alertEmails: ['ops'] }, 'alertEmails: "ops" is not an e-mail address'],
     [{ alertEmails: ['a@b.com,c@d.com'] }, 'alertEmails: "a@b.com,c@d.com" is not an e-mail address'],
@@ -1070,6 +1046,12 @@ describe('MaintenanceWindowMonitor', () => {
     [
       { teamsChannel: { teamId: 'team', channelId: 'c', tenantId: '7e8f9a0b-1c2d-4e3f-8a9b-0c1d2e3f4a5b' } },
       'teamsChannel: teamId "team" is not a UUID',
+    ],
+    [
+      {
+        teamsChannel: { teamId: '5d6b4a34-8e1f-4d5b-9a3c-1c2d3e4f5a6b', channelId: 'c', tenantId: 'tenant' },
+      },
+      'teamsChannel: tenantId "tenant" is not a UUID',
     ],
     [
       {
@@ -1149,37 +1131,6 @@ describe('MaintenanceWindowMonitor in a stack of your own', () => {
       'failureQueue',
     ]);
   });
-
-  it('gives metrics for alarms of your own, fleet-wide or per window, in its namespace', () => {
-    // Prepare
-    const monitor = new MaintenanceWindowMonitor(bareStack(), 'Monitor', { metricNamespace: 'Ops/Patching' });
-
-    // Act
-    const metrics = [
-      monitor.metricFailedInvocations(),
-      monitor.metricTimedOutInvocations(WINDOW_A, { period: Duration.hours(1) }),
-      monitor.metricCancelledInvocations(),
-      monitor.metricInvocations(WINDOW_A),
-      monitor.metricExecutionsCompleted(WINDOW_A),
-    ];
-
-    // Assess
-    expect(
-      metrics.map((metric) => [
-        metric.namespace,
-        metric.metricName,
-        metric.dimensions,
-        metric.statistic,
-        metric.period.toMinutes(),
-      ]),
-    ).toEqual([
-      ['Ops/Patching', 'FailedInvocations', {}, 'Sum', 5],
-      ['Ops/Patching', 'TimedOutInvocations', { WindowId: WINDOW_A }, 'Sum', 60],
-      ['Ops/Patching', 'CancelledInvocations', {}, 'Sum', 5],
-      ['Ops/Patching', 'Invocations', { WindowId: WINDOW_A }, 'Sum', 5],
-      ['Ops/Patching', 'ExecutionsCompleted', { WindowId: WINDOW_A }, 'Sum', 5],
-    ]);
-  });
 });
 
 describe('cdk-nag AwsSolutions', () => {
@@ -1225,5 +1176,190 @@ describe('cdk-nag AwsSolutions', () => {
     const report = readFileSync(path.join(outdir, 'validation-report.json'), 'utf8');
     expect(report).toContain('AwsSolutions-SNS3');
     expect(report).toContain('Nag/PlainTopic/Resource');
+  });
+});
+
+/** Each reach: how the older props write it, and the longest values it takes. */
+interface ReachCase {
+  readonly name: string;
+  readonly reach: () => MonitorReach;
+  /** The same reach through the props that came before `reach`. */
+  readonly props: MaintenanceWindowMonitorProps;
+  /** The longest values of its props, for the functions' 4 KB environment. */
+  readonly longest: MaintenanceWindowMonitorProps;
+  readonly functions: number;
+  /** Its own metric methods' metrics, as [name, dimensions, period in minutes]. */
+  readonly metrics: (monitor: MaintenanceWindowMonitor) => cloudwatch.Metric[];
+  readonly expected: [string, Record<string, string>, number][];
+  /** Whether the Organization-only members are defined. */
+  readonly central: boolean;
+}
+
+const ORGANIZATION: OrganizationOptions = {
+  organizationId: 'o-abcdefghij',
+  regions: ['us-east-1', 'eu-west-1'],
+};
+/** 50 Regions as long as the role names allow with a 32-character prefix (23 characters). */
+const LONG_REGIONS = Array.from(
+  { length: 50 },
+  (_, i) =>
+    `us-${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}${'x'.repeat(16)}-1`,
+);
+const LONG_ORGANIZATION: OrganizationOptions = {
+  organizationId: `o-${'a'.repeat(32)}`,
+  regions: LONG_REGIONS,
+  organizationalUnitIds: ['r-ab12'],
+  rolePrefix: 'P'.repeat(32),
+  metricDetail: OrganizationMetricDetail.ACCOUNT_REGION_WINDOW,
+};
+
+const REACHES: ReachCase[] = [
+  {
+    name: 'this account',
+    reach: () => MonitorReach.thisAccount(),
+    props: {},
+    longest: {
+      windowIds: Array.from({ length: 120 }, (_, i) => `mw-${(i + 1).toString(16).padStart(17, '0')}`),
+      slackChannel: SLACK,
+    },
+    functions: 2,
+    metrics: (monitor) => [
+      monitor.metricFailedInvocations(),
+      monitor.metricTimedOutInvocations(WINDOW_A, { period: Duration.hours(1) }),
+      monitor.metricCancelledInvocations(),
+      monitor.metricInvocations(WINDOW_A),
+      monitor.metricExecutionsCompleted(WINDOW_A),
+    ],
+    expected: [
+      ['FailedInvocations', {}, 5],
+      ['TimedOutInvocations', { WindowId: WINDOW_A }, 60],
+      ['CancelledInvocations', {}, 5],
+      ['Invocations', { WindowId: WINDOW_A }, 5],
+      ['ExecutionsCompleted', { WindowId: WINDOW_A }, 5],
+    ],
+    central: false,
+  },
+  {
+    name: 'an Organization',
+    reach: () => MonitorReach.organization(ORGANIZATION),
+    props: { organization: ORGANIZATION },
+    longest: { createChatTopic: true, organization: LONG_ORGANIZATION },
+    functions: 3,
+    metrics: (monitor) => [
+      monitor.metricFailedInvocations(),
+      monitor.metricInvocations(undefined, { period: Duration.hours(1) }),
+      monitor.metricUnreachableTargets(),
+      monitor.metricEventPathBrokenTargets({ period: Duration.days(1) }),
+    ],
+    expected: [
+      ['FailedInvocations', {}, 5],
+      ['Invocations', {}, 60],
+      ['UnreachableTargets', {}, 5],
+      ['EventPathBrokenTargets', {}, 1_440],
+    ],
+    central: true,
+  },
+];
+
+describe.each(REACHES)('MaintenanceWindowMonitor, reaching $name', (reach) => {
+  it('builds from the reach prop exactly what the props before it build', () => {
+    // Act
+    const fromReach = new MaintenanceWindowMonitorStack(
+      new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
+      'Test',
+      {
+        monitor: { reach: reach.reach() },
+      },
+    );
+
+    // Assess
+    expect(Template.fromStack(fromReach).toJSON()).toEqual(synth(reach.props).toJSON());
+  });
+
+  it('gives metrics for alarms of your own, in its namespace, and its own members only', () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
+    const monitor = new MaintenanceWindowMonitor(stack, 'Monitor', {
+      metricNamespace: 'Ops/Patching',
+      reach: reach.reach(),
+    });
+
+    // Act
+    const metrics = reach.metrics(monitor);
+
+    // Assess
+    expect(
+      metrics.map((metric) => [
+        metric.namespace,
+        metric.metricName,
+        metric.dimensions,
+        metric.statistic,
+        metric.period.toMinutes(),
+      ]),
+    ).toEqual(
+      reach.expected.map(([name, dimensions, minutes]) => ['Ops/Patching', name, dimensions, 'Sum', minutes]),
+    );
+    const central = [
+      monitor.centralEventBus,
+      monitor.sweepQueue,
+      monitor.sweepDeadLetterQueue,
+      monitor.sweepPlannerFunction,
+      monitor.sweepPlannerFunctionLogGroup,
+      monitor.memberStackSet,
+    ];
+    expect(central.map((member) => member !== undefined)).toEqual(central.map(() => reach.central));
+    expect(monitor.organizationAlarms && Object.keys(monitor.organizationAlarms)).toEqual(
+      reach.central
+        ? ['unreachableTargets', 'eventPathBrokenTargets', 'sweepDeadLetterQueue', 'sweepPlannerErrors']
+        : undefined,
+    );
+  });
+
+  it("keeps each function's environment within Lambda's 4 KB with its longest values", () => {
+    // Prepare: the longest namespace and stack name, and the reach's longest values.
+    const template = synthStack('Long', {
+      stackName: `M${'x'.repeat(127)}`,
+      monitor: { metricNamespace: 'N'.repeat(255), ...reach.longest },
+    });
+
+    // Act
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    // Assess: a value CloudFormation resolves at deploy time is counted at the longest it can be
+    // (an ARN of a generated name of up to 256 characters in the longest partition and Region).
+    const longestResolved = 350;
+    expect(functions).toHaveLength(reach.functions);
+    for (const fn of functions) {
+      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+      const bytes = Object.entries(variables).reduce(
+        (sum, [name, value]) =>
+          sum + name.length + (typeof value === 'string' ? value.length : longestResolved),
+        0,
+      );
+      expect(bytes).toBeLessThan(4 * 1024);
+    }
+  });
+});
+
+describe('MaintenanceWindowMonitor reach and organization props', () => {
+  it('refuses both, naming both', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
+    expect(
+      () =>
+        new MaintenanceWindowMonitor(stack, 'Monitor', {
+          reach: MonitorReach.organization(ORGANIZATION),
+          organization: ORGANIZATION,
+        }),
+    ).toThrow('Platform/Monitor: organization: and reach both say where the monitor looks');
+  });
+
+  it("names an Organization reach's options organization.<option>, as the organization prop does", () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
+    expect(
+      () =>
+        new MaintenanceWindowMonitor(stack, 'Monitor', {
+          reach: MonitorReach.organization({ ...ORGANIZATION, regions: [] }),
+        }),
+    ).toThrow('Platform/Monitor: organization.regions: must list at least one Region');
   });
 });

@@ -25,23 +25,24 @@ import {
   TASK_EXECUTION_DETAIL_TYPE,
   TERMINAL_EXECUTION_STATUSES,
   TERMINAL_TASK_STATUSES,
-} from '../../contract';
+} from '../../../contract';
 import {
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
   OrganizationMetricDetail,
   type OrganizationOptions,
   Reporting,
-} from '../../lib/maintenance-window-monitor';
+} from '../../../lib/maintenance-window-monitor';
 import {
   MaintenanceWindowMonitorMemberStack,
   type MaintenanceWindowMonitorMemberStackProps,
   MaintenanceWindowMonitorStack,
   type MaintenanceWindowMonitorStackProps,
-} from '../../lib/maintenance-window-monitor-stack';
-import { MaintenanceWindowMonitorMember } from '../../lib/member';
-import { MAX_TEMPLATE_BODY_BYTES } from '../../lib/member-template';
-import { assetDirectory } from '../../lib/monitor-function';
+} from '../../../lib/maintenance-window-monitor-stack';
+import { MaintenanceWindowMonitorMember } from '../../../lib/member';
+import { MAX_TEMPLATE_BODY_BYTES } from '../../../lib/member-template';
+import { assetDirectory } from '../../../lib/monitor-function';
+import { synthStack } from '../../support/synth';
 
 const ORG = 'o-abcdefghij';
 const ACCOUNT = '123456789012';
@@ -62,19 +63,16 @@ type Statement = {
   Sid?: string;
 };
 
-/** The app's central stack in Organization mode, without bundling. */
+/** The app's central stack in Organization mode (synthesized once per props set). */
 function synth(
   organization: Partial<OrganizationOptions> = {},
   monitor: MaintenanceWindowMonitorProps = {},
   stackProps: MaintenanceWindowMonitorStackProps = {},
 ): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(
-    new MaintenanceWindowMonitorStack(app, 'Central', {
-      ...stackProps,
-      monitor: { ...monitor, organization: { ...ORGANIZATION, ...organization } },
-    }),
-  );
+  return synthStack('Central', {
+    ...stackProps,
+    monitor: { ...monitor, organization: { ...ORGANIZATION, ...organization } },
+  });
 }
 
 function resources(template: Template, type: string): [string, Resource][] {
@@ -631,91 +629,6 @@ describe('Organization mode, the central stack', () => {
     expect(body).toContain('Organization: sweep assignments waiting');
   });
 
-  it('gives metrics for alarms of your own on the reach metrics, fleet-wide, in its namespace', () => {
-    // Prepare
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Platform');
-    const monitor = new MaintenanceWindowMonitor(stack, 'Monitor', {
-      metricNamespace: 'Ops/Patching',
-      organization: ORGANIZATION,
-    });
-
-    // Act
-    const metrics = [
-      monitor.metricUnreachableTargets(),
-      monitor.metricEventPathBrokenTargets({ period: Duration.days(1) }),
-    ];
-
-    // Assess
-    expect(
-      metrics.map((metric) => [
-        metric.namespace,
-        metric.metricName,
-        metric.dimensions,
-        metric.statistic,
-        metric.period.toMinutes(),
-      ]),
-    ).toEqual([
-      ['Ops/Patching', 'UnreachableTargets', {}, 'Sum', 5],
-      ['Ops/Patching', 'EventPathBrokenTargets', {}, 'Sum', 1_440],
-    ]);
-    expect(monitor.centralEventBus).toBeDefined();
-    expect(monitor.organizationAlarms && Object.keys(monitor.organizationAlarms)).toEqual([
-      'unreachableTargets',
-      'eventPathBrokenTargets',
-      'sweepDeadLetterQueue',
-      'sweepPlannerErrors',
-    ]);
-    // Single-account mode has none of Organization mode's parts.
-    const single = new MaintenanceWindowMonitor(stack, 'Single');
-    expect([
-      single.centralEventBus,
-      single.sweepQueue,
-      single.memberStackSet,
-      single.organizationAlarms,
-    ]).toEqual([undefined, undefined, undefined, undefined]);
-  });
-
-  it("keeps each function's environment within Lambda's 4 KB with the longest Organization values", () => {
-    // Prepare: 50 Regions as long as the role names allow with a 32-character prefix (23 characters:
-    // <prefix>-Forward-<Region> is at most 64), the longest IDs, namespace and stack name.
-    const letters = (i: number) =>
-      `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`;
-    const regions = Array.from({ length: 50 }, (_, i) => `us-${letters(i)}${'x'.repeat(16)}-1`);
-    expect(regions.every((region) => region.length === 23)).toBe(true);
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new MaintenanceWindowMonitorStack(app, 'Long', {
-      stackName: `M${'x'.repeat(127)}`,
-      monitor: {
-        metricNamespace: 'N'.repeat(255),
-        createChatTopic: true,
-        organization: {
-          organizationId: `o-${'a'.repeat(32)}`,
-          regions,
-          organizationalUnitIds: ['r-ab12'],
-          rolePrefix: 'P'.repeat(32),
-          metricDetail: OrganizationMetricDetail.ACCOUNT_REGION_WINDOW,
-        },
-      },
-    });
-
-    // Act
-    const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
-
-    // Assess: a value resolved at deploy time counted at the longest it can be, as in the
-    // single-account test (an ARN of a generated name of up to 256 characters)
-    const longestResolved = 350;
-    expect(functions).toHaveLength(3);
-    for (const fn of functions) {
-      const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
-      const bytes = Object.entries(variables).reduce(
-        (sum, [name, value]) =>
-          sum + name.length + (typeof value === 'string' ? value.length : longestResolved),
-        0,
-      );
-      expect(bytes).toBeLessThan(4 * 1024);
-    }
-  });
-
   it.each<[Partial<OrganizationOptions>, MaintenanceWindowMonitorProps, string]>([
     [{ organizationId: 'o-123' }, {}, 'organization.organizationId: "o-123" is not an Organization ID'],
     [
@@ -1207,7 +1120,7 @@ describe("the app's member stack", () => {
     [{ centralAccountId: 'central' }, 'centralAccountId: "central" is not an account ID'],
     [
       { rolePrefix: 'Ops@Team' },
-      'rolePrefix: "Ops@Team" cannot name the central event bus (Ops@Team-Events)',
+      'rolePrefix: "Ops@Team" names the event bus Ops@Team-Events, but a bus name allows only A-Z a-z 0-9 . - _ /',
     ],
     [{ organizationId: 'org' }, 'organizationId: "org" is not an Organization ID'],
   ])('rejects %j naming the setting', (member, message) => {
