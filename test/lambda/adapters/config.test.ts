@@ -3,7 +3,12 @@
  * the variable (at cold start for the monitor's, on the sweep's first run for the sweep's own).
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readConfig, readSweepSettings } from '../../../lambda/adapters/config';
+import {
+  ConfigError,
+  readConfig,
+  readPlannerSettings,
+  readSweepSettings,
+} from '../../../lambda/adapters/config';
 
 const ENV = {
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
@@ -109,5 +114,24 @@ describe('readSweepSettings', () => {
     ['SWEEP_LOOKBACK_MINUTES', '', 'Environment variable SWEEP_LOOKBACK_MINUTES is not set'],
   ])('fails when %s is %j', (name, value, message) => {
     expect(failure(() => readSweepSettings({ ...SWEEP_ENV, [name]: value })).message).toContain(message);
+  });
+});
+
+describe('readPlannerSettings', () => {
+  it("reads the planner's settings, naming what is not a Region", () => {
+    const env = { SWEEP_QUEUE_URL: ' https://queue ', ORGANIZATION_REGIONS: 'us-east-1, eu-west-1' };
+
+    expect(readPlannerSettings(env)).toEqual({
+      queueUrl: 'https://queue',
+      regions: ['us-east-1', 'eu-west-1'],
+    });
+    expect(
+      readPlannerSettings({ ...env, ORGANIZATIONAL_UNIT_IDS: 'ou-a1b2-11111111, r-a1b2' }),
+    ).toMatchObject({
+      organizationalUnitIds: ['ou-a1b2-11111111', 'r-a1b2'],
+    });
+    expect(() => readPlannerSettings({ ...env, ORGANIZATION_REGIONS: 'us-east-1,Mars' })).toThrow(
+      'Environment variable ORGANIZATION_REGIONS must list Regions, got "Mars"',
+    );
   });
 });
