@@ -12,7 +12,7 @@ import { App, type PolicyValidationPluginReport, type Stack } from 'aws-cdk-lib'
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defineStacks } from '../../bin/stacks';
 
 const outdirs: string[] = [];
@@ -77,24 +77,6 @@ const MEMBER = {
   centralRegion: 'us-east-1',
   rolePrefix: 'Ops',
 };
-
-/**
- * Every kind of stack synthesized in a process of its own, as `cdk synth` runs the app (a
- * deprecation is printed once per process). Started before the tests, so that it runs while they
- * synthesize in this one; its test awaits it.
- */
-let everyStack: Promise<{ stdout: string; stderr: string }>;
-const stopEveryStack = new AbortController();
-beforeAll(() => {
-  everyStack = promisify(execFile)(
-    path.join('node_modules', '.bin', 'tsx'),
-    [path.join('test', 'support', 'synth-every-stack.ts')],
-    { cwd: path.resolve(__dirname, '..', '..'), signal: stopEveryStack.signal },
-  );
-  // Awaited by its test; a run that filters that test out stops it, and sees no unhandled rejection.
-  everyStack.catch(() => undefined);
-});
-afterAll(() => stopEveryStack.abort());
 
 describe('the app', () => {
   it('defines the single-account stack by default, and cdk-nag finds nothing in it', () => {
@@ -181,14 +163,22 @@ describe('the app', () => {
     expect(JSON.stringify(artifact.template).length).toBeLessThan(50 * 1024);
   });
 
-  it('synthesizes every kind of stack without a warning, deprecations included', async () => {
-    // Act: started with the file (see everyStack), awaited here
-    const { stdout, stderr } = await everyStack;
+  it(
+    'synthesizes every kind of stack without a warning, deprecations included',
+    async () => {
+      // Act: a process of its own, as `cdk synth` runs the app (a deprecation is printed once per process)
+      const { stdout, stderr } = await promisify(execFile)(
+        path.join('node_modules', '.bin', 'tsx'),
+        [path.join('test', 'support', 'synth-every-stack.ts')],
+        { cwd: path.resolve(__dirname, '..', '..') },
+      );
 
-    // Assess
-    expect(stderr).toBe('');
-    expect(JSON.parse(stdout)).toEqual({ single: [], central: [], member: [] });
-  });
+      // Assess
+      expect(stderr).toBe('');
+      expect(JSON.parse(stdout)).toEqual({ single: [], central: [], member: [] });
+    },
+    5 * 60_000,
+  );
 
   it('stops with an error naming the context key', () => {
     expect(() => defineWith({ alertEmail: 'ops@example.com' })).toThrow(
