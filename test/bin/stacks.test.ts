@@ -87,6 +87,16 @@ describe('the app', () => {
     Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::StackSet', 0);
   });
 
+  it('warns that nobody will be notified when no e-mail, topic or chat channel is given', () => {
+    const warnings = (stack: Stack) =>
+      stack.node.metadata.filter(({ type }) => type === 'aws:cdk:warning').map(({ data }) => String(data));
+
+    expect(warnings(defineWith({}))).toEqual([
+      expect.stringContaining('Nobody will be notified: no alertEmails'),
+    ]);
+    expect(warnings(synthesized(SINGLE).stack)).toEqual([]);
+  });
+
   it('defines the central stack with organizationId, cdk-nag checking it and its member template', () => {
     // Act
     const { stack } = synthesized(CENTRAL);
