@@ -57,7 +57,7 @@ function synthesized(context: Record<string, unknown>): Synthesis {
   }
 }
 
-/** The app's stack for `context`, defined (not synthesized): for the contexts it refuses. */
+/** The app's stack for `context`, defined only: for what construction shows (a refusal, a warning). */
 function defineWith(context: Record<string, unknown>): Stack {
   const outdir = mkdtempSync(path.join(tmpdir(), 'mwm-app-'));
   outdirs.push(outdir);
