@@ -1,60 +1,25 @@
 /**
- * CDK context (`cdk.json`, or `cdk deploy -c key=value`) turned into the stack's typed settings:
- * strings parsed, lists split, channel keys checked to come together, and which stack the app
- * defines (single-account, Organization mode's central stack, or a member stack). The constructs
- * check the values.
+ * CDK context (`cdk.json`, or `cdk deploy -c key=value`) turned into the stack's typed settings,
+ * through the table of keys (`bin/context-keys.ts`): values parsed, channel keys checked to come
+ * together, and which stack the app defines (single-account, Organization mode's central stack, or
+ * a member stack). The constructs check the values.
  */
-import { Duration } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { MemberStackSettings } from '../lib/maintenance-window-monitor-stack';
+import type { MaintenanceWindowMonitorProps } from '../lib/props';
+import { MonitorPropsError } from '../lib/resolve-props';
 import {
-  LogLevel,
-  type MaintenanceWindowMonitorProps,
-  OrganizationMetricDetail,
-  type OrganizationOptions,
-  Reporting,
-} from '../lib/props';
-import { MonitorPropsError, type PropName } from '../lib/resolve-props';
+  CONTEXT_KEYS,
+  type ContextKeyName,
+  FormerContextKey,
+  KEY_OF_PROP,
+  KEY_SPECS,
+  type KeySpec,
+  keysOf,
+  type Part,
+} from './context-keys';
 
 /** Reads one context value, as `app.node.tryGetContext` does. */
 export type ContextReader = (key: string) => unknown;
-
-/** Context keys `bin/app.ts` accepts (`cdk.json` or `cdk deploy -c key=value`). */
-export const ContextKey = {
-  AlertEmails: 'alertEmails',
-  AlertTopicArn: 'alertTopicArn',
-  AlertTopicKeyArn: 'alertTopicKeyArn',
-  MetricNamespace: 'metricNamespace',
-  WindowIds: 'windowIds',
-  Reporting: 'reporting',
-  AlarmThreshold: 'alarmThreshold',
-  AlarmPeriodMinutes: 'alarmPeriodMinutes',
-  AlarmEvaluationPeriods: 'alarmEvaluationPeriods',
-  LogLevel: 'logLevel',
-  LogRetentionDays: 'logRetentionDays',
-  ReservedConcurrentExecutions: 'reservedConcurrentExecutions',
-  MemorySize: 'memorySize',
-  TimeoutSeconds: 'timeoutSeconds',
-  SweepIntervalMinutes: 'sweepIntervalMinutes',
-  SweepLookbackHours: 'sweepLookbackHours',
-  ExpectedRunIntervalHours: 'expectedRunIntervalHours',
-  SlackWorkspaceId: 'slackWorkspaceId',
-  SlackChannelId: 'slackChannelId',
-  TeamsTeamId: 'teamsTeamId',
-  TeamsChannelId: 'teamsChannelId',
-  TeamsTenantId: 'teamsTenantId',
-  CreateChatTopic: 'createChatTopic',
-  /** Organization mode: with it (and no centralAccountId), the app defines the central stack. */
-  OrganizationId: 'organizationId',
-  Regions: 'regions',
-  OrganizationalUnitIds: 'organizationalUnitIds',
-  RolePrefix: 'rolePrefix',
-  MetricDetail: 'metricDetail',
-  SweepConcurrency: 'sweepConcurrency',
-  /** Organization mode: with it, the app defines a member stack (for the management account). */
-  CentralAccountId: 'centralAccountId',
-  CentralRegion: 'centralRegion',
-} as const;
 
 /** The stacks the app defines, one at a time, chosen by the context. */
 export const StackName = {
@@ -69,8 +34,8 @@ export const StackName = {
 /** The keys that make the app define each stack (it defines one at a time). */
 const KEYS_OF_STACK = {
   [StackName.Single]: 'neither organizationId nor centralAccountId',
-  [StackName.Central]: `${ContextKey.OrganizationId} and ${ContextKey.Regions}`,
-  [StackName.Member]: `${ContextKey.OrganizationId} and ${ContextKey.CentralAccountId}`,
+  [StackName.Central]: 'organizationId and regions',
+  [StackName.Member]: 'organizationId and centralAccountId',
 } as const;
 
 /**
@@ -85,21 +50,6 @@ export function stacksNote(defined: string): string {
     .map(([name, keys]) => `${name} needs context ${keys}`);
   return `This app defined ${defined}; ${others.join(', ')}.`;
 }
-
-/** Keys only the central stack reads: given for another stack, they would do nothing. */
-const CENTRAL_ONLY_KEYS = [
-  ContextKey.Regions,
-  ContextKey.OrganizationalUnitIds,
-  ContextKey.MetricDetail,
-  ContextKey.SweepConcurrency,
-];
-
-/** Keys of earlier versions, still read: the new key wins when both are given. */
-export const FormerContextKey: Readonly<Record<string, string>> = {
-  reservedConcurrency: ContextKey.ReservedConcurrentExecutions,
-  reconcileIntervalMinutes: ContextKey.SweepIntervalMinutes,
-  reconcileLookbackHours: ContextKey.SweepLookbackHours,
-};
 
 /** Monitor props from context, plus the existing topic to import, which needs a scope to become one. */
 export interface ContextSettings {
@@ -116,10 +66,10 @@ export class ContextError extends Error {
 /** Keys the CDK CLI itself keeps in the context (`cdk acknowledge`, `cdk cli-telemetry`). */
 const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
 
-/** A context value as the user typed it: `-c` gives strings, cdk.json any JSON. */
 /** Values longer than this are shown by their start and their length: the message stays short. */
 const SHOWN_VALUE_CHARS = 80;
 
+/** A context value as the user typed it: `-c` gives strings, cdk.json any JSON. */
 export function showValue(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > SHOWN_VALUE_CHARS
@@ -127,23 +77,20 @@ export function showValue(value: unknown): string {
     : text;
 }
 
-function refuse(key: string, value: unknown, expected: string): never {
-  throw new ContextError(`Context ${key}=${showValue(value)} is refused: expected ${expected}.`);
-}
-
 /** Edits (insertions, deletions, substitutions) from `a` to `b`, ignoring case. */
 function distance(a: string, b: string): number {
   const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  // Row i holds the edits from x's first i letters to each start of y (the indices stay in range).
   let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
   for (let i = 1; i <= x.length; i++) {
     const current = [i];
     for (let j = 1; j <= y.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+      const substitution = (previous[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
     }
     previous = current;
   }
-  return previous[y.length] ?? 0;
+  return previous[y.length] as number;
 }
 
 /**
@@ -152,7 +99,7 @@ function distance(a: string, b: string): number {
  * cdk.context.json) and are not checked; neither are the CLI's own keys.
  */
 export function checkContextKeys(context: Readonly<Record<string, unknown>>): void {
-  const known: string[] = [...Object.values(ContextKey), ...Object.keys(FormerContextKey)];
+  const known: string[] = [...Object.keys(CONTEXT_KEYS), ...Object.keys(FormerContextKey)];
   for (const [key, value] of Object.entries(context)) {
     if (key.includes('@') || key.includes(':') || CDK_CLI_KEYS.has(key)) continue;
     if (!known.includes(key)) {
@@ -175,51 +122,46 @@ function absent(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-function stringList(key: string, value: unknown): string[] | undefined {
-  if (absent(value)) return undefined;
-  // `-c windowIds=mw-1,mw-2` arrives as one string; cdk.json can hold a JSON array.
-  const items = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
-    refuse(key, value, 'a comma-separated list (an array of strings in cdk.json)');
+const FORMER_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(FormerContextKey).map(([former, key]) => [key, former]),
+);
+
+/** The key as the user gave it: the key it replaced when only that one is given. */
+function keyGiven(key: string, readContext: ContextReader): string {
+  const former = FORMER_OF[key];
+  return former !== undefined && readContext(key) === undefined && readContext(former) !== undefined
+    ? former
+    : key;
+}
+
+/** A key's value, parsed; undefined when it is not given; refused under the key as given. */
+type ValueReader = (key: ContextKeyName) => unknown;
+
+function valueReader(readContext: ContextReader): ValueReader {
+  return (key) => {
+    const given = keyGiven(key, readContext);
+    const value = readContext(given);
+    if (absent(value)) return undefined;
+    return CONTEXT_KEYS[key].parse(value, (expected) => {
+      throw new ContextError(`Context ${given}=${showValue(value)} is refused: expected ${expected}.`);
+    });
+  };
+}
+
+/** The values given of a part's keys (or of those `part` picks), each under its prop, as the prop takes it. */
+function valuesOf(value: ValueReader, part: Part | ((spec: KeySpec) => boolean)): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of KEY_SPECS) {
+    const picked = typeof part === 'string' ? spec.part === part : part(spec);
+    const parsed = picked ? value(key) : undefined;
+    if (parsed !== undefined) values[spec.prop] = spec.to ? spec.to(parsed as number) : parsed;
   }
-  const trimmed = items.map((item) => item.trim()).filter((item) => item.length > 0);
-  return trimmed.length > 0 ? trimmed : undefined;
+  return values;
 }
 
-function optionalString(key: string, value: unknown): string | undefined {
-  if (absent(value)) return undefined;
-  if (typeof value !== 'string') refuse(key, value, 'a string');
-  return value;
-}
-
-function optionalBoolean(key: string, value: unknown): boolean | undefined {
-  if (absent(value)) return undefined;
-  // `-c createChatTopic=true` arrives as a string; cdk.json can hold a boolean.
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  return refuse(key, value, 'true or false');
-}
-
-function optionalNumber(key: string, value: unknown): number | undefined {
-  if (absent(value)) return undefined;
-  // `-c alarmThreshold=3` arrives as a string; cdk.json can hold a number.
-  const number = typeof value === 'string' ? Number(value.trim()) : value;
-  if (typeof number !== 'number' || !Number.isFinite(number)) refuse(key, value, 'a number');
-  return number;
-}
-
-/** A channel's keys come together or not at all. */
-function allOrNothing<T extends Record<string, string | undefined>>(
-  prefix: string,
-  keys: T,
-): { [K in keyof T]: string } | undefined {
-  const given = Object.entries(keys).filter(([, value]) => value !== undefined);
-  if (given.length === 0) return undefined;
-  if (given.length < Object.keys(keys).length) {
-    const names = Object.keys(keys).map((key) => `${prefix}${key[0]?.toUpperCase()}${key.slice(1)}`);
-    throw new ContextError(`Context ${names.join(', ')} must be given together.`);
-  }
-  return keys as { [K in keyof T]: string };
+/** "Context a, b needs c." */
+function needs(keys: readonly string[], needed: string): ContextError {
+  return new ContextError(`Context ${keys.join(', ')} needs ${needed}.`);
 }
 
 /** The stack the app defines, and its settings. */
@@ -244,208 +186,53 @@ export function planFromContext(readContext: ContextReader): AppPlan {
 
 /** A member stack's settings, with centralAccountId; undefined without it. */
 export function memberSettingsFromContext(readContext: ContextReader): MemberStackSettings | undefined {
-  const centralAccountId = optionalString(
-    ContextKey.CentralAccountId,
-    readContext(ContextKey.CentralAccountId),
-  );
-  const centralRegion = optionalString(ContextKey.CentralRegion, readContext(ContextKey.CentralRegion));
-  if (!centralAccountId) {
-    if (centralRegion) {
-      throw new ContextError(
-        `Context ${ContextKey.CentralRegion} needs ${ContextKey.CentralAccountId} (a member stack).`,
-      );
-    }
+  const value = valueReader(readContext);
+  const [centralAccountId, centralRegion] = [value('centralAccountId'), value('centralRegion')];
+  if (centralAccountId === undefined) {
+    if (centralRegion !== undefined) throw needs(['centralRegion'], 'centralAccountId (a member stack)');
     return undefined;
   }
-  const organizationId = optionalString(ContextKey.OrganizationId, readContext(ContextKey.OrganizationId));
-  if (!organizationId) {
-    throw new ContextError(`Context ${ContextKey.CentralAccountId} needs ${ContextKey.OrganizationId}.`);
-  }
-  const rolePrefix = optionalString(ContextKey.RolePrefix, readContext(ContextKey.RolePrefix));
-  const reporting = oneOfValues(ContextKey.Reporting, readContext(ContextKey.Reporting), Reporting);
-  return {
-    organizationId,
-    centralAccountId,
-    ...(centralRegion ? { centralRegion } : {}),
-    ...(rolePrefix ? { rolePrefix } : {}),
-    ...(reporting ? { reporting } : {}),
-  };
-}
-
-function oneOfValues<T extends string>(
-  key: string,
-  value: unknown,
-  values: Record<string, T>,
-): T | undefined {
-  const text = optionalString(key, value);
-  if (text === undefined) return undefined;
-  const found = Object.values(values).find((candidate) => candidate === text);
-  if (!found) refuse(key, value, `one of ${Object.values(values).join(', ')}`);
-  return found;
-}
-
-/** Organization mode's options, with organizationId; undefined without it (and its keys). */
-function organizationFromContext(readContext: ContextReader): OrganizationOptions | undefined {
-  const organizationId = optionalString(ContextKey.OrganizationId, readContext(ContextKey.OrganizationId));
-  const rolePrefix = optionalString(ContextKey.RolePrefix, readContext(ContextKey.RolePrefix));
-  if (!organizationId) {
-    const given = [...CENTRAL_ONLY_KEYS, ContextKey.RolePrefix].filter((key) => !absent(readContext(key)));
-    if (given.length > 0) {
-      throw new ContextError(`Context ${given.join(', ')} needs ${ContextKey.OrganizationId}.`);
-    }
-    return undefined;
-  }
-  const regions = stringList(ContextKey.Regions, readContext(ContextKey.Regions));
-  const organizationalUnitIds = stringList(
-    ContextKey.OrganizationalUnitIds,
-    readContext(ContextKey.OrganizationalUnitIds),
-  );
-  if (!regions) {
-    throw new ContextError(`Context ${ContextKey.OrganizationId} needs ${ContextKey.Regions}.`);
-  }
-  const metricDetail = oneOfValues(
-    ContextKey.MetricDetail,
-    readContext(ContextKey.MetricDetail),
-    OrganizationMetricDetail,
-  );
-  const sweepConcurrency = optionalNumber(
-    ContextKey.SweepConcurrency,
-    readContext(ContextKey.SweepConcurrency),
-  );
-  return {
-    organizationId,
-    regions,
-    ...(organizationalUnitIds ? { organizationalUnitIds } : {}),
-    ...(rolePrefix ? { rolePrefix } : {}),
-    ...(metricDetail ? { metricDetail } : {}),
-    ...(sweepConcurrency !== undefined ? { sweepConcurrency } : {}),
-  };
+  if (value('organizationId') === undefined) throw needs(['centralAccountId'], 'organizationId');
+  return valuesOf(
+    value,
+    (spec) => spec.part === 'member' || spec.member === true,
+  ) as Partial<MemberStackSettings> as MemberStackSettings;
 }
 
 /** Maps CDK context onto settings; the construct validates the values themselves. */
 export function settingsFromContext(readContext: ContextReader): ContextSettings {
-  const former = Object.fromEntries(Object.entries(FormerContextKey).map(([old, key]) => [key, old]));
-  // The new key, or the key it replaced: reading a value reports errors under the key given.
-  const keyOf = (key: string) =>
-    readContext(key) === undefined && former[key] && readContext(former[key]) !== undefined
-      ? (former[key] as string)
-      : key;
-  const read = (key: string) => readContext(keyOf(key));
-  const text = (key: string) => optionalString(keyOf(key), read(key));
-  const number = (key: string) => optionalNumber(keyOf(key), read(key));
-  const list = (key: string) => stringList(keyOf(key), read(key));
-  // 'none' (as earlier versions took it) is the same as leaving the key out.
-  const numberOrNone = (key: string) => (read(key) === 'none' ? undefined : number(key));
-  const oneOf = <T extends string>(key: string, values: Record<string, T>) =>
-    oneOfValues(keyOf(key), read(key), values);
-  const alertEmails = list(ContextKey.AlertEmails);
-  const windowIds = list(ContextKey.WindowIds);
-  const metricNamespace = text(ContextKey.MetricNamespace);
-  const reporting = oneOf(ContextKey.Reporting, Reporting);
-  const alarmThreshold = number(ContextKey.AlarmThreshold);
-  const alarmPeriodMinutes = number(ContextKey.AlarmPeriodMinutes);
-  const alarmEvaluationPeriods = number(ContextKey.AlarmEvaluationPeriods);
-  const logLevel = oneOf(ContextKey.LogLevel, LogLevel);
-  const logRetentionDays = number(ContextKey.LogRetentionDays);
-  const reservedConcurrentExecutions = numberOrNone(ContextKey.ReservedConcurrentExecutions);
-  const memorySize = number(ContextKey.MemorySize);
-  const timeoutSeconds = number(ContextKey.TimeoutSeconds);
-  const intervalMinutes = number(ContextKey.SweepIntervalMinutes);
-  const lookbackHours = number(ContextKey.SweepLookbackHours);
-  const expectedRunInterval = numberOrNone(ContextKey.ExpectedRunIntervalHours);
-  const slack = {
-    workspaceId: text(ContextKey.SlackWorkspaceId),
-    channelId: text(ContextKey.SlackChannelId),
+  const value = valueReader(readContext);
+  const monitor = valuesOf(value, 'monitor');
+  const channels = {
+    slackChannel: valuesOf(value, 'slackChannel'),
+    teamsChannel: valuesOf(value, 'teamsChannel'),
   };
-  const teams = {
-    teamId: text(ContextKey.TeamsTeamId),
-    channelId: text(ContextKey.TeamsChannelId),
-    tenantId: text(ContextKey.TeamsTenantId),
-  };
-  const slackChannel = allOrNothing('slack', slack);
-  const teamsChannel = allOrNothing('teams', teams);
-  const createChatTopic = optionalBoolean(ContextKey.CreateChatTopic, read(ContextKey.CreateChatTopic));
-  const alertTopicArn = text(ContextKey.AlertTopicArn);
-  const alertTopicKeyArn = text(ContextKey.AlertTopicKeyArn);
-  if (alertTopicKeyArn && !alertTopicArn) {
-    throw new ContextError(`Context ${ContextKey.AlertTopicKeyArn} needs ${ContextKey.AlertTopicArn}.`);
+  for (const [channel, fields] of Object.entries(channels)) {
+    // A channel's keys come together or not at all.
+    const [given, keys] = [Object.keys(fields).length, keysOf(channel as Part)];
+    if (given > 0 && given < keys.length) {
+      throw new ContextError(`Context ${keys.join(', ')} must be given together.`);
+    }
+    if (given > 0) monitor[channel] = fields;
   }
-  const organization = organizationFromContext(readContext);
-
-  return {
-    monitor: {
-      ...(alertEmails ? { alertEmails } : {}),
-      ...(metricNamespace ? { metricNamespace } : {}),
-      ...(windowIds ? { windowIds } : {}),
-      ...(reporting ? { reporting } : {}),
-      ...(alarmThreshold !== undefined ? { alarmThreshold } : {}),
-      ...(alarmPeriodMinutes !== undefined ? { alarmPeriod: Duration.minutes(alarmPeriodMinutes) } : {}),
-      ...(alarmEvaluationPeriods !== undefined ? { alarmEvaluationPeriods } : {}),
-      ...(logLevel ? { logLevel } : {}),
-      ...(logRetentionDays !== undefined ? { logRetention: logRetentionDays as logs.RetentionDays } : {}),
-      ...(reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions } : {}),
-      ...(memorySize !== undefined ? { memorySize } : {}),
-      ...(timeoutSeconds !== undefined ? { timeout: Duration.seconds(timeoutSeconds) } : {}),
-      ...(intervalMinutes !== undefined ? { sweepInterval: Duration.minutes(intervalMinutes) } : {}),
-      ...(lookbackHours !== undefined ? { sweepLookback: Duration.hours(lookbackHours) } : {}),
-      ...(expectedRunInterval !== undefined
-        ? { expectedRunInterval: Duration.hours(expectedRunInterval) }
-        : {}),
-      ...(slackChannel ? { slackChannel } : {}),
-      ...(teamsChannel ? { teamsChannel } : {}),
-      ...(createChatTopic !== undefined ? { createChatTopic } : {}),
-      ...(organization ? { organization } : {}),
-    },
-    ...(alertTopicArn ? { alertTopicArn } : {}),
-    ...(alertTopicKeyArn ? { alertTopicKeyArn } : {}),
-  };
+  const settings = valuesOf(value, 'settings');
+  if (settings.alertTopicKeyArn && !settings.alertTopicArn) {
+    throw needs(['alertTopicKeyArn'], 'alertTopicArn');
+  }
+  // Organization mode, with organizationId. The keys a member stack reads too (rolePrefix) are
+  // parsed first, and named last among those that need organizationId.
+  const [organizationId] = [value('organizationId'), value('rolePrefix')];
+  if (organizationId === undefined) {
+    const shared = (key: ContextKeyName) => Number((CONTEXT_KEYS[key] as KeySpec).member === true);
+    const keys = keysOf('organization').sort((a, b) => shared(a) - shared(b));
+    const given = keys.filter((key) => key !== 'organizationId' && !absent(readContext(key)));
+    if (given.length > 0) throw needs(given, 'organizationId');
+  } else {
+    if (value('regions') === undefined) throw needs(['organizationId'], 'regions');
+    monitor.organization = valuesOf(value, 'organization');
+  }
+  return { ...settings, monitor } as ContextSettings;
 }
-
-/**
- * The context keys behind each prop the constructs check, so that their errors name what the user
- * typed: a list for a prop whose fields come from keys of their own (the problem then starts with
- * the field's name).
- */
-const KEY_OF_PROP: Readonly<Record<PropName, string | Readonly<Record<string, string>>>> = {
-  alertEmails: ContextKey.AlertEmails,
-  // From the context, a topic is only ever refused for its key.
-  alertTopic: ContextKey.AlertTopicKeyArn,
-  metricNamespace: ContextKey.MetricNamespace,
-  windowIds: ContextKey.WindowIds,
-  reporting: ContextKey.Reporting,
-  alarmThreshold: ContextKey.AlarmThreshold,
-  alarmPeriod: ContextKey.AlarmPeriodMinutes,
-  alarmEvaluationPeriods: ContextKey.AlarmEvaluationPeriods,
-  logLevel: ContextKey.LogLevel,
-  logRetention: ContextKey.LogRetentionDays,
-  reservedConcurrentExecutions: ContextKey.ReservedConcurrentExecutions,
-  memorySize: ContextKey.MemorySize,
-  timeout: ContextKey.TimeoutSeconds,
-  sweepInterval: ContextKey.SweepIntervalMinutes,
-  sweepLookback: ContextKey.SweepLookbackHours,
-  expectedRunInterval: ContextKey.ExpectedRunIntervalHours,
-  slackChannel: { workspaceId: ContextKey.SlackWorkspaceId, channelId: ContextKey.SlackChannelId },
-  teamsChannel: {
-    teamId: ContextKey.TeamsTeamId,
-    channelId: ContextKey.TeamsChannelId,
-    tenantId: ContextKey.TeamsTenantId,
-  },
-  createChatTopic: ContextKey.CreateChatTopic,
-  organization: ContextKey.OrganizationId,
-  'organization.organizationId': ContextKey.OrganizationId,
-  'organization.regions': ContextKey.Regions,
-  'organization.organizationalUnitIds': ContextKey.OrganizationalUnitIds,
-  'organization.rolePrefix': ContextKey.RolePrefix,
-  'organization.metricDetail': ContextKey.MetricDetail,
-  'organization.sweepConcurrency': ContextKey.SweepConcurrency,
-  'organization.memberTemplateValidations': 'memberTemplateValidations',
-  organizationId: ContextKey.OrganizationId,
-  centralAccountId: ContextKey.CentralAccountId,
-  // The member stack makes the bus ARN from these two.
-  centralBusArn: `${ContextKey.CentralAccountId} and ${ContextKey.CentralRegion}`,
-  rolePrefix: ContextKey.RolePrefix,
-  centralRegion: ContextKey.CentralRegion,
-};
 
 /**
  * A construct's props error re-worded for the app's user: the context keys (as typed, an earlier
@@ -457,16 +244,14 @@ export function contextMessage(error: MonitorPropsError, readContext: ContextRea
     const key = KEY_OF_PROP[prop];
     if (typeof key === 'string') return [key];
     // `workspaceId "acme" is not ...` names the field: its own key takes the field's place.
-    const [field, ...rest] = problem.split(' ');
-    const fieldKey = field !== undefined ? key[field] : undefined;
+    const [field, ...rest] = problem.split(' ') as [string, ...string[]];
+    const fieldKey = key[field];
     if (fieldKey === undefined) return Object.values(key);
     problem = rest.join(' ');
     return [fieldKey];
   });
-  const former = Object.fromEntries(Object.entries(FormerContextKey).map(([old, key]) => [key, old]));
   const typed = keys.map((key) => {
-    const old = former[key];
-    const given = readContext(key) === undefined && old && readContext(old) !== undefined ? old : key;
+    const given = keyGiven(key, readContext);
     const value = readContext(given);
     return value === undefined ? given : `${given}=${showValue(value)}`;
   });

@@ -8,47 +8,101 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { App, type PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { App, type PolicyValidationPluginReport, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defineStacks } from '../../bin/stacks';
 
 const outdirs: string[] = [];
-afterEach(() => {
+afterAll(() => {
   for (const outdir of outdirs.splice(0)) rmSync(outdir, { recursive: true, force: true });
 });
 
-/** The app with `context`, as `cdk synth -c ...` builds it; its one stack and its synthesis. */
-function appWith(context: Record<string, unknown>) {
+/** An app as `cdk synth -c ...` builds it, synthesized, with what cdk-nag was asked to check. */
+interface Synthesis {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly assembly: CloudAssembly;
+  /** Each call of cdk-nag's `validate`: the templates it checked, and whether they passed. */
+  readonly validations: readonly { readonly templates: string[]; readonly success?: boolean }[];
+}
+
+const syntheses = new Map<string, Synthesis>();
+
+/** The app with `context` (built and synthesized once per context in this file). */
+function synthesized(context: Record<string, unknown>): Synthesis {
+  const id = JSON.stringify(context);
+  const known = syntheses.get(id);
+  if (known) return known;
   const outdir = mkdtempSync(path.join(tmpdir(), 'mwm-app-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context });
-  const stack = defineStacks(app);
-  return { app, stack, synth: () => app.synth() };
+  // cdk-nag checks the member template at construction, the app's stack at synthesis.
+  const validate = vi.spyOn(AwsSolutionsChecks.prototype, 'validate');
+  try {
+    const app = new App({ outdir, context });
+    const stack = defineStacks(app);
+    const assembly = app.synth();
+    const passed = validate.mock.results.map(({ value }) => (value as PolicyValidationPluginReport).success);
+    const validations = validate.mock.calls.map(([{ templatePaths }], call) => ({
+      templates: templatePaths.map((file) => path.basename(file)),
+      success: passed[call],
+    }));
+    const synthesis = { app, stack, assembly, validations };
+    syntheses.set(id, synthesis);
+    return synthesis;
+  } finally {
+    validate.mockRestore();
+  }
 }
+
+/** The app's stack for `context`, defined only: for what construction shows (a refusal, a warning). */
+function defineWith(context: Record<string, unknown>): Stack {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'mwm-app-'));
+  outdirs.push(outdir);
+  return defineStacks(new App({ outdir, context }));
+}
+
+const SINGLE = { alertEmails: 'ops@example.com' };
+const CENTRAL = {
+  organizationId: 'o-abcdefghij',
+  regions: 'us-east-1,eu-west-1',
+  organizationalUnitIds: 'r-ab12',
+  alertEmails: 'ops@example.com',
+};
+const MEMBER = {
+  organizationId: 'o-abcdefghij',
+  centralAccountId: '123456789012',
+  centralRegion: 'us-east-1',
+  rolePrefix: 'Ops',
+};
 
 describe('the app', () => {
   it('defines the single-account stack by default, and cdk-nag finds nothing in it', () => {
-    const { app, stack, synth } = appWith({ alertEmails: 'ops@example.com' });
+    const { app, stack, validations } = synthesized(SINGLE);
     expect(app.node.children.filter((child) => child !== stack && child.node.id !== 'Tree')).toEqual([]);
     expect(stack.stackName).toBe('MaintenanceWindowMonitor');
-    expect(synth).not.toThrow();
+    expect(validations).toEqual([{ templates: ['MaintenanceWindowMonitor.template.json'], success: true }]);
     Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::StackSet', 0);
+  });
+
+  it('warns that nobody will be notified when no e-mail, topic or chat channel is given', () => {
+    const warnings = (stack: Stack) =>
+      stack.node.metadata.filter(({ type }) => type === 'aws:cdk:warning').map(({ data }) => String(data));
+
+    expect(warnings(defineWith({}))).toEqual([
+      expect.stringContaining('Nobody will be notified: no alertEmails'),
+    ]);
+    expect(warnings(synthesized(SINGLE).stack)).toEqual([]);
   });
 
   it('defines the central stack with organizationId, cdk-nag checking it and its member template', () => {
     // Act
-    const { stack, synth } = appWith({
-      organizationId: 'o-abcdefghij',
-      regions: 'us-east-1,eu-west-1',
-      organizationalUnitIds: 'r-ab12',
-      alertEmails: 'ops@example.com',
-    });
+    const { stack } = synthesized(CENTRAL);
 
     // Assess
     expect(stack.stackName).toBe('MaintenanceWindowMonitorOrg');
-    expect(synth).not.toThrow();
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::CloudFormation::StackSet', {
       StackSetName: 'MaintenanceWindowMonitorOrg-MaintenanceWindowMonitor-Members',
@@ -60,44 +114,22 @@ describe('the app', () => {
   });
 
   it("has cdk-nag check the member template too, which the app's plugins would not reach", () => {
-    // Prepare
-    const validate = vi.spyOn(AwsSolutionsChecks.prototype, 'validate');
-    try {
-      // Act
-      const { synth } = appWith({
-        organizationId: 'o-abcdefghij',
-        regions: 'us-east-1',
-        organizationalUnitIds: 'r-ab12',
-      });
-      synth();
+    // Act
+    const { validations } = synthesized(CENTRAL);
 
-      // Assess: the member template at construction, then the app's stack, both clean
-      expect(
-        validate.mock.calls.map(([context]) => context.templatePaths.map((file) => path.basename(file))),
-      ).toEqual([
-        ['MaintenanceWindowMonitorMember.template.json'],
-        ['MaintenanceWindowMonitorOrg.template.json'],
-      ]);
-      expect(
-        validate.mock.results.map((result) => (result.value as PolicyValidationPluginReport).success),
-      ).toEqual([true, true]);
-    } finally {
-      validate.mockRestore();
-    }
+    // Assess: the member template at construction, then the app's stack, both clean
+    expect(validations).toEqual([
+      { templates: ['MaintenanceWindowMonitorMember.template.json'], success: true },
+      { templates: ['MaintenanceWindowMonitorOrg.template.json'], success: true },
+    ]);
   });
 
   it('defines a member stack with centralAccountId, forwarding to the bus the central stack names', () => {
     // Act
-    const { stack, synth } = appWith({
-      organizationId: 'o-abcdefghij',
-      centralAccountId: '123456789012',
-      centralRegion: 'us-east-1',
-      rolePrefix: 'Ops',
-    });
+    const { stack } = synthesized(MEMBER);
 
     // Assess
     expect(stack.stackName).toBe('MaintenanceWindowMonitorMember');
-    expect(synth).not.toThrow();
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Events::Rule', {
       Targets: [
@@ -123,12 +155,7 @@ describe('the app', () => {
 
   it('deploys the member stack without a CDK bootstrap: no bootstrap role, version check or asset in the assembly', () => {
     // Act
-    const { stack, synth } = appWith({
-      organizationId: 'o-abcdefghij',
-      centralAccountId: '123456789012',
-      centralRegion: 'us-east-1',
-    });
-    const assembly = synth();
+    const { stack, assembly } = synthesized(MEMBER);
 
     // Assess: what `cdk deploy` reads, the stack artifact of the assembly manifest
     const artifact = assembly.getStackArtifact(stack.artifactId);
@@ -164,9 +191,14 @@ describe('the app', () => {
   );
 
   it('stops with an error naming the context key', () => {
-    expect(() => appWith({ organizationId: 'o-abcdefghij' })).toThrow('Context organizationId needs regions');
+    expect(() => defineWith({ alertEmail: 'ops@example.com' })).toThrow(
+      'Context key alertEmail is not one this app reads: did you mean alertEmails?',
+    );
+    expect(() => defineWith({ organizationId: 'o-abcdefghij' })).toThrow(
+      'Context organizationId needs regions',
+    );
     expect(() =>
-      appWith({ organizationId: 'o-abcdefghij', regions: 'eu-west', organizationalUnitIds: 'r-ab12' }),
+      defineWith({ organizationId: 'o-abcdefghij', regions: 'eu-west', organizationalUnitIds: 'r-ab12' }),
     ).toThrow('MaintenanceWindowMonitorOrg/Monitor: organization.regions: "eu-west" is not a Region');
   });
 });
