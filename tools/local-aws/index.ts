@@ -1,7 +1,8 @@
 /**
  * The local AWS endpoint's public API: the server (`LocalAws`), what it records, the faults it
  * injects, the Organization it serves (accounts, roles, STS sessions), the SSM data it serves per
- * account and Region, dynalite for DynamoDB, and realistic fixtures to seed it with.
+ * account and Region, and dynalite for DynamoDB. It knows nothing of the monitor: the product's
+ * fixtures (its events, its read roles, a seeded Organization) are in `tools/fixtures`.
  */
 export type { MetricDatum } from './cloudwatch';
 export { type LocalDynamo, startDynamo } from './dynamo';
@@ -14,6 +15,8 @@ export type {
   RateLimit,
   TenantFilter,
 } from './faults';
+// TODO(lead): repoint scripts (and test/lambda/*, test/package/consumer.test.ts) to
+// '../tools/fixtures', then delete this re-export: the product's fixtures live there now.
 export {
   executionEvent,
   type MemberEventOptions,
@@ -30,7 +33,7 @@ export {
   uuid,
   windowExecution,
   windowId,
-} from './fixtures';
+} from '../fixtures';
 export { LocalOrganizations, type OrganizationalUnit } from './organizations';
 export type { ServiceName } from './protocols';
 export {
