@@ -4,17 +4,7 @@
  * account and Region, and dynalite for DynamoDB. It knows nothing of the monitor: the product's
  * fixtures (its events, its read roles, a seeded Organization) are in `tools/fixtures`.
  */
-export type { MetricDatum } from './cloudwatch';
-export { type LocalDynamo, startDynamo } from './dynamo';
-export type {
-  FailAfterRule,
-  FailEveryNthRule,
-  Hold,
-  HoldRule,
-  InjectedError,
-  RateLimit,
-  TenantFilter,
-} from './faults';
+
 // TODO(lead): repoint scripts (and test/lambda/*, test/package/consumer.test.ts) to
 // '../tools/fixtures', then delete this re-export: the product's fixtures live there now.
 export {
@@ -34,6 +24,17 @@ export {
   windowExecution,
   windowId,
 } from '../fixtures';
+export type { MetricDatum } from './cloudwatch';
+export { type LocalDynamo, startDynamo } from './dynamo';
+export type {
+  FailAfterRule,
+  FailEveryNthRule,
+  Hold,
+  HoldRule,
+  InjectedError,
+  RateLimit,
+  TenantFilter,
+} from './faults';
 export { LocalOrganizations, type OrganizationalUnit } from './organizations';
 export type { ServiceName } from './protocols';
 export {
