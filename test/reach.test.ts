@@ -3,8 +3,8 @@
  * stack (the bundles `cdk synth` produced, on Node 24) reading member accounts through their read
  * roles on the local endpoint. What each account-Region gives, the one that cannot be read (named,
  * counted, announced once, never blocking the others), the Organization's deploy-time lookup, and
- * `npm run demo:org`. What the report and the sweep do with a run is test/report.test.ts's and
- * test/sweep.test.ts's; the roles' permissions are test/permissions.test.ts's.
+ * `npm run demo:org`, and that the member read role and the central roles allow exactly the calls
+ * made. What the report and the sweep do with a run is test/report.test.ts's and test/sweep.test.ts's.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runOrgDemo } from '../scripts/demo-org';
@@ -147,6 +147,51 @@ describe('Organization mode', () => {
       expect(
         org.aws.fake.published.filter((message) => message.subject?.includes(`${A}/us-east-1`)),
       ).toHaveLength(1);
+    });
+
+    it('calls in member accounts exactly what the member read role allows, and centrally only what the central roles allow', () => {
+      const central = templatesOf('organization').find((template) =>
+        JSON.stringify(template).includes('AWS::CloudFormation::StackSet'),
+      ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+      const stackSet = Object.values(central.Resources).find(
+        (r) => r.Type === 'AWS::CloudFormation::StackSet',
+      );
+      const member = JSON.parse(String(stackSet?.Properties.TemplateBody)) as {
+        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+      };
+      const readRoleActions = new Set<string>();
+      for (const resource of Object.values(member.Resources)) {
+        const policies = (resource.Properties.Policies ?? []) as {
+          PolicyDocument: { Statement: { Action: string | string[] }[] };
+        }[];
+        const named = JSON.stringify(resource.Properties.RoleName ?? '');
+        if (resource.Type !== 'AWS::IAM::Role' || !named.includes('-Read-')) continue;
+        for (const policy of policies)
+          for (const statement of policy.PolicyDocument.Statement)
+            for (const action of [statement.Action].flat()) readRoleActions.add(action);
+      }
+      for (const resource of Object.values(member.Resources)) {
+        if (resource.Type !== 'AWS::IAM::Policy') continue;
+        const document = resource.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] };
+        const roles = JSON.stringify(resource.Properties.Roles);
+        if (!roles.includes('Read')) continue;
+        for (const statement of document.Statement)
+          for (const action of [statement.Action].flat()) readRoleActions.add(action);
+      }
+
+      const memberActions = new Set(
+        org.aws.fake.calls.filter((call) => call.service === 'ssm').map((call) => call.action),
+      );
+      expect([...memberActions].sort()).toEqual([...readRoleActions].sort());
+
+      const allowed = new Set([report, worker, planner].flatMap((fn) => fn.allowedActions));
+      for (const call of org.aws.fake.calls.filter((c) => c.service !== 'ssm')) {
+        expect(allowed.has(call.action), call.action).toBe(true);
+      }
+      // The central roles read no SSM themselves: every read goes through a member's read role.
+      expect(
+        [report, worker, planner].flatMap((fn) => fn.allowedActions).filter((a) => a.startsWith('ssm:')),
+      ).toEqual([]);
     });
   });
 

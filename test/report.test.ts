@@ -1,10 +1,14 @@
 /**
  * Reporting a window execution, through the deployed report function: the asset `cdk synth`
  * produced, loaded in a fresh Node 24 process with the template's environment, calling the local
- * AWS endpoint. What it counts, publishes and alerts, and what it refuses. (In an Organization, the
+ * AWS endpoint. What it counts, publishes and alerts, what it refuses, and that its role allows
+ * exactly the calls it makes. (In an Organization, the
  * same report through a member's read role: test/reach.test.ts.)
  */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { MaintenanceWindowMonitor } from '../lib';
 import {
   executionEvent,
   taskExecution,
@@ -14,6 +18,7 @@ import {
 } from '../tools/fixtures';
 import { bundleBytes } from '../tools/lambda-runner/bundle';
 import type { FakeTaskExecution } from '../tools/local-aws';
+import { templatesOf } from './support/deployed';
 import { metricValues, SSM_LIST_INVOCATIONS, useSingleAccount, WINDOW_NAME } from './support/single-account';
 
 const { aws, freshLedger, invoke, report, seed } = useSingleAccount();
@@ -346,5 +351,83 @@ describe('the deployed report function', () => {
     expect(run).toMatchObject({ ok: false, phase: 'init', error: { name: 'ConfigError' } });
     expect(run.error?.message).toContain('ALERT_TOPIC_ARN');
     expect(aws.fake.calls).toHaveLength(0);
+  });
+
+  it('makes only the calls its role allows, and its role allows only the calls it makes', async () => {
+    // Prepare: a run with failures, delivered twice, uses every call
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 2 })]);
+
+    // Act
+    const run = await invoke(executionEvent(execution));
+    await invoke(executionEvent(execution));
+
+    // Assess
+    expect(run.ok).toBe(true);
+    const called = [...new Set(aws.fake.calls.map((call) => call.action))].sort();
+    // Logs, the topic's key and the failure queue are used on the function's behalf, not by its code.
+    const onBehalf = ['logs:', 'kms:', 'sqs:'];
+    const granted = report().allowedActions.filter(
+      (action) => !onBehalf.some((prefix) => action.startsWith(prefix)),
+    );
+    expect(called).toEqual(granted);
+    expect(called).toEqual([
+      'cloudwatch:PutMetricData',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'sns:Publish',
+      'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
+      'ssm:DescribeMaintenanceWindowExecutionTasks',
+      'ssm:GetMaintenanceWindow',
+    ]);
+  });
+
+  it('publishes exactly the namespace, metric names and dimensions the failure alarms watch', async () => {
+    // Prepare: the deployed template, and one that also lists this window (per-window alarms)
+    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 10, FAILED: 1 })]);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const withWindow = new Stack(app, 'Listed');
+    new MaintenanceWindowMonitor(withWindow, 'Monitor', { windowIds: [execution.windowId] });
+    const templates = [...templatesOf('account'), Template.fromStack(withWindow).toJSON()];
+
+    // Act
+    await invoke(executionEvent(execution));
+
+    // Assess
+    type Dimension = { Name: string; Value: string };
+    const key = (namespace: unknown, name: string, dimensions: Dimension[] = []) =>
+      JSON.stringify([namespace, name, dimensions.map((d) => `${d.Name}=${d.Value}`).sort()]);
+    const [call] = aws.fake.callsTo('monitoring', 'PutMetricData');
+    const data = (call?.input.MetricData ?? []) as { MetricName: string; Dimensions: Dimension[] }[];
+    const published = new Set(
+      data.map((datum) => key(call?.input.Namespace, datum.MetricName, datum.Dimensions)),
+    );
+    const watched = templates.flatMap((template) =>
+      Object.values(
+        template.Resources as Record<string, { Type: string; Properties: { Metrics?: unknown[] } }>,
+      )
+        .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+        .flatMap(
+          (alarm) =>
+            (alarm.Properties.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> } }[],
+        )
+        .flatMap((metric) => (metric.MetricStat ? [metric.MetricStat.Metric] : []))
+        .filter((metric) => metric.Namespace === call?.input.Namespace)
+        .map((metric) =>
+          key(metric.Namespace, metric.MetricName as string, metric.Dimensions as Dimension[]),
+        ),
+    );
+    expect(new Set(watched)).toEqual(
+      new Set([
+        key('MaintenanceWindowMonitor', 'FailedInvocations'),
+        key('MaintenanceWindowMonitor', 'TimedOutInvocations'),
+        key('MaintenanceWindowMonitor', 'FailedInvocations', [
+          { Name: 'WindowId', Value: execution.windowId },
+        ]),
+        key('MaintenanceWindowMonitor', 'TimedOutInvocations', [
+          { Name: 'WindowId', Value: execution.windowId },
+        ]),
+      ]),
+    );
+    for (const metric of watched) expect(published).toContain(metric);
   });
 });
