@@ -1,7 +1,6 @@
 /**
- * `npm run demo`: its single-account scenario, played through the synthesized bundle, and the
- * command line. The Organization scenario is played in `organization.test.ts`, on the central
- * stack that file synthesizes (so that it is synthesized once).
+ * `npm run demo`: its scenarios, played through the bundles the global setup synthesized (each
+ * deployment once), and the command line.
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
@@ -9,7 +8,10 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { playScenario } from '../scripts/demo';
 import { account } from '../scripts/demo/scenarios/account';
+import { organization } from '../scripts/demo/scenarios/organization';
+import { memberAccountId } from '../tools/fixtures';
 import { PROJECT_ROOT } from '../tools/lambda-runner/synth';
+import { assemblyOf } from './support/deployed';
 
 describe('npm run demo', () => {
   it('prints the metrics, the alert e-mail and the chat card of a 500-target run, from the synthesized bundle', async () => {
@@ -61,5 +63,27 @@ describe('npm run demo -- <scenario>', () => {
     expect(run.stderr).toMatch(/^ {2}organization +Organization mode/m);
     expect(run.stderr).toMatch(/^ {2}all +every scenario in turn/m);
     expect(run.stderr).not.toContain('Synthesizing');
+  });
+});
+
+describe('npm run demo:org', () => {
+  const [A, B, D] = [memberAccountId(1), memberAccountId(2), memberAccountId(3)];
+
+  it('prints what each account and Region gave, the calls per account, the metrics and an alert', async () => {
+    const output = await playScenario(organization, assemblyOf('organization'));
+
+    expect(output).toContain('replayed through the synthesized bundles on Node v24.');
+    expect(output).toContain(
+      `  ${B}/eu-west-1   4 of 24 targets failed, alerted once, reported by the sweep`,
+    );
+    expect(output).toContain(
+      `  ${A}/us-east-1   1 of 21 targets failed, alerted once, reported by its event`,
+    );
+    expect(output).toMatch(new RegExp(`  ${D}/eu-west-1 +UNREACHABLE, named in [1-9]\\d* error logs`));
+    expect(output).toMatch(/UnreachableTargets +\(fleet-wide\) +2/);
+    expect(output).toMatch(new RegExp(`FailedInvocations +AccountId=${A} +3`));
+    expect(output).toContain('role assumptions, all signed for us-east-1');
+    expect(output).toContain(`account_id=${A}, region=us-east-1`);
+    expect(output).not.toContain('hunter2');
   });
 });

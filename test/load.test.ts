@@ -6,25 +6,14 @@
  * that fails is retried (with the same request ID) up to twice. Every execution must be counted
  * exactly once and alerted at most once.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  type DeployedFunction,
-  deployedFunctions,
-  invokeBundle,
-  resolveEnvironment,
-} from '../tools/lambda-runner/bundle';
-import {
-  executionEvent,
-  type FakeWindowExecution,
-  LocalAws,
-  type LocalDynamo,
-  startDynamo,
-  taskExecution,
-  windowExecution,
-  windowId,
-} from '../tools/local-aws';
+import { describe, expect, it } from 'vitest';
+import { executionEvent, taskExecution, windowExecution, windowId } from '../tools/fixtures';
+import { invokeBundle, resolveEnvironment } from '../tools/lambda-runner/bundle';
+import type { FakeWindowExecution } from '../tools/local-aws';
+import { deployedFunction } from './support/deployed';
+import { useLocalAws } from './support/local-aws';
+import { TOPIC_ARN } from './support/single-account';
 
-const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';
 const EXECUTIONS = 200;
 const CONTAINERS = 8;
 /** SSM's token bucket: 30 requests at once, then three of every four served. */
@@ -42,24 +31,8 @@ interface Outcome {
   readonly error?: { name: string; message: string };
 }
 
-let fake: LocalAws;
-let dynamo: LocalDynamo;
-let fn: DeployedFunction;
-
-beforeAll(async () => {
-  fake = await LocalAws.start();
-  fake.addTopic(TOPIC_ARN);
-  dynamo = await startDynamo();
-  fake.forwardDynamoDb(dynamo.endpoint);
-  fn = deployedFunctions(inject('assemblyDir')).find(
-    (f) => f.handler === 'index.handler',
-  ) as DeployedFunction;
-});
-
-afterAll(async () => {
-  await fake.stop();
-  await dynamo.stop();
-});
+const aws = useLocalAws({ topics: [TOPIC_ARN] });
+const fn = deployedFunction('account', 'index.handler');
 
 /** Runs the deliveries on `CONTAINERS` warm containers at once, each taking its share in turn. */
 async function deliver(deliveries: Delivery[], table: string): Promise<Outcome[]> {
@@ -78,7 +51,7 @@ async function deliver(deliveries: Delivery[], table: string): Promise<Outcome[]
               requestId: d.requestId,
             })),
           },
-          endpoint: fake.endpoint,
+          endpoint: aws.fake.endpoint,
           environment: resolveEnvironment(fn, { ALERT_TOPIC_ARN: TOPIC_ARN, LEDGER_TABLE_NAME: table }),
         }),
       ),
@@ -99,7 +72,7 @@ describe('a burst of window executions with duplicate deliveries', () => {
         [taskExecution('RUN_COMMAND', i % 4 === 0 ? { SUCCESS: 18, FAILED: 2 } : { SUCCESS: 20 })],
         windowId(0x10000 + i),
       );
-      fake.addWindowExecution(execution);
+      aws.fake.addWindowExecution(execution);
       return execution;
     });
     // Every fifth event is delivered twice, the copy right behind it so both run at the same time.
@@ -107,9 +80,9 @@ describe('a burst of window executions with duplicate deliveries', () => {
       const first = { execution, requestId: `request-${i}` };
       return i % 5 === 0 ? [first, { execution, requestId: `request-${i}-again` }] : [first];
     });
-    const table = await dynamo.createLedgerTable();
-    fake.clearCalls();
-    fake.rateLimit(SSM_LIMIT);
+    const table = await aws.ledgerTable();
+    aws.fake.clearCalls();
+    aws.fake.rateLimit(SSM_LIMIT);
     const started = performance.now();
 
     // Act: the burst, then Lambda's two retries of whatever failed
@@ -126,8 +99,8 @@ describe('a burst of window executions with duplicate deliveries', () => {
     const seconds = (performance.now() - started) / 1000;
 
     // Assess
-    const throttled = fake.calls.filter((call) => call.errorCode === 'ThrottlingException').length;
-    const ssmCalls = fake.callsTo('ssm').length;
+    const throttled = aws.fake.calls.filter((call) => call.errorCode === 'ThrottlingException').length;
+    const ssmCalls = aws.fake.callsTo('ssm').length;
     console.info(
       `burst: ${deliveries.length} deliveries of ${EXECUTIONS} executions on ${CONTAINERS} containers in ` +
         `${seconds.toFixed(1)} s; attempts per round ${rounds.join(' / ')}; ${throttled} of ${ssmCalls} SSM ` +
@@ -143,7 +116,7 @@ describe('a burst of window executions with duplicate deliveries', () => {
     expect(throttled).toBeGreaterThan(0);
 
     const metricsPerWindow = new Map<string, number>();
-    for (const call of fake.callsTo('monitoring', 'PutMetricData')) {
+    for (const call of aws.fake.callsTo('monitoring', 'PutMetricData')) {
       const windows = new Set(
         (call.input.MetricData as { Dimensions: { Value: string }[] }[]).flatMap((d) =>
           d.Dimensions.map((x) => x.Value),
@@ -155,7 +128,7 @@ describe('a burst of window executions with duplicate deliveries', () => {
     expect([...metricsPerWindow.values()]).toEqual([...metricsPerWindow.values()].map(() => 1));
 
     const alertsPerWindow = new Map<string, number>();
-    for (const message of fake.published) {
+    for (const message of aws.fake.published) {
       const window = message.attributes.window_id?.StringValue ?? '';
       alertsPerWindow.set(window, (alertsPerWindow.get(window) ?? 0) + 1);
     }

@@ -3,6 +3,7 @@
  * endpoint with dynalite as its DynamoDB, and one run of it over a window execution of any size.
  */
 import { rm } from 'node:fs/promises';
+import { executionEvent, taskExecution, windowExecution } from '../../tools/fixtures';
 import {
   type DeployedFunction,
   deployedFunctions,
@@ -10,14 +11,7 @@ import {
   resolveEnvironment,
 } from '../../tools/lambda-runner/bundle';
 import { synthesize } from '../../tools/lambda-runner/synth';
-import {
-  executionEvent,
-  LocalAws,
-  type LocalDynamo,
-  startDynamo,
-  taskExecution,
-  windowExecution,
-} from '../../tools/local-aws';
+import { LocalAws, type LocalDynamo, startDynamo } from '../../tools/local-aws';
 
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:bench';
 

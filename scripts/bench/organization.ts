@@ -9,6 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
+import { memberReadRole, taskExecution, windowExecution, windowId } from '../../tools/fixtures';
 import {
   type DeployedFunction,
   deployedFunctions,
@@ -16,15 +17,7 @@ import {
   resolveEnvironment,
 } from '../../tools/lambda-runner/bundle';
 import { synthesize } from '../../tools/lambda-runner/synth';
-import {
-  LocalAws,
-  LocalOrganizations,
-  memberReadRole,
-  startDynamo,
-  taskExecution,
-  windowExecution,
-  windowId,
-} from '../../tools/local-aws';
+import { LocalAws, LocalOrganizations, startDynamo } from '../../tools/local-aws';
 import { type BenchModule, ratio, row } from './measure';
 
 /** The 17 Regions enabled by default in a commercial account. */

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executionEvent, taskExecution, windowExecution } from '../../tools/fixtures';
 import {
   type DeployedFunction,
   deployedFunctions,
@@ -20,14 +21,7 @@ import {
   stackTemplates,
 } from '../../tools/lambda-runner/bundle';
 import { credentialFreeEnv, PROJECT_ROOT } from '../../tools/lambda-runner/synth';
-import {
-  executionEvent,
-  LocalAws,
-  type LocalDynamo,
-  startDynamo,
-  taskExecution,
-  windowExecution,
-} from '../../tools/local-aws';
+import { LocalAws, type LocalDynamo, startDynamo } from '../../tools/local-aws';
 import { readmeExample } from '../support/readme';
 
 const run = promisify(execFile);

@@ -17,16 +17,13 @@ import type { AccountRegion } from '../../lambda/core/account-region';
 import type { ReportDeps } from '../../lambda/core/report-event';
 import type { AccountSweepOptions, SweepOptions } from '../../lambda/core/sweep';
 import {
-  type FakeWindowExecution,
-  LocalAws,
-  type LocalDynamo,
   type StatusCounts,
   seedOrganization,
-  startDynamo,
   taskExecution,
   windowExecution,
   windowId,
-} from '../../tools/local-aws';
+} from '../../tools/fixtures';
+import { type FakeWindowExecution, LocalAws, type LocalDynamo, startDynamo } from '../../tools/local-aws';
 import { HOME, ONE_ACCOUNT, organizationReach } from './records';
 
 export const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';

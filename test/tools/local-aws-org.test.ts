@@ -26,16 +26,15 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  LocalAws,
   memberAccountId,
-  memberExecutionEvent,
   memberReadRole,
-  type SeededTarget,
+  type SeededAccountRegion,
   seedOrganization,
   taskExecution,
   windowExecution,
   windowId,
-} from '../../tools/local-aws';
+} from '../../tools/fixtures';
+import { LocalAws } from '../../tools/local-aws';
 
 const CENTRAL = '123456789012';
 const CENTRAL_CREDENTIALS = { accessKeyId: 'AKIDCENTRAL', secretAccessKey: 'central-secret' };
@@ -82,13 +81,13 @@ async function assume(
 }
 
 /** An SSM client of one seeded target, signed as its read role. */
-async function memberSsm(target: SeededTarget, endpoint = fake): Promise<SSMClient> {
+async function memberSsm(target: SeededAccountRegion, endpoint = fake): Promise<SSMClient> {
   const credentials = await assume(target.accountId, target.roleName);
   return new SSMClient(config(endpoint, { region: target.region, credentials }));
 }
 
 /** How many FAILED invocations the client's SSM lists for the target's one task. */
-async function failedIn(ssm: SSMClient, target: SeededTarget): Promise<number> {
+async function failedIn(ssm: SSMClient, target: SeededAccountRegion): Promise<number> {
   const [task] = target.execution.tasks;
   const output = await ssm.send(
     new DescribeMaintenanceWindowExecutionTaskInvocationsCommand({
@@ -101,7 +100,7 @@ async function failedIn(ssm: SSMClient, target: SeededTarget): Promise<number> {
   return output.WindowExecutionTaskInvocationIdentities?.length ?? 0;
 }
 
-function seedTwoByTwo(): SeededTarget[] {
+function seedTwoByTwo(): SeededAccountRegion[] {
   return seedOrganization(fake, { accounts: 2, regions: ['us-east-1', 'eu-west-1'] });
 }
 
@@ -814,42 +813,7 @@ describe('per-tenant faults', () => {
   });
 });
 
-describe('fixtures', () => {
-  it('builds the event a member window sends to the central bus, with its account and Region', () => {
-    // Prepare
-    const execution = windowExecution([taskExecution('AUTOMATION', { SUCCESS: 1 })], windowId(0x42));
-    const endTime = new Date('2026-11-28T03:00:00Z');
-
-    // Act
-    const event = memberExecutionEvent(execution, 'FAILED', {
-      accountId: memberAccountId(4),
-      region: 'ap-southeast-2',
-      endTime,
-    });
-    const again = memberExecutionEvent(execution, 'FAILED', {
-      accountId: memberAccountId(4),
-      region: 'ap-southeast-2',
-      id: 'fixed-id',
-    });
-
-    // Assess
-    expect(event).toMatchObject({
-      source: 'aws.ssm',
-      'detail-type': 'Maintenance Window Execution State-change Notification',
-      account: '200000000004',
-      region: 'ap-southeast-2',
-      time: '2026-11-28T03:00:00Z',
-      resources: [`arn:aws:ssm:ap-southeast-2:200000000004:maintenancewindow/${windowId(0x42)}`],
-      detail: {
-        'window-id': windowId(0x42),
-        'window-execution-id': execution.windowExecutionId,
-        status: 'FAILED',
-      },
-    });
-    expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(again.id).toBe('fixed-id');
-  });
-
+describe('the Organization it serves', () => {
   it('refuses SSM data or roles for an account that is not in the Organization', () => {
     // Prepare
     const execution = windowExecution([taskExecution('RUN_COMMAND', { SUCCESS: 1 })]);

@@ -13,7 +13,8 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LocalAws, taskExecution, uuid, windowExecution, windowId } from '../../tools/local-aws';
+import { taskExecution, uuid, windowExecution, windowId } from '../../tools/fixtures';
+import { LocalAws } from '../../tools/local-aws';
 import { Faults } from '../../tools/local-aws/faults';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:alerts';

@@ -1,8 +1,10 @@
 /**
  * The local AWS endpoint's public API: the server (`LocalAws`), what it records, the faults it
  * injects, the Organization it serves (accounts, roles, STS sessions), the SSM data it serves per
- * account and Region, dynalite for DynamoDB, and realistic fixtures to seed it with.
+ * account and Region, and dynalite for DynamoDB. It knows nothing of the monitor: the product's
+ * fixtures (its events, its read roles, a seeded Organization) are in `tools/fixtures`.
  */
+
 export type { MetricDatum } from './cloudwatch';
 export { type LocalDynamo, startDynamo } from './dynamo';
 export type {
@@ -14,23 +16,6 @@ export type {
   RateLimit,
   TenantFilter,
 } from './faults';
-export {
-  executionEvent,
-  type MemberEventOptions,
-  memberAccountId,
-  memberExecutionEvent,
-  memberReadRole,
-  type OrganizationSpec,
-  type SeededTarget,
-  type StatusCounts,
-  seedOrganization,
-  type TaskOptions,
-  taskExecution,
-  taskExecutionEvent,
-  uuid,
-  windowExecution,
-  windowId,
-} from './fixtures';
 export { LocalOrganizations, type OrganizationalUnit } from './organizations';
 export type { ServiceName } from './protocols';
 export {

@@ -4,13 +4,9 @@
  * through the synthesized event handler. Prints the metrics it published, the alert e-mail it sent
  * and the same alert as a chat card.
  */
-import {
-  executionEvent,
-  type FakeWindowExecution,
-  taskExecution,
-  windowExecution,
-  windowId,
-} from '../../../tools/local-aws';
+
+import { executionEvent, taskExecution, windowExecution, windowId } from '../../../tools/fixtures';
+import type { FakeWindowExecution } from '../../../tools/local-aws';
 import { attributesOf, emailOf, RULE, type Scenario } from '../scenario';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitor-AlertTopic';

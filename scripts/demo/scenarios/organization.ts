@@ -6,21 +6,18 @@
  * Node 24. Prints what each account-Region gave, the metrics, the calls made in each account, and
  * one alert as subscribers receive it.
  */
-import type { Invocation } from '../../../tools/lambda-runner/bundle';
+
 import {
   memberAccountId,
   memberReadRole,
-  type SeededTarget,
+  ORGANIZATION_CONTEXT,
+  type SeededAccountRegion,
   seedOrganization,
-} from '../../../tools/local-aws';
+} from '../../../tools/fixtures';
+import type { Invocation } from '../../../tools/lambda-runner/bundle';
 import { attributesOf, emailOf, type Scenario } from '../scenario';
 
-/** The README's deploy command: the whole Organization (its root, looked up at deploy time). */
-export const DEMO_CONTEXT = {
-  organizationId: 'o-a1b2c3d4e5',
-  regions: 'us-east-1,eu-west-1',
-};
-const REGIONS = DEMO_CONTEXT.regions.split(',');
+const REGIONS = ORGANIZATION_CONTEXT.regions.split(',');
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitorOrg-AlertTopic';
 const [REPORT, PLANNER, WORKER] = ['index.handler', 'index.plan', 'index.sweepAccount'] as const;
 
@@ -32,12 +29,12 @@ interface AccountRegion {
 const same = (a: AccountRegion, b: AccountRegion) => a.accountId === b.accountId && a.region === b.region;
 
 interface Seeded {
-  readonly accountRegions: SeededTarget[];
+  readonly accountRegions: SeededAccountRegion[];
   readonly values: Record<string, string>;
 }
 
 interface Played {
-  readonly accountRegions: SeededTarget[];
+  readonly accountRegions: SeededAccountRegion[];
   readonly lost: AccountRegion;
   readonly delivered: number;
   /** Alerts published from the events, before the sweep. */
@@ -59,7 +56,7 @@ const batchOf = (events: unknown[]) => ({
 export const organization: Scenario<Seeded, Played> = {
   name: 'organization',
   summary: 'Organization mode: three member accounts in two Regions, a lost event, a missing role',
-  context: DEMO_CONTEXT,
+  context: ORGANIZATION_CONTEXT,
   synthesizing: 'Synthesizing the central stack (cdk synth -c organizationId=...) ...',
 
   async seed({ aws, ledgerTable }) {
@@ -112,7 +109,7 @@ export const organization: Scenario<Seeded, Played> = {
 
   print({ aws }, { accountRegions, lost, delivered, afterEvents, queued, events, sweep }) {
     const out: string[] = [
-      `Organization ${DEMO_CONTEXT.organizationId}: the central account ${aws.centralAccountId} and 3 member accounts, Regions ${REGIONS.join(', ')}`,
+      `Organization ${ORGANIZATION_CONTEXT.organizationId}: the central account ${aws.centralAccountId} and 3 member accounts, Regions ${REGIONS.join(', ')}`,
       `replayed through the synthesized bundles on Node ${events.nodeVersion}: ${REPORT}, ${PLANNER}, ${WORKER}.`,
       '',
       `1. ${delivered} events reached the central bus (the one of ${lost.accountId}/${lost.region} was lost on the way);`,

@@ -14,14 +14,8 @@ import {
 } from '../../../lambda/adapters/deploy-request';
 import { Ledger, ledgerKey } from '../../../lambda/adapters/ledger';
 import { type SeedDeps, seedHeartbeats } from '../../../lambda/core/heartbeat';
-import {
-  type FakeWindowExecution,
-  LocalAws,
-  type LocalDynamo,
-  startDynamo,
-  windowExecution,
-  windowId,
-} from '../../../tools/local-aws';
+import { windowExecution, windowId } from '../../../tools/fixtures';
+import { type FakeWindowExecution, LocalAws, type LocalDynamo, startDynamo } from '../../../tools/local-aws';
 import { testClock } from '../../support/clock';
 
 const HOUR = 3_600_000;

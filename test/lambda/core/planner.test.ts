@@ -14,7 +14,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { planSweep } from '../../../lambda/core/planner';
-import { memberAccountId } from '../../../tools/local-aws';
+import { memberAccountId } from '../../../tools/fixtures';
 import { clientConfig, fake, useLocalOrganization } from '../../support/local-report';
 
 useLocalOrganization();

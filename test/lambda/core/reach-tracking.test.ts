@@ -15,7 +15,7 @@ import {
   taskExecution,
   windowExecution,
   windowId,
-} from '../../../tools/local-aws';
+} from '../../../tools/fixtures';
 import {
   accountOptions,
   createdAt,

@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { Ledger, ledgerKey } from '../../../lambda/adapters/ledger';
 import { type ReportDeps, reportEvent } from '../../../lambda/core/report-event';
 import { sweepAccountRegion } from '../../../lambda/core/sweep';
-import { type FakeWindowExecution, taskExecution, windowExecution } from '../../../tools/local-aws';
+import { taskExecution, windowExecution } from '../../../tools/fixtures';
+import type { FakeWindowExecution } from '../../../tools/local-aws';
 import { type TestClock, testClock } from '../../support/clock';
 import {
   clientConfig,

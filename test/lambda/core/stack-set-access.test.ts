@@ -12,7 +12,7 @@ import {
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NotStackSetsAdministratorError, stackSetAccess } from '../../../lambda/core/stack-set-access';
-import { memberAccountId } from '../../../tools/local-aws';
+import { memberAccountId } from '../../../tools/fixtures';
 import { clientConfig, fake, useLocalOrganization } from '../../support/local-report';
 
 useLocalOrganization();

@@ -16,14 +16,14 @@ import {
   sweepAccountRegion,
 } from '../../../lambda/core/sweep';
 import {
-  type FakeWindowExecution,
   memberAccountId,
   memberReadRole,
-  type SeededTarget,
+  type SeededAccountRegion,
   seedOrganization,
   taskExecution,
   windowExecution,
-} from '../../../tools/local-aws';
+} from '../../../tools/fixtures';
+import type { FakeWindowExecution } from '../../../tools/local-aws';
 import {
   accountOptions,
   createdAt,
@@ -319,7 +319,7 @@ describe.each(REACHES)('sweepAccountRegion, in $reach', (reach) => {
   });
 });
 describe("sweepAccount, an assignment's Regions", () => {
-  let targets: SeededTarget[];
+  let targets: SeededAccountRegion[];
   let org: ReportDeps;
   beforeEach(() => {
     // Every seeded run started before the ledger existed and ended just after: the sweep reports it.

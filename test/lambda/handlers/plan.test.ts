@@ -8,7 +8,7 @@ import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { planHandler } from '../../../lambda/handlers/plan';
 import { createPlannerRuntime } from '../../../lambda/handlers/planner-runtime';
-import { memberAccountId } from '../../../tools/local-aws';
+import { memberAccountId } from '../../../tools/fixtures';
 import { fake, useLocalOrganization } from '../../support/local-report';
 import { useResponseUrl } from '../../support/response-url';
 
