@@ -12,7 +12,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { readRoleName } from '../../contract';
 import { type Clock, systemClock } from '../clock';
 import { type AccountRegion, accountRegionLabel } from '../core/account-region';
-import { AccountRegionUnreachableError } from '../core/unreachable';
+import { AccountRegionUnreachableError, type UnreachableCause, unreachableCause } from '../core/unreachable';
 import { describeError } from './errors';
 import type { SsmReader } from './ssm-reader';
 
@@ -90,6 +90,11 @@ export class MemberReader implements SsmReader {
   }
 
   /** Forgets that `accountRegion` was unreachable (its role was just deployed, say). */
+  /** A refused role, or SSM denying a member's reads: the member cannot be read until someone acts. */
+  unreachableCause(error: unknown): UnreachableCause | undefined {
+    return unreachableCause(error);
+  }
+
   forget(accountRegion: AccountRegion): void {
     this.unreachable.delete(accountRegionLabel(accountRegion));
   }

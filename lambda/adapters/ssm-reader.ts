@@ -5,6 +5,7 @@
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AccountRegion } from '../core/account-region';
+import type { UnreachableCause } from '../core/unreachable';
 
 export interface SsmReader {
   /**
@@ -15,6 +16,11 @@ export interface SsmReader {
   ssmFor(accountRegion: AccountRegion): SSMClient;
   /** Forgets a refusal remembered for `accountRegion`, so that the next read tries again. */
   forget(accountRegion: AccountRegion): void;
+  /**
+   * Why `error` means an account-Region this reader reads cannot be read until someone acts (a
+   * notice, not a failure), or `undefined` when it is an error like any other (rethrown, retried).
+   */
+  unreachableCause(error: unknown): UnreachableCause | undefined;
 }
 
 /** The reader of the function's own account and Region: its own client, never refused. */
@@ -26,4 +32,12 @@ export class HomeReader implements SsmReader {
   }
 
   forget(): void {}
+
+  /**
+   * Never: a denial in the function's own account is the monitor's own role failing, an error
+   * to retry and to alarm on (the function's errors), not an account-Region to announce.
+   */
+  unreachableCause(): undefined {
+    return undefined;
+  }
 }

@@ -15,7 +15,7 @@ import { type MonitoredEvent, parseMonitoredEvent } from './event';
 import { reachCountPayload } from './metric-data';
 import { noteUnreachable } from './reachability';
 import { type ReportDeps, type ReportResult, reportEvent } from './report-event';
-import { AccountRegionUnreachableError, unreachableCause } from './unreachable';
+import { AccountRegionUnreachableError, type unreachableCause } from './unreachable';
 
 export interface DeliveryDeps extends ReportDeps {
   readonly reader: SsmReader;
@@ -107,7 +107,9 @@ export async function deliverEvent(event: unknown, deps: DeliveryDeps): Promise<
       });
       return { duplicate: true, inProgress: true };
     }
-    const cause = accountRegion ? unreachableCause(error) : undefined;
+    // Only the reader knows whether a denial means an account-Region to announce (a member) or
+    // the monitor's own role failing (its own account), which is thrown like any other error.
+    const cause = deps.reader.unreachableCause(error);
     if (!accountRegion || !cause) throw error;
     return unreachable(event, error, accountRegion, cause, deps);
   }

@@ -376,6 +376,29 @@ describe('handler', () => {
     });
   });
 
+  it("fails, to be retried and alarmed on, when SSM denies the function's own reads (no member to announce)", async () => {
+    // Prepare
+    ssm
+      .on(DescribeMaintenanceWindowExecutionTaskInvocationsCommand)
+      .rejects(
+        Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' }),
+      );
+    const handler = await loadHandler();
+
+    // Act
+    const call = handler(EVENT, context());
+
+    // Assess
+    await expect(call).rejects.toThrow('not authorized');
+    expect(cloudWatch).not.toHaveReceivedAnyCommand();
+    expect(sns).not.toHaveReceivedAnyCommand();
+    expect(logs.join('\n')).not.toContain('replay');
+    expect(JSON.parse(logs.at(-1) ?? '{}')).toMatchObject({
+      level: 'ERROR',
+      message: 'Failed to report the execution',
+    });
+  });
+
   it('ignores, before any AWS call, an event of a window it does not watch', async () => {
     // Prepare: many windows listed, so the rule matches every window and the function filters
     vi.stubEnv('WINDOW_IDS', 'mw-0123456789abcdef0,mw-0123456789abcdef1');
@@ -822,9 +845,13 @@ describe('Organization mode', () => {
     cloudWatch.on(PutMetricDataCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const { handler } = await loadOrg();
+    const withOwner = {
+      ...MEMBER_EVENT,
+      detail: { ...MEMBER_EVENT.detail, 'owner-information': 'Owner: patch-team, pager 555-0100' },
+    };
 
     // Act
-    const result = await handler(MEMBER_EVENT, context());
+    const result = await handler(withOwner, context());
 
     // Assess: no failure for Lambda to retry three times, one count, one announcement.
     expect(result).toEqual({ unreachable: `${MEMBER}/eu-west-1`, cause: 'assume-refused', announced: true });
@@ -843,6 +870,8 @@ describe('Organization mode', () => {
       cause: 'assume-refused',
       replay: MEMBER_EVENT,
     });
+    // The window's owner information is the operator's, not the logs'.
+    expect(logs.join('\n')).not.toContain('555-0100');
   });
 
   it('announces a member whose reads are denied although its role exists (a policy, a Region off) once, however many events', async () => {
