@@ -8,16 +8,20 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
+  MaintenanceWindowMonitorMemberStack,
+  type MaintenanceWindowMonitorMemberStackProps,
   MaintenanceWindowMonitorStack,
   type MaintenanceWindowMonitorStackProps,
 } from '../../lib/maintenance-window-monitor-stack';
-import { Reporting } from '../../lib/props';
+import { OrganizationMetricDetail, Reporting } from '../../lib/props';
 
 function template(props: MaintenanceWindowMonitorStackProps): unknown {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const json = JSON.stringify(
-    Template.fromStack(new MaintenanceWindowMonitorStack(app, 'Pinned', props)).toJSON(),
-  );
+  return masked(Template.fromStack(new MaintenanceWindowMonitorStack(app, 'Pinned', props)));
+}
+
+function masked(template: Template): unknown {
+  const json = JSON.stringify(template.toJSON());
   return JSON.parse(json.replace(/[0-9a-f]{64}(\.zip)?/g, '<asset hash>$1'));
 }
 
@@ -61,6 +65,50 @@ describe('the synthesized template', () => {
     ],
   ])('is unchanged for %s', (_, props) => {
     expect(template(props)).toMatchSnapshot();
+  });
+});
+
+// Organization mode: the central stack (its bus, queues, planner, named roles and the StackSet
+// with the member template inside it) and the member stack of the management account.
+describe('the synthesized template of an Organization', () => {
+  it.each<[string, MaintenanceWindowMonitorStackProps]>([
+    [
+      'the central stack, with its defaults',
+      {
+        monitor: {
+          alertEmails: ['ops@example.com'],
+          organization: { organizationId: 'o-a1b2c3d4e5', regions: ['us-east-1', 'eu-west-1'] },
+        },
+      },
+    ],
+    [
+      'the central stack, with units, a role prefix, per-window series and per-task reporting',
+      {
+        monitor: {
+          reporting: Reporting.TASK,
+          organization: {
+            organizationId: 'o-a1b2c3d4e5',
+            regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
+            organizationalUnitIds: ['ou-a1b2-11111111', 'ou-a1b2-22222222'],
+            rolePrefix: 'Ops',
+            metricDetail: OrganizationMetricDetail.ACCOUNT_REGION_WINDOW,
+            sweepConcurrency: 20,
+          },
+        },
+      },
+    ],
+  ])('is unchanged for %s', (_, props) => {
+    expect(template(props)).toMatchSnapshot();
+  });
+
+  it('is unchanged for the member stack', () => {
+    const app = new App();
+    const props: MaintenanceWindowMonitorMemberStackProps = {
+      member: { organizationId: 'o-a1b2c3d4e5', centralAccountId: '111111111111', rolePrefix: 'Ops' },
+    };
+    const stack = new MaintenanceWindowMonitorMemberStack(app, 'PinnedMember', props);
+
+    expect(masked(Template.fromStack(stack))).toMatchSnapshot();
   });
 });
 
