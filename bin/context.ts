@@ -106,7 +106,7 @@ export function checkContextKeys(context: Readonly<Record<string, unknown>>): vo
       const closest = [...known].sort((a, b) => distance(key, a) - distance(key, b))[0];
       throw new ContextError(
         `Context key ${key} is not one this app reads: did you mean ${closest}? ` +
-          'The keys are listed in the README, under Configuration.',
+          'The keys are listed in docs/configuration.md.',
       );
     }
     const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [value];

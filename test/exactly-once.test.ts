@@ -3,7 +3,8 @@
  * killed or timed out at each step (the retry carrying its request ID takes over from the ledger on
  * the DynamoDB engine), an attempt that lives on after its retry took over, DynamoDB failing right
  * after a publish, and a ledger that cannot be used. Duplicate and concurrent deliveries are the
- * ledger's and the handler's unit tests' (test/lambda/ledger.test.ts, test/lambda/handler.test.ts),
+ * ledger's and the handler's unit tests' (test/lambda/adapters/ledger.test.ts,
+ * test/lambda/handlers/monitor.test.ts),
  * and a burst of them the load test's (test/load.test.ts).
  */
 import { randomUUID } from 'node:crypto';

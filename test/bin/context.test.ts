@@ -299,7 +299,7 @@ describe('checkContextKeys', () => {
     expect(() => checkContextKeys({ [key]: 'x' })).toThrow(
       new ContextError(
         `Context key ${key} is not one this app reads: did you mean ${closest}? ` +
-          'The keys are listed in the README, under Configuration.',
+          'The keys are listed in docs/configuration.md.',
       ),
     );
   });

@@ -1,6 +1,6 @@
 /**
  * The handler against mocked SDK clients: call order, arguments and error mapping. The same code,
- * bundled, is run against the local AWS endpoint in test/bundle.test.ts.
+ * bundled, is run against the local AWS endpoint in test/report.test.ts and the other integration files.
  */
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
