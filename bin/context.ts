@@ -4,6 +4,7 @@
  * together, and which stack the app defines (single-account, Organization mode's central stack, or
  * a member stack). The constructs check the values.
  */
+import type { IPolicyValidationPlugin } from 'aws-cdk-lib';
 import type { MemberStackSettings } from '../lib/maintenance-window-monitor-stack';
 import type { MaintenanceWindowMonitorProps } from '../lib/props';
 import { MonitorPropsError } from '../lib/resolve-props';
@@ -56,6 +57,20 @@ export interface ContextSettings {
   readonly monitor: Omit<MaintenanceWindowMonitorProps, 'alertTopic'>;
   readonly alertTopicArn?: string;
   readonly alertTopicKeyArn?: string;
+}
+
+/**
+ * The monitor's props with `validations` also run on the member template, which an Organization's
+ * StackSet synthesizes in an App of its own (the app's plugins do not reach it).
+ */
+export function validatingMemberTemplate(
+  monitor: ContextSettings['monitor'],
+  validations: IPolicyValidationPlugin[],
+): ContextSettings['monitor'] {
+  const { organization } = monitor;
+  return organization
+    ? { ...monitor, organization: { ...organization, memberTemplateValidations: validations } }
+    : monitor;
 }
 
 /** Context the app cannot use: the message names the key as the user typed it. */

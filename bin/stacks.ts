@@ -9,7 +9,13 @@ import {
   MaintenanceWindowMonitorMemberStack,
   MaintenanceWindowMonitorStack,
 } from '../lib/maintenance-window-monitor-stack';
-import { type ContextSettings, checkContextKeys, planFromContext, StackName } from './context';
+import {
+  type ContextSettings,
+  checkContextKeys,
+  planFromContext,
+  StackName,
+  validatingMemberTemplate,
+} from './context';
 
 const DESCRIPTION = {
   [StackName.Single]: 'Alerts on failed and timed-out SSM maintenance window task invocations',
@@ -37,14 +43,10 @@ export function defineStacks(app: App): Stack {
       member: plan.member,
     });
   }
-  const { organization } = plan.settings.monitor;
   const stack = new MaintenanceWindowMonitorStack(app, plan.stackName, {
     description: DESCRIPTION[plan.stackName],
     ...plan.settings,
-    monitor: {
-      ...plan.settings.monitor,
-      ...(organization ? { organization: { ...organization, memberTemplateValidations: [nag] } } : {}),
-    },
+    monitor: validatingMemberTemplate(plan.settings.monitor, [nag]),
   });
   if (nobodyNotified(plan.settings)) {
     Annotations.of(stack).addWarningV2(
