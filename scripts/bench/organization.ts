@@ -253,17 +253,27 @@ export const organization: BenchModule = {
     });
     const perContainer = Math.ceil(org.queued / org.options.containers);
     out(
-      `Organization sweep: ${org.options.accounts} accounts x ${org.options.regions.length} Regions = ${org.accountRegions} targets, ` +
+      `Organization sweep: ${org.options.accounts} accounts x ${org.options.regions.length} Regions = ${org.accountRegions} account-Regions, ` +
         `${org.activeAccountRegions} with ${org.options.windowsPerActive} windows (runs already reported); ` +
         `${org.options.containers} worker containers, ${org.options.latencyMs} ms per call`,
     );
-    const orgWidths = [34, 14, 12];
+    const orgWidths = [36, 14, 12];
     out(row(['measure', 'value', 'vs baseline'], orgWidths));
     const rssMax = Math.max(...org.containerRssMb);
     for (const [measure, value, baseline, against] of [
       ['wall time, s', org.wallMs / 1000, 3_600, 'the hourly schedule'],
-      ['SSM calls per target, most', org.ssmPerAccountRegionMax, org.ssmMinimum, '1 list + 1 per window'],
-      ['AssumeRole per target', org.assumeRoles / org.accountRegions, 1, 'one per credential lifetime'],
+      [
+        'SSM calls per account-Region, most',
+        org.ssmPerAccountRegionMax,
+        org.ssmMinimum,
+        '1 list + 1 per window',
+      ],
+      [
+        'AssumeRole per account-Region',
+        org.assumeRoles / org.accountRegions,
+        1,
+        'one per credential lifetime',
+      ],
       [
         `peak RSS MB, ${perContainer} accounts`,
         rssMax,
