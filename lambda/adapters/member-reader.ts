@@ -89,12 +89,12 @@ export class MemberReader implements SsmReader {
     return client;
   }
 
-  /** Forgets that `accountRegion` was unreachable (its role was just deployed, say). */
   /** A refused role, or SSM denying a member's reads: the member cannot be read until someone acts. */
   unreachableCause(error: unknown): UnreachableCause | undefined {
     return unreachableCause(error);
   }
 
+  /** Forgets that `accountRegion` was unreachable (its role was just deployed, say). */
   forget(accountRegion: AccountRegion): void {
     this.unreachable.delete(accountRegionLabel(accountRegion));
   }
