@@ -9,6 +9,7 @@ import {
   readPlannerSettings,
   readSweepSettings,
 } from '../../../lambda/adapters/config';
+import { ORGANIZATION_ENV } from '../../support/organization-env';
 
 const ENV = {
   ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
@@ -64,13 +65,7 @@ describe('readConfig', () => {
 });
 
 describe('readConfig, in Organization mode', () => {
-  const ORG_ENV = {
-    ORGANIZATION_ID: 'o-a1b2c3d4e5',
-    ORGANIZATION_REGIONS: 'us-east-1,eu-west-1',
-    ROLE_PREFIX: 'MaintenanceWindowMonitor',
-    CENTRAL_ACCOUNT_ID: '123456789012',
-    ORG_METRIC_DETAIL: 'account',
-  };
+  const ORG_ENV = ORGANIZATION_ENV;
   it.each([
     [
       'ORGANIZATION_ID',

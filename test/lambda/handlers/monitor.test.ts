@@ -33,6 +33,7 @@ import { sweepHandler } from '../../../lambda/handlers/sweep';
 import { sweepAccountHandler } from '../../../lambda/handlers/sweep-account';
 import { type LocalDynamo, startDynamo } from '../../../tools/local-aws';
 import { testClock } from '../../support/clock';
+import { ORGANIZATION_ENV } from '../../support/organization-env';
 import { useResponseUrl } from '../../support/response-url';
 
 const ssm = mockClient(SSMClient);
@@ -732,13 +733,7 @@ describe('configuration at cold start', () => {
 });
 
 describe('configuration at cold start, in Organization mode', () => {
-  const ORG_ENV = {
-    ORGANIZATION_ID: 'o-a1b2c3d4e5',
-    ORGANIZATION_REGIONS: 'us-east-1,eu-west-1',
-    ROLE_PREFIX: 'MaintenanceWindowMonitor',
-    CENTRAL_ACCOUNT_ID: '123456789012',
-    ORG_METRIC_DETAIL: 'account',
-  };
+  const ORG_ENV = ORGANIZATION_ENV;
   it('refuses a scheduled sweep of its own account: the planner queues the sweep account by account', async () => {
     for (const [key, setting] of Object.entries(ORG_ENV)) vi.stubEnv(key, setting);
     const sweep = await loadSweep();
@@ -751,13 +746,7 @@ describe('configuration at cold start, in Organization mode', () => {
 
 describe('Organization mode', () => {
   const MEMBER = '111122223333';
-  const ORG_ENV = {
-    ORGANIZATION_ID: 'o-a1b2c3d4e5',
-    ORGANIZATION_REGIONS: 'us-east-1,eu-west-1',
-    ROLE_PREFIX: 'MWM',
-    CENTRAL_ACCOUNT_ID: '123456789012',
-    ORG_METRIC_DETAIL: 'account',
-  };
+  const ORG_ENV = { ...ORGANIZATION_ENV, ROLE_PREFIX: 'MWM' };
   const MEMBER_EVENT = {
     ...SUCCESSFUL_TASK_EVENT,
     account: MEMBER,
