@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { runMain, UsageError } from '../cli';
 import { apiCalls } from './api-calls';
 import { coldStart } from './cold-start';
 import { type Fleet, startFleet } from './fleet';
@@ -17,11 +18,6 @@ import { organization } from './organization';
 
 /** Every module, in the order the report gives them. */
 export const MODULES: readonly BenchModule[] = [coldStart, apiCalls, handlerTime, organization];
-
-/** A command line the bench cannot run: its message says what it takes. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /** The modules a command line names, in the bench's order; every module when it names none. */
 export function pickModules(args: readonly string[]): BenchModule[] {
@@ -67,11 +63,4 @@ export async function main(args: readonly string[]): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof UsageError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(main);

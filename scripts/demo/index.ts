@@ -9,17 +9,13 @@ import { rm } from 'node:fs/promises';
 import { deployedFunctions, invokeBundle, resolveEnvironment } from '../../tools/lambda-runner/bundle';
 import { synthesize } from '../../tools/lambda-runner/synth';
 import { LocalAws, startDynamo } from '../../tools/local-aws';
+import { runMain, UsageError } from '../cli';
 import type { Scenario, Stage } from './scenario';
 import { account } from './scenarios/account';
 import { organization } from './scenarios/organization';
 
 /** Every scenario, the default first. */
 export const SCENARIOS: readonly Scenario[] = [account, organization] as Scenario[];
-
-/** A command line the demo cannot run: its message says what it takes. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /** The scenarios a command line picks: none is the default one, `all` is every one. */
 export function pickScenarios(args: readonly string[]): Scenario[] {
@@ -82,11 +78,4 @@ export async function main(args: readonly string[]): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof UsageError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runMain(main);
