@@ -4,7 +4,7 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type DeployRequest,
   InvalidDeployRequestError,
@@ -15,36 +15,27 @@ import {
 import { Ledger, ledgerKey } from '../../../lambda/adapters/ledger';
 import { type SeedDeps, seedHeartbeats } from '../../../lambda/core/heartbeat';
 import { windowExecution, windowId } from '../../../tools/fixtures';
-import { type FakeWindowExecution, LocalAws, type LocalDynamo, startDynamo } from '../../../tools/local-aws';
+import type { FakeWindowExecution } from '../../../tools/local-aws';
 import { testClock } from '../../support/clock';
+import { useLocalAws } from '../../support/local-aws';
 
 const HOUR = 3_600_000;
 const NAMESPACE = 'MaintenanceWindowMonitor';
-let fake: LocalAws;
-let dynamo: LocalDynamo;
+const aws = useLocalAws({ forwardDynamoDb: false });
 let deps: SeedDeps;
 let ledger: Ledger;
 let logs: { message: string; extra: Record<string, unknown> }[];
 let nextWindow = 0x7000;
 
-beforeAll(async () => {
-  fake = await LocalAws.start();
-  dynamo = await startDynamo();
-});
-afterAll(async () => {
-  await fake.stop();
-  await dynamo.stop();
-});
-
 beforeEach(async () => {
-  fake.clearCalls();
+  aws.fake.clearCalls();
   const config = {
-    endpoint: fake.endpoint,
+    endpoint: aws.fake.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
     maxAttempts: 1,
   };
-  ledger = new Ledger(dynamo.client, await dynamo.createLedgerTable(), 17 * 86_400);
+  ledger = new Ledger(aws.dynamo.client, await aws.dynamo.createLedgerTable(), 17 * 86_400);
   logs = [];
   const log = (message: string, ...extra: Record<string, unknown>[]) =>
     logs.push({ message, extra: Object.assign({}, ...extra) });
@@ -68,12 +59,12 @@ function ranAgo(
     startTime: new Date(endTime.getTime() - HOUR),
     endTime,
   });
-  fake.addWindowExecution(execution);
+  aws.fake.addWindowExecution(execution);
   return execution;
 }
 
 function heartbeats() {
-  return fake.metricData.filter((datum) => datum.name === 'ExecutionsCompleted');
+  return aws.fake.metricData.filter((datum) => datum.name === 'ExecutionsCompleted');
 }
 
 describe('seedHeartbeats', () => {
@@ -110,8 +101,8 @@ describe('seedHeartbeats', () => {
         value: 1,
       },
     ]);
-    expect(fake.callsTo('monitoring', 'GetMetricData')).toHaveLength(1);
-    expect(fake.callsTo('sns')).toEqual([]);
+    expect(aws.fake.callsTo('monitoring', 'GetMetricData')).toHaveLength(1);
+    expect(aws.fake.callsTo('sns')).toEqual([]);
   });
 
   it('does not publish again the heartbeat of a run the monitor reported, or is still reporting', async () => {
@@ -142,14 +133,14 @@ describe('seedHeartbeats', () => {
 
     // Assess
     expect(report).toMatchObject({ seeded: {}, alreadyReported: [reported.windowId, deferred.windowId] });
-    expect(fake.callsTo('monitoring')).toEqual([]);
+    expect(aws.fake.callsTo('monitoring')).toEqual([]);
   });
 
   it('lists again a window whose runs could not be read, before giving up on it', async () => {
     // Prepare: SSM fails the second window's first listing
     const first = ranAgo(1);
     const second = ranAgo(1);
-    fake.failAfter({
+    aws.fake.failAfter({
       after: { service: 'ssm', operation: 'DescribeMaintenanceWindowExecutions' },
       service: 'ssm',
       calls: 1,
@@ -201,13 +192,13 @@ describe('seedHeartbeats', () => {
       { windowId: unreadable, error: expect.stringContaining('ValidationException') },
     ]);
     expect(clock.waits).toEqual([5_000, 10_000, 20_000]);
-    expect(fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutions')).toHaveLength(5);
+    expect(aws.fake.callsTo('ssm', 'DescribeMaintenanceWindowExecutions')).toHaveLength(5);
   });
 
   it('reads back through errors, and does not fail the deploy when reading back never works', async () => {
     // Prepare: every read-back fails
     const window = ranAgo(1);
-    fake.failAfter({
+    aws.fake.failAfter({
       after: { service: 'monitoring', operation: 'PutMetricData' },
       service: 'monitoring',
       calls: 1_000,
@@ -226,14 +217,14 @@ describe('seedHeartbeats', () => {
 
     // Assess
     expect(report).toMatchObject({ seeded: { [window.windowId]: window.windowExecutionId }, visible: false });
-    expect(fake.callsTo('monitoring', 'GetMetricData').length).toBeGreaterThanOrEqual(2);
+    expect(aws.fake.callsTo('monitoring', 'GetMetricData').length).toBeGreaterThanOrEqual(2);
     expect(logs.map((log) => log.message)).toContain('Could not read the seeded heartbeats back yet');
   });
 
   it('polls until the seeded data can be read', async () => {
     // Prepare: the first read-back fails, the second finds the data
     const window = ranAgo(1);
-    fake.failAfter({
+    aws.fake.failAfter({
       after: { service: 'monitoring', operation: 'PutMetricData' },
       service: 'monitoring',
       calls: 1,
@@ -253,7 +244,7 @@ describe('seedHeartbeats', () => {
     // Assess
     expect(report.visible).toBe(true);
     expect(clock.waits).toEqual([10_000]);
-    expect(fake.callsTo('monitoring', 'GetMetricData').map((call) => call.errorCode ?? 'ok')).toEqual([
+    expect(aws.fake.callsTo('monitoring', 'GetMetricData').map((call) => call.errorCode ?? 'ok')).toEqual([
       'InternalServerError',
       'ok',
     ]);
@@ -264,7 +255,7 @@ describe('the CloudFormation custom resource protocol', () => {
   function request(overrides: Partial<DeployRequest> = {}): DeployRequest {
     return {
       RequestType: 'Create',
-      ResponseURL: `${fake.endpoint}/cloudformation-response/seed`,
+      ResponseURL: `${aws.fake.endpoint}/cloudformation-response/seed`,
       StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Monitor/1',
       RequestId: 'request-1',
       LogicalResourceId: 'MonitorHeartbeatSeed',
@@ -323,13 +314,13 @@ describe('the CloudFormation custom resource protocol', () => {
       status: 'SUCCESS',
       reason: 'ok',
     });
-    const refused = respond(request({ ResponseURL: `${fake.endpoint}/elsewhere` }), {
+    const refused = respond(request({ ResponseURL: `${aws.fake.endpoint}/elsewhere` }), {
       status: 'FAILED',
       reason: 'no',
     });
 
     // Assess
-    const [created, updated] = fake.cloudFormationResponses.map((response) => response.body);
+    const [created, updated] = aws.fake.cloudFormationResponses.map((response) => response.body);
     expect(created).toMatchObject({
       Status: 'SUCCESS',
       PhysicalResourceId: 'MonitorHeartbeatSeed-heartbeat-seed',

@@ -5,7 +5,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ledger } from '../../../lambda/adapters/ledger';
 import { accountRegionScope } from '../../../lambda/core/account-region';
 import { type ChatNotification, MAX_CHAT_DESCRIPTION } from '../../../lambda/core/alert/chat';
@@ -15,7 +15,7 @@ import {
   noteUnreachable,
   type ReachDeps,
 } from '../../../lambda/core/reachability';
-import { LocalAws, type LocalDynamo, startDynamo } from '../../../tools/local-aws';
+import { useLocalAws } from '../../support/local-aws';
 import { organizationReach } from '../../support/records';
 
 const ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
@@ -24,34 +24,23 @@ const LATE_CHAT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:chat-late';
 const TARGET = { accountId: '111122223333', region: 'eu-west-1' };
 const SUBJECT = 'Cannot read 111122223333 in eu-west-1: read role missing or refused';
 
-let fake: LocalAws;
-let dynamo: LocalDynamo;
+const aws = useLocalAws({ topics: [ALERT_TOPIC, CHAT_TOPIC], forwardDynamoDb: false });
 let ledger: Ledger;
 let errors: string[];
 
-beforeAll(async () => {
-  fake = await LocalAws.start();
-  fake.addTopic(ALERT_TOPIC);
-  fake.addTopic(CHAT_TOPIC);
-  dynamo = await startDynamo();
-});
 afterEach(() => {
   vi.restoreAllMocks();
 });
-afterAll(async () => {
-  await fake.stop();
-  await dynamo.stop();
-});
 
 beforeEach(async () => {
-  fake.clearCalls();
+  aws.fake.clearCalls();
   errors = [];
-  ledger = new Ledger(dynamo.client, await dynamo.createLedgerTable(), 17 * 86_400);
+  ledger = new Ledger(aws.dynamo.client, await aws.dynamo.createLedgerTable(), 17 * 86_400);
 });
 
 function deps(chatTopicArn: string): ReachDeps {
   const clientConfig = {
-    endpoint: fake.endpoint,
+    endpoint: aws.fake.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDCENTRAL', secretAccessKey: 'secret' },
     maxAttempts: 1,
@@ -78,7 +67,7 @@ function deps(chatTopicArn: string): ReachDeps {
   };
 }
 
-const sentTo = () => fake.published.map((message) => message.topicArn);
+const sentTo = () => aws.fake.published.map((message) => message.topicArn);
 
 describe('announcing a change of reach', () => {
   it('sends the alert and the chat card, each once, however many events meet the change', async () => {
@@ -88,8 +77,8 @@ describe('announcing a change of reach', () => {
     expect(await noteUnreachable(withChat, TARGET, 'assume-refused')).toBe(false);
 
     expect(sentTo()).toEqual([ALERT_TOPIC, CHAT_TOPIC]);
-    expect(fake.published[0]?.subject).toBe(SUBJECT);
-    const card = JSON.parse(fake.published[1]?.message ?? '{}') as ChatNotification;
+    expect(aws.fake.published[0]?.subject).toBe(SUBJECT);
+    const card = JSON.parse(aws.fake.published[1]?.message ?? '{}') as ChatNotification;
     expect(card).toMatchObject({
       version: '1.0',
       source: 'custom',
@@ -108,7 +97,7 @@ describe('announcing a change of reach', () => {
     expect(await noteUnreachable(withChat, TARGET, 'assume-refused')).toBe(false);
     expect(sentTo()).toEqual([ALERT_TOPIC]);
 
-    fake.addTopic(LATE_CHAT_TOPIC);
+    aws.fake.addTopic(LATE_CHAT_TOPIC);
     const scope = accountRegionScope(TARGET);
     const state = await ledger.claimAnnouncement(scope, ANNOUNCE_LEASE_MS);
     expect(state).toMatchObject({ announce: 'down', sentTo: ['alert'] });
@@ -137,7 +126,7 @@ describe('announcing, when a step fails', () => {
 
     // Assess
     expect(announced).toBe(false);
-    expect(fake.published).toEqual([]);
+    expect(aws.fake.published).toEqual([]);
     expect(errors).toContain(
       'Could not announce a change of reach; the next sweep of the account announces it',
     );
@@ -195,12 +184,12 @@ describe('announcing many Regions of one account', () => {
     // Assess
     expect(announced).toBe(true);
     expect(sentTo()).toEqual([ALERT_TOPIC, CHAT_TOPIC]);
-    expect(fake.published[0]?.subject).toBe(
+    expect(aws.fake.published[0]?.subject).toBe(
       `Cannot read ${TARGET.accountId} in 80 Regions: Region not enabled`,
     );
-    const message = fake.published[0]?.message ?? '';
+    const message = aws.fake.published[0]?.message ?? '';
     expect(message.indexOf('Region:   zz-test-01')).toBeLessThan(message.indexOf('Region:   zz-test-80'));
-    const card = JSON.parse(fake.published[1]?.message ?? '{}') as ChatNotification;
+    const card = JSON.parse(aws.fake.published[1]?.message ?? '{}') as ChatNotification;
     expect(card.content.description).toHaveLength(MAX_CHAT_DESCRIPTION);
     expect(card.content.description.endsWith('…')).toBe(true);
   });
@@ -218,7 +207,7 @@ describe('naming the account', () => {
     await noteUnreachable(deps(''), other, 'assume-refused');
 
     // Assess
-    expect(fake.published[0]?.message).toContain(`Account:  payments-prod (${TARGET.accountId})`);
-    expect(fake.published[1]?.message).toContain(`Account:  ${TARGET.accountId}\n`);
+    expect(aws.fake.published[0]?.message).toContain(`Account:  payments-prod (${TARGET.accountId})`);
+    expect(aws.fake.published[1]?.message).toContain(`Account:  ${TARGET.accountId}\n`);
   });
 });
