@@ -46,6 +46,11 @@ export const MetricName = {
   Invocations: 'Invocations',
   /** 1 per window run that ran (not skipped or cancelled), per WindowId only: its absence means the window stopped running. */
   ExecutionsCompleted: 'ExecutionsCompleted',
+  /**
+   * Failed or timed-out targets whose cause could not be read for the alert, per `Reason` (one of
+   * `CauseUnavailableReason`): the alert says so in a plain line instead.
+   */
+  CausesUnavailable: 'CausesUnavailable',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -56,6 +61,8 @@ export const DimensionName = {
   AccountId: 'AccountId',
   /** Organization mode, opt-in: the Region where the run ran. */
   Region: 'Region',
+  /** Why a failure cause could not be read: one of `CauseUnavailableReason`. */
+  Reason: 'Reason',
 } as const;
 export type DimensionName = (typeof DimensionName)[keyof typeof DimensionName];
 
@@ -121,8 +128,14 @@ function seriesOf(
   return metricNames.map((metricName) => ({ metricName, dimensions, when }));
 }
 
-const { WindowId, AccountId, Region } = DimensionName;
+const { WindowId, AccountId, Region, Reason } = DimensionName;
 const FLEET = seriesOf(COUNT_METRICS, [], SeriesWhen.Always);
+/** Targets whose cause could not be read, per reason: only when there are some, in every mode. */
+export const CAUSE_SERIES: readonly PublishedSeries[] = seriesOf(
+  [MetricName.CausesUnavailable],
+  [Reason],
+  SeriesWhen.AboveZero,
+);
 /** Organization mode's counts of member account-Regions in a state, fleet-wide. */
 export const ORGANIZATION_REACH_SERIES: readonly PublishedSeries[] = seriesOf(
   [OrgMetricName.UnreachableTargets, OrgMetricName.EventPathBrokenTargets],
@@ -150,13 +163,15 @@ export const PUBLISHED_SERIES: Readonly<Record<MetricMode, readonly PublishedSer
     ...seriesOf(COUNT_METRICS, [WindowId], SeriesWhen.Always),
     ...FLEET,
     ...seriesOf([MetricName.ExecutionsCompleted], [WindowId], SeriesWhen.RunRan),
+    ...CAUSE_SERIES,
   ],
-  [OrgMetricDetail.Account]: [...PER_ACCOUNT, ...FLEET, ...ORGANIZATION_REACH_SERIES],
+  [OrgMetricDetail.Account]: [...PER_ACCOUNT, ...FLEET, ...ORGANIZATION_REACH_SERIES, ...CAUSE_SERIES],
   [OrgMetricDetail.AccountRegion]: [
     ...PER_ACCOUNT,
     ...PER_ACCOUNT_REGION,
     ...FLEET,
     ...ORGANIZATION_REACH_SERIES,
+    ...CAUSE_SERIES,
   ],
   [OrgMetricDetail.AccountRegionWindow]: [
     ...PER_ACCOUNT,
@@ -165,6 +180,7 @@ export const PUBLISHED_SERIES: Readonly<Record<MetricMode, readonly PublishedSer
     ...FLEET,
     ...seriesOf([MetricName.ExecutionsCompleted], PER_TARGET_WINDOW, SeriesWhen.RunRan),
     ...ORGANIZATION_REACH_SERIES,
+    ...CAUSE_SERIES,
   ],
 };
 
@@ -248,6 +264,10 @@ export const EnvVar = {
   SweepQueueUrl: 'SWEEP_QUEUE_URL',
   /** Organization mode, the planner: the organizational units whose accounts are swept; all when unset. */
   OrganizationalUnitIds: 'ORGANIZATIONAL_UNIT_IDS',
+  /** One of `FailureCauses`: whether the alert reads and groups the causes of failed targets. */
+  FailureCauses: 'FAILURE_CAUSES',
+  /** The most failed targets whose cause one report reads (`DEFAULT_MAX_CAUSE_READS`). */
+  MaxCauseReads: 'MAX_CAUSE_READS',
 } as const;
 
 /** The ledger table's key and time-to-live attributes, which the construct declares. */
@@ -276,4 +296,50 @@ export const MEMBER_READ_ACTIONS = [
   'ssm:DescribeMaintenanceWindowExecutionTasks',
   'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
   'ssm:GetMaintenanceWindow',
+] as const;
+
+/**
+ * Whether the alert reads each failed target's cause and groups targets by it (context key and
+ * prop `failureCauses`): `summary` (the default in one account; opt-in in an Organization, where
+ * it lets the central account read command output in every member account) or `off` (no extra
+ * call, no extra permission).
+ */
+export const FailureCauses = {
+  Summary: 'summary',
+  Off: 'off',
+} as const;
+export type FailureCauses = (typeof FailureCauses)[keyof typeof FailureCauses];
+
+/** The most failed targets one report reads the cause of, by default; a setting. */
+export const DEFAULT_MAX_CAUSE_READS = 50;
+/** The highest `maxCauseReads` allowed: each read is a call in the run's account-Region. */
+export const MAX_CAUSE_READS_LIMIT = 500;
+
+/** Why a failure cause could not be read: the `Reason` of `CausesUnavailable`. */
+export const CauseUnavailableReason = {
+  /** The service kept refusing the read for its rate, after the SDK's retries. */
+  Throttled: 'Throttled',
+  /** The role may not read it (an old stack, or a member account that did not opt in). */
+  Denied: 'Denied',
+  /** The history is no longer kept (Run Command keeps 30 days, Step Functions 90). */
+  Expired: 'Expired',
+  /** The output went to an S3 bucket only: the alert links it, never fetches it. */
+  OutputInS3: 'OutputInS3',
+  /** The report's time for reading causes ran out before this read. */
+  TimeBudget: 'TimeBudget',
+  /** Any other error of the read. */
+  Error: 'Error',
+} as const;
+export type CauseUnavailableReason = (typeof CauseUnavailableReason)[keyof typeof CauseUnavailableReason];
+
+/**
+ * The calls that read failure causes, in whichever account-Region the run ran: granted (to the
+ * function's role, or to a member's read role) only when causes are read, and no more.
+ */
+export const CAUSE_READ_ACTIONS = [
+  'ssm:ListCommandInvocations',
+  'ssm:GetCommandInvocation',
+  'ssm:GetAutomationExecution',
+  'ssm:DescribeAutomationStepExecutions',
+  'states:DescribeExecution',
 ] as const;

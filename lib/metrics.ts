@@ -26,6 +26,7 @@ const DIMENSION_WORDS: Record<DimensionName, string> = {
   [DimensionName.WindowId]: 'window',
   [DimensionName.AccountId]: 'account',
   [DimensionName.Region]: 'Region',
+  [DimensionName.Reason]: 'reason',
 };
 
 /** `per account, Region and window`, or `fleet-wide`: how titles and errors name a split. */

@@ -2,6 +2,8 @@
  * The metric data of one report: what goes into its `PutMetricData` request. Pure.
  */
 import {
+  CAUSE_SERIES,
+  type CauseUnavailableReason,
   COUNT_METRICS,
   DimensionName,
   type MetricMode,
@@ -92,10 +94,12 @@ export function metricPayload(
     Value: value,
     Unit: 'Count' as const,
   });
+  // The counts' dimensions; `Reason` is the cause series' own (`causeData`).
   const dimensionValues: Record<DimensionName, string> = {
     [DimensionName.WindowId]: event.windowId,
     [DimensionName.AccountId]: event.accountRegion.accountId,
     [DimensionName.Region]: event.accountRegion.region,
+    [DimensionName.Reason]: '',
   };
   const dimensionsOf = (series: PublishedSeries): Dimensions =>
     series.dimensions.map((name) => ({ Name: name, Value: dimensionValues[name] }));
@@ -114,4 +118,26 @@ export function metricPayload(
     }
   }
   return { Namespace: namespace, MetricData: data };
+}
+
+/**
+ * The cause reads of one report that found nothing, per reason (`CausesUnavailable`, one series
+ * per `Reason`, only where there are some), stamped like the counts they accompany. Appended to
+ * the report's own `PutMetricData` request, so they are published exactly as often as it is.
+ */
+export function causeData(
+  unavailable: Readonly<Partial<Record<CauseUnavailableReason, number>>>,
+  timestamp: Date,
+): MetricPayload['MetricData'] {
+  return CAUSE_SERIES.flatMap((series) =>
+    Object.entries(unavailable)
+      .filter(([, count]) => (count ?? 0) > 0)
+      .map(([reason, count]) => ({
+        MetricName: series.metricName,
+        Dimensions: series.dimensions.map((name) => ({ Name: name, Value: reason })),
+        Timestamp: timestamp,
+        Value: count as number,
+        Unit: 'Count' as const,
+      })),
+  );
 }
