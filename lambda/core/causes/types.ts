@@ -93,3 +93,18 @@ export interface CauseSummary {
   /** Examined targets whose cause could not be read, per reason. */
   readonly unavailable: Readonly<Partial<Record<CauseUnavailableReason, number>>>;
 }
+
+/** A failed target and what reading its cause found. */
+export interface Examined {
+  readonly subject: CauseSubject;
+  readonly evidence: CauseEvidence;
+}
+
+/**
+ * Reads the causes of targets in one account-Region. `read` never throws and never takes longer
+ * than its `signal` allows: every failure (throttled, denied, expired, aborted) is evidence of kind
+ * `unavailable`.
+ */
+export interface CauseReads {
+  read(subject: CauseSubject, signal: AbortSignal): Promise<CauseEvidence>;
+}
