@@ -7,6 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { MemberStackSettings } from '../lib/maintenance-window-monitor-stack';
 import {
+  FailureCauses,
   LogLevel,
   type MaintenanceWindowMonitorProps,
   OrganizationMetricDetail,
@@ -122,6 +123,9 @@ export const CONTEXT_KEYS = {
   teamsChannelId: { parse: text, part: 'teamsChannel', prop: 'channelId' },
   teamsTenantId: { parse: text, part: 'teamsChannel', prop: 'tenantId' },
   createChatTopic: { parse: boolean, part: 'monitor', prop: 'createChatTopic' },
+  /** A member stack reads it too: its read role may read causes only when the central monitor does. */
+  failureCauses: { parse: oneOf(FailureCauses), part: 'monitor', prop: 'failureCauses', member: true },
+  maxCauseReads: { parse: number, part: 'monitor', prop: 'maxCauseReads' },
   /** With it (and no centralAccountId), the app defines Organization mode's central stack. */
   organizationId: { parse: text, part: 'organization', prop: 'organizationId', member: true },
   regions: { parse: list, part: 'organization', prop: 'regions' },

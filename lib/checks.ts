@@ -11,7 +11,7 @@ import {
   REGION_PATTERN,
   ROLE_PREFIX_PATTERN,
 } from '../contract';
-import { Reporting } from './settings';
+import { FailureCauses, LIMITS, Reporting } from './settings';
 
 /** What EventBridge allows in a bus name (role names allow more: `+ = , @`). */
 const BUS_NAME = String.raw`[A-Za-z0-9._\-/]{1,256}`;
@@ -23,6 +23,7 @@ export const EVENT_BUS_ARN = new RegExp(`${BUS_ARN_START}${BUS_NAME}$`);
 export const EVENT_BUS_ARN_PARAMETER = new RegExp(`${BUS_ARN_START}.+$`);
 
 const REPORTING_MODES: string[] = Object.values(Reporting);
+const FAILURE_CAUSES: string[] = Object.values(FailureCauses);
 
 /** A problem, or undefined when the value is fine. */
 export type Problem = string | undefined;
@@ -65,6 +66,17 @@ export function reportingProblem(reporting: string): Problem {
   return REPORTING_MODES.includes(reporting)
     ? undefined
     : `"${reporting}" is not one of ${REPORTING_MODES.join(', ')}`;
+}
+
+export function failureCausesProblem(value: string): Problem {
+  return FAILURE_CAUSES.includes(value) ? undefined : `"${value}" is not one of ${FAILURE_CAUSES.join(', ')}`;
+}
+
+export function maxCauseReadsProblem(value: number): Problem {
+  const { min, max } = LIMITS.maxCauseReads;
+  return Number.isInteger(value) && value >= min && value <= max
+    ? undefined
+    : `must be a whole number of targets from ${min} to ${max}, got ${value}`;
 }
 
 /** The problem, unless the value is a token (known only at deploy time, checked there). */

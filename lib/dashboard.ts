@@ -15,8 +15,12 @@ export function createDashboard(
   metrics: MonitorMetrics,
   parts: MonitoredParts,
   period: Duration,
-  /** The reach's own rows, under the monitor's. */
-  reachRows: readonly cloudwatch.IWidget[][],
+  rows: {
+    /** Whether the functions read failure causes: then a graph of those they could not read. */
+    readonly readCauses: boolean;
+    /** The reach's own rows, under the monitor's. */
+    readonly reachRows: readonly cloudwatch.IWidget[][];
+  },
 ): cloudwatch.Dashboard {
   const fleet = (metricName: MetricName, label: string) =>
     metrics.metric(metricName, undefined, { period, label });
@@ -96,6 +100,17 @@ export function createDashboard(
       width: 8,
     }),
   );
-  for (const row of reachRows) dashboard.addWidgets(...row);
+  // Throttled, denied, expired...: each reason its own line, found by SEARCH.
+  const unread = rows.readCauses ? metrics.finestSplit(MetricName.CausesUnavailable, period) : undefined;
+  if (unread) {
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Monitor: failure causes not read, by reason',
+        left: [unread.expression],
+        width: 12,
+      }),
+    );
+  }
+  for (const row of rows.reachRows) dashboard.addWidgets(...row);
   return dashboard;
 }

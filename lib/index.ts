@@ -6,6 +6,7 @@ export type { HealthAlarms } from './alarms';
 export { MaintenanceWindowMonitor } from './maintenance-window-monitor';
 export { MaintenanceWindowMonitorMember, type MaintenanceWindowMonitorMemberProps } from './member';
 export {
+  FailureCauses,
   LogLevel,
   type MaintenanceWindowMonitorProps,
   OrganizationMetricDetail,

@@ -11,7 +11,7 @@ import { busNameProblem, regionProblem } from './checks';
 import { MonitorPropsError } from './errors';
 import { MaintenanceWindowMonitor, type MaintenanceWindowMonitorProps } from './maintenance-window-monitor';
 import { MaintenanceWindowMonitorMember } from './member';
-import { DEFAULTS, type Reporting } from './settings';
+import { DEFAULTS, type FailureCauses, type Reporting } from './settings';
 
 export interface MaintenanceWindowMonitorStackProps extends StackProps {
   readonly monitor?: MaintenanceWindowMonitorProps;
@@ -126,6 +126,8 @@ export interface MemberStackSettings {
   readonly rolePrefix?: string;
   /** The central monitor's reporting. @default Reporting.EXECUTION */
   readonly reporting?: Reporting;
+  /** The central monitor's failureCauses. @default FailureCauses.OFF */
+  readonly failureCauses?: FailureCauses;
 }
 
 export interface MaintenanceWindowMonitorMemberStackProps extends StackProps {
@@ -171,6 +173,7 @@ export class MaintenanceWindowMonitorMemberStack extends Stack {
       centralBusArn,
       rolePrefix,
       ...(props.member.reporting ? { reporting: props.member.reporting } : {}),
+      ...(props.member.failureCauses ? { failureCauses: props.member.failureCauses } : {}),
     });
     new CfnOutput(this, 'CentralEventBusArn', {
       value: centralBusArn,

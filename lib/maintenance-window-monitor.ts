@@ -35,14 +35,14 @@ import type { MaintenanceWindowMonitorProps } from './props';
 import type { ReachOutputs } from './reach/binding';
 import type { OrganizationAlarms } from './reach/organization-alarms';
 import { resolveProps } from './resolve-props';
-import { LIMITS, Reporting } from './settings';
+import { FailureCauses, LIMITS, Reporting } from './settings';
 import { createLedgerTable, deadLetterQueue } from './storage';
 
 export type { HealthAlarms } from './alarms';
 export type { MaintenanceWindowMonitorProps, OrganizationOptions } from './props';
 export type { OrganizationAlarms } from './reach/organization-alarms';
 export { MonitorReach } from './reach/reach';
-export { LogLevel, OrganizationMetricDetail, Reporting } from './settings';
+export { FailureCauses, LogLevel, OrganizationMetricDetail, Reporting } from './settings';
 
 /**
  * Watches SSM maintenance windows: every window (or task) execution that ends is counted target
@@ -145,6 +145,7 @@ export class MaintenanceWindowMonitor extends Construct {
       topics: topics.all,
       ledgerTable: this.ledgerTable,
       namedWindows,
+      readCauses: resolved.failureCauses === FailureCauses.SUMMARY,
     };
 
     const reportFunction = new MonitorFunction(this, 'Function', {
@@ -220,13 +221,10 @@ export class MaintenanceWindowMonitor extends Construct {
     const missedRuns = createMissedRuns(this, this.metrics, resolved, sweepFunction, topics.all);
     this.heartbeatSeed = missedRuns.heartbeatSeed;
     this.missedRunAlarms = missedRuns.alarms;
-    this.dashboard = createDashboard(
-      this,
-      this.metrics,
-      parts,
-      resolved.alarmPeriod,
-      built.dashboardRows(this.metrics, resolved.alarmPeriod),
-    );
+    this.dashboard = createDashboard(this, this.metrics, parts, resolved.alarmPeriod, {
+      readCauses: reporting.readCauses,
+      reachRows: built.dashboardRows(this.metrics, resolved.alarmPeriod),
+    });
     if (this.chatTopic) createChatChannels(this, this.chatTopic, resolved);
     this.memberStackSet = built.deploy();
     this._reachOutputs = built.outputs;

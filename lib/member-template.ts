@@ -19,7 +19,7 @@ import {
 import { ACCOUNT_ID_PATTERN, ORGANIZATION_ID_PATTERN, ROLE_PREFIX_PATTERN } from '../contract';
 import { EVENT_BUS_ARN_PARAMETER } from './checks';
 import { MaintenanceWindowMonitorMember } from './member';
-import type { Reporting } from './settings';
+import type { FailureCauses, Reporting } from './settings';
 
 /** The member template's parameters: the central values, which the StackSet supplies. */
 export const MemberParameter = {
@@ -35,6 +35,8 @@ export const MAX_TEMPLATE_BODY_BYTES = 51_200;
 export interface MemberTemplateOptions {
   /** The central monitor's reporting: which events the members forward. */
   readonly reporting: Reporting;
+  /** Whether the read role may read failure causes. */
+  readonly failureCauses: FailureCauses;
   /** Run on the member stack at its synthesis; a finding fails it. */
   readonly validations: readonly IPolicyValidationPlugin[];
   /** The context (feature flags) of the app the central stack is in, so both render alike. */
@@ -85,6 +87,7 @@ export function memberTemplateBody(options: MemberTemplateOptions): string {
     ),
     rolePrefix: parameter(MemberParameter.RolePrefix, 'The prefix of the role names', ROLE_PREFIX_PATTERN),
     reporting: options.reporting,
+    failureCauses: options.failureCauses,
   });
   let template: unknown;
   try {

@@ -14,6 +14,7 @@ import { centralRoleNamePrefix, forwardRoleName, MEMBER_READ_ACTIONS, readRoleNa
 import {
   accountIdProblem,
   busArnProblem,
+  failureCausesProblem,
   knownProblem,
   organizationIdProblem,
   reportingProblem,
@@ -21,7 +22,8 @@ import {
 } from './checks';
 import { type MemberPropName, MonitorPropsError } from './errors';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
-import { DEFAULTS, type Reporting } from './settings';
+import { CAUSE_READ_ACKNOWLEDGEMENTS, causeReadStatements } from './grants';
+import { DEFAULTS, FailureCauses, type Reporting } from './settings';
 
 /** Props of `MaintenanceWindowMonitorMember`: where the central monitor is. */
 export interface MaintenanceWindowMonitorMemberProps {
@@ -46,6 +48,14 @@ export interface MaintenanceWindowMonitorMemberProps {
    * @default Reporting.EXECUTION
    */
   readonly reporting?: Reporting;
+
+  /**
+   * The central monitor's `failureCauses`: with `FailureCauses.SUMMARY`, the read role may also
+   * read this Region's command output, Automation executions and Step Functions executions, for
+   * the causes in the central monitor's alerts.
+   * @default FailureCauses.OFF
+   */
+  readonly failureCauses?: FailureCauses;
 }
 
 /** Member read actions whose resource is a maintenance window; the others take only "*". */
@@ -73,7 +83,9 @@ export class MaintenanceWindowMonitorMember extends Construct {
     super(scope, id);
     const prefix = props.rolePrefix ?? DEFAULTS.rolePrefix;
     const reporting = props.reporting ?? DEFAULTS.reporting;
-    checkMemberProps(this.node.path, props, prefix, reporting);
+    const causes = props.failureCauses ?? DEFAULTS.failureCauses.organization;
+    checkMemberProps(this.node.path, props, prefix, reporting, causes);
+    const readCauses = causes === FailureCauses.SUMMARY;
 
     this.forwardRole = new iam.Role(this, 'ForwardRole', {
       roleName: forwardRoleName(prefix, Aws.REGION),
@@ -118,6 +130,7 @@ export class MaintenanceWindowMonitorMember extends Construct {
               resources: [`arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:maintenancewindow/*`],
               conditions: inThisRegion,
             }),
+            ...(readCauses ? causeReadStatements(inThisRegion) : []),
           ],
         }),
       },
@@ -135,6 +148,7 @@ export class MaintenanceWindowMonitorMember extends Construct {
           'ssm:GetMaintenanceWindow (the window name for the alert) on the maintenance windows of this account ' +
           'and Region: which windows run here is not known to the central monitor at deploy time.',
       },
+      ...(readCauses ? CAUSE_READ_ACKNOWLEDGEMENTS : []),
     );
   }
 }
@@ -145,6 +159,7 @@ function checkMemberProps(
   props: MaintenanceWindowMonitorMemberProps,
   prefix: string,
   reporting: Reporting,
+  failureCauses: FailureCauses,
 ): void {
   const problems: [MemberPropName, string | undefined][] = [
     ['organizationId', knownProblem(props.organizationId, organizationIdProblem)],
@@ -152,6 +167,7 @@ function checkMemberProps(
     ['centralBusArn', knownProblem(props.centralBusArn, busArnProblem)],
     ['rolePrefix', knownProblem(prefix, rolePrefixProblem)],
     ['reporting', reportingProblem(reporting)],
+    ['failureCauses', failureCausesProblem(failureCauses)],
   ];
   for (const [name, problem] of problems) {
     if (problem !== undefined) throw new MonitorPropsError(path, [name], problem);

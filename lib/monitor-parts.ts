@@ -14,7 +14,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { EnvVar, LEDGER_RETENTION_DAYS } from '../contract';
+import { FailureCauses as ContractFailureCauses, EnvVar, LEDGER_RETENTION_DAYS } from '../contract';
 import { createMissedRunAlarms, failureAlarm, notifying } from './alarms';
 import { allowAlarmsToUseTopicKey, createTopic, createTopicKey } from './alert-topic';
 import { terminalEventDescription, terminalEventPattern } from './event-pattern';
@@ -22,7 +22,7 @@ import { grantHeartbeatReadBack } from './grants';
 import type { MonitorMetrics } from './metrics';
 import { type MonitorFunction, serviceTimeoutFor } from './monitor-function';
 import type { ResolvedMonitorProps } from './resolve-props';
-import { LIMITS, type Reporting } from './settings';
+import { FailureCauses, LIMITS, type Reporting } from './settings';
 
 /** The alert topic (the user's, or a new one), the chat topic when asked, and their key. */
 export interface Topics {
@@ -54,6 +54,12 @@ export function createTopics(scope: Construct, resolved: ResolvedMonitorProps): 
   return { alertTopic, chatTopic, topicKey, all: [alertTopic, ...(chatTopic ? [chatTopic] : [])] };
 }
 
+/** The enum jsii allows, as the functions read it. */
+const CONTRACT_FAILURE_CAUSES: Record<FailureCauses, ContractFailureCauses> = {
+  [FailureCauses.SUMMARY]: ContractFailureCauses.Summary,
+  [FailureCauses.OFF]: ContractFailureCauses.Off,
+};
+
 /** What both functions share: log settings, and the environment the bundle reads. */
 export function functionSettings(
   resolved: ResolvedMonitorProps,
@@ -74,6 +80,9 @@ export function functionSettings(
       ...(resolved.windowIds ? { [EnvVar.WindowIds]: resolved.windowIds.join(',') } : {}),
       [EnvVar.SweepLookbackMinutes]: String(resolved.sweepLookback.toMinutes()),
       [EnvVar.SweepGraceMinutes]: String(LIMITS.sweepGrace.toMinutes()),
+      // Both, always: the functions take no default of their own.
+      [EnvVar.FailureCauses]: CONTRACT_FAILURE_CAUSES[resolved.failureCauses],
+      [EnvVar.MaxCauseReads]: String(resolved.maxCauseReads),
       ...resolved.reach.environment,
     },
   };

@@ -6,9 +6,9 @@ import type { Duration, IPolicyValidationPlugin } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { MonitorReach } from './reach/reach';
-import type { LogLevel, OrganizationMetricDetail, Reporting } from './settings';
+import type { FailureCauses, LogLevel, OrganizationMetricDetail, Reporting } from './settings';
 
-export { DEFAULTS, LIMITS, LogLevel, OrganizationMetricDetail, Reporting } from './settings';
+export { DEFAULTS, FailureCauses, LIMITS, LogLevel, OrganizationMetricDetail, Reporting } from './settings';
 
 /**
  * Organization mode: one central monitor, in the Organization's management account or its StackSets
@@ -239,6 +239,26 @@ export interface MaintenanceWindowMonitorProps {
    * @default - single-account mode: the account and Region of the stack
    */
   readonly organization?: OrganizationOptions;
+
+  /**
+   * Whether an alert says why targets failed: `FailureCauses.SUMMARY` reads the cause of each
+   * failed or timed-out target (up to `maxCauseReads`: its command's output, its Automation step's
+   * or Step Functions execution's error) and groups the targets by cause, one normalized, redacted
+   * line each; `FailureCauses.OFF` makes no extra call and grants no extra permission. Command
+   * output can hold anything a script prints, and the alert carries it out of the account by
+   * e-mail. In an Organization it is opt-in: `SUMMARY` lets the central account read command
+   * output in every member account (the StackSet adds the reads to each member's read role).
+   * @default - `FailureCauses.SUMMARY` in one account, `FailureCauses.OFF` in an Organization
+   */
+  readonly failureCauses?: FailureCauses;
+
+  /**
+   * The most failed targets whose cause one report reads, from 1 to 500 (each is a call in the
+   * run's account and Region); the alert says how many were examined. Not with
+   * `FailureCauses.OFF`.
+   * @default 50
+   */
+  readonly maxCauseReads?: number;
 }
 
 /** A Slack channel, as Amazon Q Developer in chat applications knows it. */

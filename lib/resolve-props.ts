@@ -8,12 +8,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { NAMESPACE_PATTERN, UUID_PATTERN, WINDOW_ID_PATTERN } from '../contract';
-import { reportingProblem } from './checks';
+import { failureCausesProblem, maxCauseReadsProblem, reportingProblem } from './checks';
 import { type MonitorPropName, MonitorPropsError } from './errors';
 import type { MaintenanceWindowMonitorProps, SlackChannel, TeamsChannel } from './props';
 import type { BoundReach } from './reach/binding';
 import { reachOf } from './reach/reach';
-import { DEFAULTS, LIMITS, LogLevel, Reporting } from './settings';
+import { DEFAULTS, FailureCauses, LIMITS, LogLevel, Reporting } from './settings';
 
 export { MonitorPropsError, type PropName } from './errors';
 
@@ -42,6 +42,8 @@ export interface ResolvedMonitorProps {
   readonly slackChannel?: SlackChannel;
   readonly teamsChannel?: TeamsChannel;
   readonly createChatTopic: boolean;
+  readonly failureCauses: FailureCauses;
+  readonly maxCauseReads: number;
   /** Where the monitor looks, bound to it (its options checked). */
   readonly reach: BoundReach;
 }
@@ -86,6 +88,8 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
     ...(props.slackChannel ? { slackChannel: props.slackChannel } : {}),
     ...(props.teamsChannel ? { teamsChannel: props.teamsChannel } : {}),
     createChatTopic: props.createChatTopic ?? Boolean(props.slackChannel || props.teamsChannel),
+    failureCauses: props.failureCauses ?? reach.failureCauses,
+    maxCauseReads: props.maxCauseReads ?? DEFAULTS.maxCauseReads,
     reach,
   };
 
@@ -93,6 +97,7 @@ export function resolveProps(scope: IConstruct, props: MaintenanceWindowMonitorP
   checkAlarms(resolved, props, fail);
   checkSweep(resolved, fail);
   checkChannels(resolved, fail);
+  checkCauses(resolved, props, fail);
 
   if (!RETENTION_DAYS.has(resolved.logRetention)) {
     fail(
@@ -272,6 +277,20 @@ function checkSweep(resolved: ResolvedMonitorProps, fail: Fail): void {
     fail(
       ['sweepLookback'],
       `must be whole minutes, at least sweepInterval plus ${margin.toHumanString()} and at most ${max.toHumanString()}, got ${lookback.toHumanString()}`,
+    );
+  }
+}
+
+function checkCauses(resolved: ResolvedMonitorProps, props: MaintenanceWindowMonitorProps, fail: Fail): void {
+  const causes = failureCausesProblem(resolved.failureCauses);
+  if (causes !== undefined) fail(['failureCauses'], causes);
+  const reads = maxCauseReadsProblem(resolved.maxCauseReads);
+  if (reads !== undefined) fail(['maxCauseReads'], reads);
+  if (props.maxCauseReads !== undefined && resolved.failureCauses === FailureCauses.OFF) {
+    const why = props.failureCauses === undefined ? ' (the default in an Organization)' : '';
+    fail(
+      ['maxCauseReads', 'failureCauses'],
+      `no cause is read while failureCauses is off${why}: leave maxCauseReads out, or set failureCauses to summary`,
     );
   }
 }

@@ -4,7 +4,12 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_METRIC_NAMESPACE, DEFAULT_ROLE_PREFIX } from '../contract';
+import {
+  DEFAULT_MAX_CAUSE_READS,
+  DEFAULT_METRIC_NAMESPACE,
+  DEFAULT_ROLE_PREFIX,
+  MAX_CAUSE_READS_LIMIT,
+} from '../contract';
 
 /** What one report covers. */
 export enum Reporting {
@@ -36,6 +41,21 @@ export enum OrganizationMetricDetail {
   ACCOUNT_REGION_WINDOW = 'account-region-window',
 }
 
+/**
+ * Whether an alert reads why each failed or timed-out target failed (its command's output, its
+ * Automation step's or Step Functions execution's error), and groups the targets by cause.
+ */
+export enum FailureCauses {
+  /**
+   * One normalized, redacted line per cause, with its number of targets, in the alert and the chat
+   * card; the functions' roles (or, in an Organization, the member read roles) may read command
+   * output, Automation executions and Step Functions executions.
+   */
+  SUMMARY = 'summary',
+  /** No cause read: no extra call, and no extra permission. */
+  OFF = 'off',
+}
+
 /** Defaults of the optional props. */
 export const DEFAULTS = {
   metricNamespace: DEFAULT_METRIC_NAMESPACE,
@@ -52,6 +72,9 @@ export const DEFAULTS = {
   rolePrefix: DEFAULT_ROLE_PREFIX,
   metricDetail: OrganizationMetricDetail.ACCOUNT,
   sweepConcurrency: 10,
+  /** Read in one account; opt-in in an Organization (it lets the central account read member output). */
+  failureCauses: { account: FailureCauses.SUMMARY, organization: FailureCauses.OFF },
+  maxCauseReads: DEFAULT_MAX_CAUSE_READS,
 };
 
 /** What the props must respect, and the timings the construct derives from them. */
@@ -99,4 +122,6 @@ export const LIMITS = {
   maxRoleNameLength: 64,
   /** The most organizational units a StackSet's CreateStackInstances or UpdateStackSet takes. */
   maxOrganizationalUnits: 50,
+  /** Failed targets whose cause one report reads: each read is a call in the run's account-Region. */
+  maxCauseReads: { min: 1, max: MAX_CAUSE_READS_LIMIT },
 };

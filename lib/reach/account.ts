@@ -6,7 +6,8 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type MetricMode, SINGLE_ACCOUNT } from '../../contract';
-import { LIMITS } from '../props';
+import { CAUSE_READ_ACKNOWLEDGEMENTS, causeReadStatements } from '../grants';
+import { DEFAULTS, LIMITS } from '../props';
 import type { BoundReach, BuiltReach } from './binding';
 
 /** Binds the reach of the stack's own account and Region. */
@@ -21,6 +22,11 @@ export function bindAccountReach(): BoundReach {
       retryAttempts: 0,
     },
     grantRead: grantLocalRead,
+    failureCauses: DEFAULTS.failureCauses.account,
+    grantCauseRead(role) {
+      for (const statement of causeReadStatements()) role.addToPrincipalPolicy(statement);
+      Validations.of(role).acknowledge(...CAUSE_READ_ACKNOWLEDGEMENTS);
+    },
     starReason:
       'The SSM DescribeMaintenanceWindow* actions support no resource type, so they need "*"; ' +
       'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition; ' +

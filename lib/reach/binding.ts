@@ -15,7 +15,7 @@ import type { Construct } from 'constructs';
 import type { MetricMode } from '../../contract';
 import type { MonitorMetrics } from '../metrics';
 import type { MonitorFunction } from '../monitor-function';
-import type { MaintenanceWindowMonitorProps, Reporting } from '../props';
+import type { FailureCauses, MaintenanceWindowMonitorProps, Reporting } from '../props';
 import type { OrganizationAlarms } from './organization-alarms';
 
 /** Where a reach is bound: the monitor, and the props it was given (for combinations it refuses). */
@@ -47,6 +47,10 @@ export interface BoundReach {
    * @param namedWindows windows whose names may be read; any when undefined
    */
   grantRead(role: iam.Role, namedWindows: readonly string[] | undefined, listTasks: boolean): void;
+  /** Whether the monitor reads failure causes here unless `failureCauses` says. */
+  readonly failureCauses: FailureCauses;
+  /** Reading failure causes: here, or nothing (the member read roles read them). */
+  grantCauseRead(role: iam.Role): void;
   /** Why the role's statements on "*" are needed, read and reporting together (cdk-nag). */
   readonly starReason: string;
   /** What the sweep reads beside the report function's reads. */
@@ -59,6 +63,7 @@ export interface BoundReach {
 export interface ReachParts {
   readonly sweepFunction: MonitorFunction;
   readonly reporting: Reporting;
+  readonly failureCauses: FailureCauses;
   readonly logRetention: logs.RetentionDays;
   readonly logLevel: string;
   readonly memorySize: number;

@@ -8,7 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { MemberParameter, memberTemplateBody } from '../member-template';
 import { serviceTimeoutFor } from '../monitor-function';
-import type { Reporting } from '../props';
+import type { FailureCauses, Reporting } from '../props';
 import type { ResolvedOrganization } from './organization-options';
 
 /** The share of a Region's stack instances that may fail without failing the StackSet operation. */
@@ -29,6 +29,8 @@ export function memberStackSetName(scope: Construct, rolePrefix: string): string
 export interface MemberStackSetOptions {
   readonly organization: ResolvedOrganization;
   readonly reporting: Reporting;
+  /** Whether the member read roles may read failure causes. */
+  readonly failureCauses: FailureCauses;
   readonly centralBus: events.IEventBus;
   /** Answers `Custom::OrganizationRoot` at deploy time: the planner. */
   readonly planner: lambda.Function;
@@ -111,6 +113,7 @@ export function createMemberStackSet(scope: Construct, options: MemberStackSetOp
     ],
     templateBody: memberTemplateBody({
       reporting: options.reporting,
+      failureCauses: options.failureCauses,
       validations: organization.memberTemplateValidations,
       context: scope.node.getAllContext() as Record<string, unknown>,
     }),

@@ -8,6 +8,7 @@ import { CfnOutput, type CfnStackSet, Fn } from 'aws-cdk-lib';
 import { readRoleName } from '../../contract';
 import { notifying } from '../alarms';
 import { SWEEP_TIMEOUT } from '../monitor-function';
+import { DEFAULTS } from '../props';
 import { deadLetterQueue, sweepQueue } from '../storage';
 import type { BoundReach, BuiltReach, ReachParts, ReachScope } from './binding';
 import {
@@ -36,6 +37,10 @@ export function bindOrganizationReach({ scope }: ReachScope, organization: Resol
       handler: 'sweepAccount',
     },
     grantRead: (role) => grantMemberRead(role, organization),
+    // Opt-in: it lets the central account read command output in every member account.
+    failureCauses: DEFAULTS.failureCauses.organization,
+    // Causes are read through the member read roles, which the StackSet grants the reads when asked.
+    grantCauseRead: () => {},
     starReason:
       'cloudwatch:PutMetricData takes only "*" and is narrowed by the cloudwatch:namespace condition.',
     // The sweep lists windows in the member accounts, with their read roles.
@@ -99,6 +104,7 @@ function buildCentral(
       stackSet = createMemberStackSet(scope, {
         organization,
         reporting: parts.reporting,
+        failureCauses: parts.failureCauses,
         centralBus: bus,
         planner,
       });

@@ -11,6 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_METRIC_NAMESPACE, MetricName } from '../../contract';
 import {
+  FailureCauses,
   LogLevel,
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
@@ -129,6 +130,8 @@ describe('MaintenanceWindowMonitor', () => {
           REPORTING: 'execution',
           SWEEP_LOOKBACK_MINUTES: '1440',
           SWEEP_GRACE_MINUTES: '15',
+          FAILURE_CAUSES: 'summary',
+          MAX_CAUSE_READS: '50',
           POWERTOOLS_SERVICE_NAME: 'maintenance-window-monitor',
           POWERTOOLS_LOG_LEVEL: 'INFO',
         },
@@ -178,6 +181,48 @@ describe('MaintenanceWindowMonitor', () => {
               ':',
               { Ref: 'AWS::AccountId' },
               ':maintenancewindow/*',
+            ],
+          ],
+        },
+      },
+      // Failure causes (read by default in one account): the command reads take only "*".
+      {
+        Action: ['ssm:ListCommandInvocations', 'ssm:GetCommandInvocation'],
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      {
+        Action: ['ssm:GetAutomationExecution', 'ssm:DescribeAutomationStepExecutions'],
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':ssm:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':automation-execution/*',
+            ],
+          ],
+        },
+      },
+      {
+        Action: 'states:DescribeExecution',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':states:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':execution:*:*',
             ],
           ],
         },
@@ -732,6 +777,7 @@ describe('MaintenanceWindowMonitor', () => {
     // Assess: the per-window series and fleet-wide series the function publishes, no other
     expect([...graphed].sort()).toEqual([
       'MaintenanceWindowMonitor/CancelledInvocations',
+      'MaintenanceWindowMonitor/CausesUnavailable by Reason',
       'MaintenanceWindowMonitor/ExecutionsCompleted by WindowId',
       'MaintenanceWindowMonitor/FailedInvocations',
       'MaintenanceWindowMonitor/FailedInvocations by WindowId',
@@ -1096,6 +1142,19 @@ describe('MaintenanceWindowMonitor', () => {
     [
       { sweepInterval: Duration.hours(6), sweepLookback: Duration.hours(1) },
       'sweepLookback: must be whole minutes, at least sweepInterval plus 30 minutes and at most 14 days, got 1 hour',
+    ],
+    [{ failureCauses: 'full' as FailureCauses }, 'failureCauses: "full" is not one of summary, off'],
+    [{ maxCauseReads: 0 }, 'maxCauseReads: must be a whole number of targets from 1 to 500, got 0'],
+    [{ maxCauseReads: 501 }, 'maxCauseReads: must be a whole number of targets from 1 to 500, got 501'],
+    [{ maxCauseReads: 2.5 }, 'maxCauseReads: must be a whole number of targets from 1 to 500, got 2.5'],
+    [
+      { failureCauses: FailureCauses.OFF, maxCauseReads: 20 },
+      'Test/Monitor: maxCauseReads and failureCauses: no cause is read while failureCauses is off: leave maxCauseReads out',
+    ],
+    [
+      { organization: { organizationId: 'o-abcdefghij', regions: ['us-east-1'] }, maxCauseReads: 20 },
+      'maxCauseReads and failureCauses: no cause is read while failureCauses is off (the default in an Organization): ' +
+        'leave maxCauseReads out, or set failureCauses to summary',
     ],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => synth(props)).toThrow(message);

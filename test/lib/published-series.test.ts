@@ -8,10 +8,11 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_METRIC_NAMESPACE, OrgMetricName } from '../../contract';
+import { CauseUnavailableReason, DEFAULT_METRIC_NAMESPACE, OrgMetricName } from '../../contract';
 import type { MonitoredEvent } from '../../lambda/core/event';
-import { metricPayload, reachCountPayload } from '../../lambda/core/metric-data';
+import { causeData, metricPayload, reachCountPayload } from '../../lambda/core/metric-data';
 import {
+  FailureCauses,
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
   OrganizationMetricDetail,
@@ -41,6 +42,13 @@ const MODES: Mode[] = [
       props: { organization: { ...ORGANIZATION, metricDetail }, reporting },
     })),
   ),
+  {
+    name: 'Organization, failure causes read',
+    props: {
+      organization: { ...ORGANIZATION, metricDetail: OrganizationMetricDetail.ACCOUNT },
+      failureCauses: FailureCauses.SUMMARY,
+    },
+  },
 ];
 
 /** `namespace|metric|sorted dimension names`: what identifies a series. */
@@ -60,6 +68,9 @@ function emitted(props: MaintenanceWindowMonitorProps): Set<string> {
   const payloads = [
     metricPayload(event, counts, NS, event.endTime.getTime(), undefined, organization?.metricDetail),
   ];
+  // Causes not read, for every reason: in every mode.
+  const reasons = Object.fromEntries(Object.values(CauseUnavailableReason).map((reason) => [reason, 1]));
+  payloads.push({ Namespace: NS, MetricData: causeData(reasons, event.endTime) });
   // The reach counts: only where targets exist to be out of reach (events name one).
   if (organization) {
     payloads.push(
