@@ -11,7 +11,7 @@ import {
   showValue,
   stacksNote,
 } from '../../bin/context';
-import { LogLevel, OrganizationMetricDetail, Reporting } from '../../lib/props';
+import { FailureCauses, LogLevel, OrganizationMetricDetail, Reporting } from '../../lib/props';
 import { MonitorPropsError, type PropName } from '../../lib/resolve-props';
 
 const reader = (context: Record<string, unknown>) => (key: string) => context[key];
@@ -122,6 +122,17 @@ describe('settingsFromContext', () => {
     });
   });
 
+  it('reads failureCauses and maxCauseReads as -c passes them, or from cdk.json', () => {
+    expect(settingsFromContext(reader({ failureCauses: 'off', maxCauseReads: '20' })).monitor).toEqual({
+      failureCauses: FailureCauses.OFF,
+      maxCauseReads: 20,
+    });
+    expect(settingsFromContext(reader({ failureCauses: 'summary', maxCauseReads: 80 })).monitor).toEqual({
+      failureCauses: FailureCauses.SUMMARY,
+      maxCauseReads: 80,
+    });
+  });
+
   it.each([
     [{ slackWorkspaceId: 'T012ABCDEFG' }, 'Context slackWorkspaceId, slackChannelId must be given together'],
     [
@@ -146,6 +157,9 @@ describe('settingsFromContext', () => {
       'Context reservedConcurrentExecutions=lots is refused: expected a number.',
     ],
     [{ createChatTopic: 'yes' }, 'Context createChatTopic=yes is refused: expected true or false.'],
+    [{ failureCauses: 'full' }, 'Context failureCauses=full is refused: expected one of summary, off.'],
+    [{ failureCauses: false }, 'Context failureCauses=false is refused: expected a string.'],
+    [{ maxCauseReads: 'all' }, 'Context maxCauseReads=all is refused: expected a number.'],
     [
       { alertTopicKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k' },
       'Context alertTopicKeyArn needs alertTopicArn',
@@ -232,6 +246,8 @@ describe('planFromContext', () => {
           reporting: 'task',
           alertEmails: 'ops@example.com',
           sweepConcurrency: '25',
+          failureCauses: 'summary',
+          maxCauseReads: '20',
         }),
       ),
     ).toEqual({
@@ -242,6 +258,8 @@ describe('planFromContext', () => {
         centralRegion: 'eu-west-1',
         rolePrefix: 'Ops',
         reporting: Reporting.TASK,
+        // Its read role may read causes only when the central monitor reads them.
+        failureCauses: FailureCauses.SUMMARY,
       },
     });
     expect(
@@ -283,6 +301,10 @@ describe('planFromContext', () => {
     [
       { centralAccountId: '123456789012', organizationId: 'o-abcdefghij', reporting: 'window' },
       'Context reporting=window is refused: expected one of execution, task.',
+    ],
+    [
+      { centralAccountId: '123456789012', organizationId: 'o-abcdefghij', failureCauses: 'full' },
+      'Context failureCauses=full is refused: expected one of summary, off.',
     ],
   ])('rejects %j naming the key', (context, message) => {
     expect(() => planFromContext(reader(context))).toThrow(message);
@@ -376,6 +398,18 @@ describe('contextMessage', () => {
       'missed-run alarms are per listed window: list the windows to watch',
       { expectedRunIntervalHours: '26' },
       'Context expectedRunIntervalHours=26 and windowIds is refused: missed-run alarms are per listed window: list the windows to watch.',
+    ],
+    [
+      ['maxCauseReads'],
+      'must be a whole number of targets from 1 to 500, got 0',
+      { maxCauseReads: '0' },
+      'Context maxCauseReads=0 is refused: must be a whole number of targets from 1 to 500, got 0.',
+    ],
+    [
+      ['maxCauseReads', 'failureCauses'],
+      'no cause is read while failureCauses is off (the default in an Organization)',
+      { organizationId: 'o-abcdefghij', regions: 'us-east-1', maxCauseReads: 20 },
+      'Context maxCauseReads=20 and failureCauses is refused: no cause is read while failureCauses is off (the default in an Organization).',
     ],
     [
       ['organization.regions'],

@@ -18,6 +18,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  CAUSE_READ_ACTIONS,
   DEFAULT_METRIC_NAMESPACE,
   EXECUTION_DETAIL_TYPE,
   MEMBER_READ_ACTIONS,
@@ -27,6 +28,7 @@ import {
   TERMINAL_TASK_STATUSES,
 } from '../../../contract';
 import {
+  FailureCauses,
   MaintenanceWindowMonitor,
   type MaintenanceWindowMonitorProps,
   OrganizationMetricDetail,
@@ -918,68 +920,82 @@ describe('Organization mode, the member template', () => {
     ]);
   });
 
-  it("lets the read role, trusted by the central functions' roles of the Organization only, make exactly the function's SSM reads here", () => {
-    // Act
-    const { json } = memberTemplate(synth());
+  it.each<[string, MaintenanceWindowMonitorProps, readonly string[]]>([
+    ['by default', {}, MEMBER_READ_ACTIONS],
+    [
+      'with failure causes read',
+      { failureCauses: FailureCauses.SUMMARY },
+      [...MEMBER_READ_ACTIONS, ...CAUSE_READ_ACTIONS],
+    ],
+  ])(
+    "lets the read role, trusted by the central functions' roles of the Organization only, make exactly the function's reads here, %s",
+    (_, monitor, expected) => {
+      // Act
+      const { json } = memberTemplate(synth({}, monitor));
 
-    // Assess
-    const [roleId, role] = memberResources(json, 'AWS::IAM::Role').find(([id]) => id.includes('Read')) as [
-      string,
-      Resource,
-    ];
-    expect(role.Properties.RoleName).toEqual(joinOf({ Ref: 'RolePrefix' }, '-Read-', { Ref: 'AWS::Region' }));
-    expect(role.Properties.MaxSessionDuration).toBe(3_600);
-    expect(role.Properties.AssumeRolePolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: {
-            AWS: joinOf('arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'CentralAccountId' }, ':root'),
-          },
-          Action: 'sts:AssumeRole',
-          Condition: {
-            ArnLike: {
-              'aws:PrincipalArn': joinOf(
-                'arn:',
-                { Ref: 'AWS::Partition' },
-                ':iam::',
-                { Ref: 'CentralAccountId' },
-                ':role/',
-                { Ref: 'RolePrefix' },
-                '-Central-*',
-              ),
+      // Assess
+      const [roleId, role] = memberResources(json, 'AWS::IAM::Role').find(([id]) => id.includes('Read')) as [
+        string,
+        Resource,
+      ];
+      expect(role.Properties.RoleName).toEqual(
+        joinOf({ Ref: 'RolePrefix' }, '-Read-', { Ref: 'AWS::Region' }),
+      );
+      expect(role.Properties.MaxSessionDuration).toBe(3_600);
+      expect(role.Properties.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: {
+              AWS: joinOf('arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'CentralAccountId' }, ':root'),
             },
-            StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+            Action: 'sts:AssumeRole',
+            Condition: {
+              ArnLike: {
+                'aws:PrincipalArn': joinOf(
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':iam::',
+                  { Ref: 'CentralAccountId' },
+                  ':role/',
+                  { Ref: 'RolePrefix' },
+                  '-Central-*',
+                ),
+              },
+              StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } },
+            },
           },
-        },
-      ],
-    });
-    // No policy attached from outside the role: everything it may do is here.
-    expect(JSON.stringify(memberResources(json, 'AWS::IAM::Policy'))).not.toContain(roleId);
-    const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-      (policy) => policy.PolicyDocument.Statement,
-    );
-    expect(statements.flatMap(actions).sort()).toEqual([...MEMBER_READ_ACTIONS].sort());
-    for (const statement of statements) {
-      expect(statement.Effect).toBe('Allow');
-      expect(statement.Condition).toEqual({
-        StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } },
+        ],
       });
-    }
-    const getWindow = statements.find((statement) => actions(statement).includes('ssm:GetMaintenanceWindow'));
-    expect(getWindow?.Resource).toEqual(
-      joinOf(
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':ssm:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        ':maintenancewindow/*',
-      ),
-    );
-  });
+      // No policy attached from outside the role: everything it may do is here.
+      expect(JSON.stringify(memberResources(json, 'AWS::IAM::Policy'))).not.toContain(roleId);
+      const statements = (
+        role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]
+      ).flatMap((policy) => policy.PolicyDocument.Statement);
+      expect(statements.flatMap(actions).sort()).toEqual([...expected].sort());
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } },
+        });
+      }
+      const getWindow = statements.find((statement) =>
+        actions(statement).includes('ssm:GetMaintenanceWindow'),
+      );
+      expect(getWindow?.Resource).toEqual(
+        joinOf(
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ssm:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':maintenancewindow/*',
+        ),
+      );
+    },
+  );
 
   it('renders the same whatever the CLI passes: its own folder, no path metadata', () => {
     // Prepare: what `cdk synth` sets for the app, which an App of its own would otherwise take
@@ -1060,6 +1076,7 @@ describe('MaintenanceWindowMonitorMember', () => {
     ],
     [{ rolePrefix: '-Ops' }, 'rolePrefix: "-Ops" is not a role name prefix'],
     [{ reporting: 'window' as Reporting }, 'reporting: "window" is not one of execution, task'],
+    [{ failureCauses: 'full' as FailureCauses }, 'failureCauses: "full" is not one of summary, off'],
   ])('rejects %j naming the prop', (props, message) => {
     expect(() => memberIn(props)).toThrow(message);
   });
@@ -1115,6 +1132,18 @@ describe("the app's member stack", () => {
     elsewhere.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
+  it('lets its read role read failure causes only when the central monitor does', () => {
+    const causeReads = (template: Template) =>
+      roleStatements(template, only(template, 'AWS::IAM::Role', 'MemberReadRole')[0])
+        .flatMap(actions)
+        .filter((action) => (CAUSE_READ_ACTIONS as readonly string[]).includes(action));
+    expect(causeReads(synthMember())).toEqual([]);
+    expect(causeReads(synthMember({ failureCauses: FailureCauses.OFF }))).toEqual([]);
+    expect(causeReads(synthMember({ failureCauses: FailureCauses.SUMMARY })).sort()).toEqual(
+      [...CAUSE_READ_ACTIONS].sort(),
+    );
+  });
+
   it.each<[Partial<MaintenanceWindowMonitorMemberStackProps['member']>, string]>([
     [{ centralRegion: 'europe' }, 'MaintenanceWindowMonitorMember: centralRegion: "europe" is not a Region'],
     [{ centralAccountId: 'central' }, 'centralAccountId: "central" is not an account ID'],
@@ -1154,6 +1183,7 @@ describe('cdk-nag AwsSolutions, Organization mode', () => {
         reservedConcurrentExecutions: 20,
       },
     ],
+    ['failure causes read', {}, { failureCauses: FailureCauses.SUMMARY }],
   ])(
     'finds nothing unacknowledged in the central stack and the member template with %s',
     (_, organization, monitor) => {
@@ -1182,13 +1212,16 @@ describe('cdk-nag AwsSolutions, Organization mode', () => {
     },
   );
 
-  it("finds nothing unacknowledged in the app's member stack", () => {
-    const { app } = nagApp();
-    new MaintenanceWindowMonitorMemberStack(app, 'Member', {
-      member: { organizationId: ORG, centralAccountId: ACCOUNT },
-    });
-    expect(() => app.synth()).not.toThrow();
-  });
+  it.each([FailureCauses.OFF, FailureCauses.SUMMARY])(
+    "finds nothing unacknowledged in the app's member stack, failure causes %s",
+    (failureCauses) => {
+      const { app } = nagApp();
+      new MaintenanceWindowMonitorMemberStack(app, 'Member', {
+        member: { organizationId: ORG, centralAccountId: ACCOUNT, failureCauses },
+      });
+      expect(() => app.synth()).not.toThrow();
+    },
+  );
 
   it('fails synthesis on a finding in the member template, naming it', () => {
     // Prepare: a plugin that finds the read role
