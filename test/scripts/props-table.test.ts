@@ -31,7 +31,7 @@ describe("the documentation's props tables", () => {
   it('have one row per prop, with its type and its @default', () => {
     const rows = propsTable().split('\n').slice(2);
 
-    expect(rows).toHaveLength(21);
+    expect(rows).toHaveLength(23);
     expect(rows).toContain(
       '| `sweepInterval` | `Duration` | Duration.hours(1) | How often the sweep looks for executions whose event never arrived: whole minutes, from 5 minutes to 1 day. |',
     );
@@ -49,6 +49,7 @@ describe("the documentation's props tables", () => {
       ['| `centralBusArn`', 'required'],
       ['| `rolePrefix`', "'MaintenanceWindowMonitor'"],
       ['| `reporting`', 'Reporting.EXECUTION'],
+      ['| `failureCauses`', 'FailureCauses.OFF'],
     ]);
   });
 
