@@ -241,10 +241,10 @@ export interface MaintenanceWindowMonitorProps {
   readonly organization?: OrganizationOptions;
 
   /**
-   * Whether an alert says why targets failed: `FailureCauses.SUMMARY` reads the cause of each
-   * failed or timed-out target (up to `maxCauseReads`: its command's output, its Automation step's
-   * or Step Functions execution's error) and groups the targets by cause, one normalized, redacted
-   * line each; `FailureCauses.OFF` makes no extra call and grants no extra permission. Command
+   * Whether an alert says why targets failed, grouping them by cause (`FailureCauses.SUMMARY`),
+   * or not (`FailureCauses.OFF`: no extra call, no extra permission). `SUMMARY` reads the cause of
+   * each failed or timed-out target, up to `maxCauseReads` (its command's output, its Automation
+   * step's or Step Functions execution's error), one normalized, redacted line per cause. Command
    * output can hold anything a script prints, and the alert carries it out of the account by
    * e-mail. In an Organization it is opt-in: `SUMMARY` lets the central account read command
    * output in every member account (the StackSet adds the reads to each member's read role).
