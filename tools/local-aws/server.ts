@@ -355,7 +355,7 @@ export class LocalAws {
 
   /**
    * Forgets recorded calls, messages (SNS and SQS), metric data, responses, assumed roles and faults
-   * (failing SQS entries included); keeps executions, accounts, roles, issued credentials, topics
+   * (denials and failing SQS entries included); keeps executions, commands, accounts, roles, issued credentials, topics
    * and queues.
    */
   clearCalls(): void {
@@ -370,8 +370,9 @@ export class LocalAws {
   }
 
   /**
-   * Forgets everything but the topics and queues: what `clearCalls` forgets, every account's
-   * executions and windows, the member accounts (the central one stays, the management account
+   * Forgets everything but the topics and queues: what `clearCalls` forgets (denials included),
+   * every account's window executions, windows, commands, automation and state machine
+   * executions, the member accounts (the central one stays, the management account
    * again), organizational units, delegated administrators, roles and disabled Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
    * `UnrecognizedClientException`, never the central account's data.
    */
