@@ -1,6 +1,6 @@
 /**
  * Fault injection for the local endpoint: an error every Nth matching call (by default the
- * service's own throttling error), throttling above a rate (a token bucket whose clock is the
+ * service's own throttling error), an IAM action refused, throttling above a rate (a token bucket whose clock is the
  * request count, never wall time), either of them for one tenant (account, Region) only, a run of
  * failed calls to one service right after a given call succeeds (or from the start), a call held
  * unanswered (where a test ends the caller's process), and latency on every response. Which calls
@@ -51,6 +51,12 @@ export interface FailAfterRule {
   readonly error?: InjectedError;
 }
 
+/** IAM refusing an action (of one account or Region, if the rule names them): a policy that lacks it. */
+export interface DenyRule extends TenantFilter {
+  /** The IAM action refused, as `RecordedCall.action` names it, e.g. `ssm:GetCommandInvocation`. */
+  readonly action: string;
+}
+
 /** A call to hold unanswered, as a hung connection would: the Nth matching one. */
 export interface HoldRule {
   readonly service: ServiceName;
@@ -83,6 +89,7 @@ export interface RateLimit extends TenantFilter {
 /** Each service's throttling error, as the real one sends it. */
 export const THROTTLING: Record<ServiceName, InjectedError> = {
   ssm: { code: 'ThrottlingException', statusCode: 400 },
+  states: { code: 'ThrottlingException', statusCode: 400 },
   monitoring: { code: 'Throttling', statusCode: 400 },
   sns: { code: 'Throttled', statusCode: 429 },
   dynamodb: { code: 'ThrottlingException', statusCode: 400 },
@@ -99,6 +106,7 @@ export class Faults {
   private everyNthCounter = 0;
   private failAfterRule: (FailAfterRule & { armed: boolean; left: number }) | undefined;
   private bucket: (RateLimit & { tokens: number }) | undefined;
+  private denials: DenyRule[] = [];
   private holds: {
     rule: HoldRule;
     seen: number;
@@ -140,6 +148,19 @@ export class Faults {
     this.failAfterRule = rule && { ...rule, armed: rule.after === undefined, left: rule.calls };
   }
 
+  /** Refuses the action from now on (with the service's access-denied error), besides earlier denials. */
+  deny(rule: DenyRule): void {
+    if (!/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(rule.action)) {
+      throw new Error(`deny: ${rule.action} is not an IAM action like ssm:GetCommandInvocation`);
+    }
+    this.denials.push(rule);
+  }
+
+  /** Whether a `deny` rule refuses this action to this tenant. */
+  denied(action: string, tenant: Tenant): boolean {
+    return this.denials.some((rule) => rule.action === action && matches(rule, tenant));
+  }
+
   /**
    * Holds the `rule.nth` call matching `rule` before it does anything (it is neither processed
    * nor recorded while held), until released; a caller that goes away meanwhile (its process
@@ -178,10 +199,11 @@ export class Faults {
     return Promise.race([hold.released.then(() => 'go' as const), gone.then(() => 'gone' as const)]);
   }
 
-  /** Turns every fault off, latency included; held calls go on. */
+  /** Turns every fault off, denials and latency included; held calls go on. */
   reset(): void {
     for (const hold of this.holds) hold.release();
     this.holds = [];
+    this.denials = [];
     this.failAfter(undefined);
     this.failEveryNth(undefined);
     this.rateLimit(undefined);

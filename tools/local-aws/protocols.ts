@@ -1,6 +1,6 @@
 /**
  * The wire protocols the local endpoint speaks, and nothing else: who signed a request and for which
- * service and Region (the SigV4 credential scope), decoding a request (AWS JSON 1.0/1.1 bodies, AWS
+ * service and Region (the SigV4 credential scope), decoding a request (AWS JSON 1.0/1.1 bodies, Step Functions' among them, AWS
  * Query forms) and writing a success or an error the way each service's SDK client parses it (JSON,
  * or XML for SNS and STS, with the query-compatible error header of CloudWatch and SQS).
  */
@@ -8,7 +8,15 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Service names as they appear in the SigV4 credential scope. */
-export type ServiceName = 'ssm' | 'monitoring' | 'sns' | 'dynamodb' | 'sts' | 'organizations' | 'sqs';
+export type ServiceName =
+  | 'ssm'
+  | 'states'
+  | 'monitoring'
+  | 'sns'
+  | 'dynamodb'
+  | 'sts'
+  | 'organizations'
+  | 'sqs';
 
 /** Who signed a request, and for which Region: what every operation may look at besides its input. */
 export interface CallContext {
@@ -53,7 +61,16 @@ export interface Signature {
   readonly service: ServiceName;
 }
 
-const SERVICES = new Set<string>(['ssm', 'monitoring', 'sns', 'dynamodb', 'sts', 'organizations', 'sqs']);
+const SERVICES = new Set<string>([
+  'ssm',
+  'states',
+  'monitoring',
+  'sns',
+  'dynamodb',
+  'sts',
+  'organizations',
+  'sqs',
+]);
 
 /** The signer and scope of a request, from its `Authorization` header; unsigned or another service: undefined. */
 export function signatureOf(authorization: string | undefined): Signature | undefined {
@@ -91,6 +108,7 @@ type Protocol =
 
 const PROTOCOLS: Record<ServiceName, Protocol> = {
   ssm: { kind: 'json', version: '1.1' },
+  states: { kind: 'json', version: '1.0' },
   organizations: { kind: 'json', version: '1.1' },
   dynamodb: { kind: 'json', version: '1.0' },
   monitoring: { kind: 'json', version: '1.0', queryCompatible: true },

@@ -1,8 +1,9 @@
 /**
  * The local AWS endpoint itself: one HTTP server on 127.0.0.1 that routes each request by its
- * SigV4 credential scope (`ssm`, `monitoring`, `sns`, `sts`, `organizations`, `sqs`) to that
- * service's operations, as the real endpoints are separated by host, serves a whole Organization
- * (SSM data per account and Region, told apart by who signed and for which Region), records every
+ * SigV4 credential scope (`ssm`, `states`, `monitoring`, `sns`, `sts`, `organizations`, `sqs`) to
+ * that service's operations, as the real endpoints are separated by host, serves a whole
+ * Organization (SSM data, Run Command and Automation data and Step Functions executions per
+ * account and Region, told apart by who signed and for which Region), records every
  * call with its account and Region, forwards requests signed for `dynamodb` unchanged to a
  * DynamoDB-compatible engine, records CloudFormation custom resource responses PUT to
  * `/cloudformation-response/<id>`, and applies the injected faults. An unsigned request is refused.
@@ -14,7 +15,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { LocalCloudWatch, type MetricDatum } from './cloudwatch';
+import { type FakeAutomationExecution, type FakeCommand, LocalCommands } from './commands';
 import {
+  type DenyRule,
   type FailAfterRule,
   type FailEveryNthRule,
   Faults,
@@ -37,8 +40,9 @@ import {
 import { LocalSns, type PublishedMessage } from './sns';
 import { LocalSqs, type SentMessage } from './sqs';
 import { type FakeWindow, type FakeWindowExecution, LocalSsm } from './ssm';
+import { type FakeStateMachineExecution, LocalStepFunctions } from './stepfunctions';
 import { type AssumedRole, LocalSts } from './sts';
-import { iamAction, type OrganizationAccount, type RoleOptions, Tenancy } from './tenancy';
+import { accessDenied, iamAction, type OrganizationAccount, type RoleOptions, Tenancy } from './tenancy';
 
 export interface RecordedCall {
   readonly service: ServiceName;
@@ -80,6 +84,15 @@ export interface LocalAwsOptions {
   readonly organizationId?: string;
 }
 
+/** What one account and Region holds: its SSM windows and executions, commands and automations, state machine executions. */
+interface TenantStores {
+  readonly ssm: LocalSsm;
+  readonly commands: LocalCommands;
+  readonly states: LocalStepFunctions;
+  /** SSM's operations: the maintenance-window ones and the Run Command and Automation ones. */
+  readonly ssmOperations: Record<string, OperationHandler>;
+}
+
 /** The account and Region some SSM data belongs to. */
 export interface TenantTarget {
   /** An account of the Organization. @default the central account */
@@ -108,12 +121,12 @@ export class LocalAws {
   private readonly now: () => number;
   private readonly tenancy: Tenancy;
   private readonly organizations: LocalOrganizations;
-  /** SSM's windows and executions, one store per `<accountId>/<region>`. */
-  private readonly ssmTenants = new Map<string, LocalSsm>();
+  /** SSM's and Step Functions' data, one set of stores per `<accountId>/<region>`. */
+  private readonly tenants = new Map<string, TenantStores>();
   private readonly sns = new LocalSns();
   private readonly sqs = new LocalSqs();
   private readonly faults = new Faults();
-  /** The operations of every service but SSM, whose operations depend on the tenant. */
+  /** The operations of every service but SSM and Step Functions, whose data depend on the tenant. */
   private readonly apis: Partial<Record<ServiceName, { operations: Record<string, OperationHandler> }>>;
   private dynamoDbEndpoint: string | undefined;
 
@@ -179,12 +192,30 @@ export class LocalAws {
    * default the central account in us-east-1); its IDs must be valid ones.
    */
   addWindowExecution(execution: FakeWindowExecution, target: TenantTarget = {}): void {
-    this.ssmOf(this.tenantOf(target, 'addWindowExecution')).addWindowExecution(execution);
+    this.storesOf(this.tenantOf(target, 'addWindowExecution')).ssm.addWindowExecution(execution);
   }
 
   /** A window `GetMaintenanceWindow` knows in one account and Region; any other is DoesNotExist. */
   addWindow(window: FakeWindow, target: TenantTarget = {}): void {
-    this.ssmOf(this.tenantOf(target, 'addWindow')).addWindow(window);
+    this.storesOf(this.tenantOf(target, 'addWindow')).ssm.addWindow(window);
+  }
+
+  /**
+   * Adds a Run Command command (one invocation per node, each with its steps and their output)
+   * that ListCommandInvocations and GetCommandInvocation serve in one account and Region.
+   */
+  addCommand(command: FakeCommand, target: TenantTarget = {}): void {
+    this.storesOf(this.tenantOf(target, 'addCommand')).commands.addCommand(command);
+  }
+
+  /** Adds an automation execution that GetAutomationExecution and DescribeAutomationStepExecutions serve. */
+  addAutomationExecution(execution: FakeAutomationExecution, target: TenantTarget = {}): void {
+    this.storesOf(this.tenantOf(target, 'addAutomationExecution')).commands.addAutomationExecution(execution);
+  }
+
+  /** Adds a state machine execution that DescribeExecution serves; its ARN must name the target's account and Region. */
+  addStepFunctionsExecution(execution: FakeStateMachineExecution, target: TenantTarget = {}): void {
+    this.storesOf(this.tenantOf(target, 'addStepFunctionsExecution')).states.addExecution(execution);
   }
 
   /**
@@ -285,6 +316,15 @@ export class LocalAws {
     this.faults.failEveryNth(rule);
   }
 
+  /**
+   * Refuses an IAM action (e.g. `ssm:GetCommandInvocation`), to one account or Region if the rule
+   * names them, with the service's access-denied error, as a policy without it would; rules add up
+   * until `clearCalls()`.
+   */
+  deny(rule: DenyRule): void {
+    this.faults.deny(rule);
+  }
+
   /** Throttles calls to one service (of one account or Region) above a request rate; see `Faults`. */
   rateLimit(limit: RateLimit | undefined): void {
     this.faults.rateLimit(limit);
@@ -315,7 +355,7 @@ export class LocalAws {
 
   /**
    * Forgets recorded calls, messages (SNS and SQS), metric data, responses, assumed roles and faults
-   * (failing SQS entries included); keeps executions, accounts, roles, issued credentials, topics
+   * (denials and failing SQS entries included); keeps executions, commands, accounts, roles, issued credentials, topics
    * and queues.
    */
   clearCalls(): void {
@@ -330,14 +370,15 @@ export class LocalAws {
   }
 
   /**
-   * Forgets everything but the topics and queues: what `clearCalls` forgets, every account's
-   * executions and windows, the member accounts (the central one stays, the management account
+   * Forgets everything but the topics and queues: what `clearCalls` forgets (denials included),
+   * every account's window executions, windows, commands, automation and state machine
+   * executions, the member accounts (the central one stays, the management account
    * again), organizational units, delegated administrators, roles and disabled Regions. Credentials STS issued are revoked, not forgotten: a client still holding some gets
    * `UnrecognizedClientException`, never the central account's data.
    */
   reset(): void {
     this.clearCalls();
-    this.ssmTenants.clear();
+    this.tenants.clear();
     this.tenancy.reset();
     this.organizations.clearUnits();
   }
@@ -365,7 +406,7 @@ export class LocalAws {
     if (!signature || (signature.service === 'dynamodb' && !this.dynamoDbEndpoint)) {
       response.writeHead(403, { 'content-type': 'text/plain' });
       response.end(
-        'MissingAuthenticationToken: requests must be signed with SigV4 for ssm, monitoring, sns, sts, organizations or sqs',
+        'MissingAuthenticationToken: requests must be signed with SigV4 for ssm, states, monitoring, sns, sts, organizations or sqs',
       );
       return;
     }
@@ -397,6 +438,9 @@ export class LocalAws {
       const sessionToken = request.headers['x-amz-security-token'];
       this.tenancy.authenticate(service, caller, typeof sessionToken === 'string' ? sessionToken : undefined);
       this.tenancy.authorize(service, operation, caller);
+      if (this.faults.denied(iamAction(service, operation), caller)) {
+        throw accessDenied(service, operation, caller);
+      }
       const injected = this.faults.outageError(service);
       if (injected) throw new ServiceError(injected.code, `Injected ${injected.code}`, injected.statusCode);
       if (service === 'dynamodb' && this.dynamoDbEndpoint) {
@@ -450,26 +494,33 @@ export class LocalAws {
     return { accountId, region: target.region ?? DEFAULT_REGION };
   }
 
-  /** The SSM store of one account and Region, created empty on first use. */
-  private ssmOf(tenant: Tenant): LocalSsm {
+  /** The stores of one account and Region, created empty on first use. */
+  private storesOf(tenant: Tenant): TenantStores {
     const key = `${tenant.accountId}/${tenant.region}`;
-    let ssm = this.ssmTenants.get(key);
-    if (!ssm) {
-      ssm = new LocalSsm(this.now);
-      this.ssmTenants.set(key, ssm);
+    let stores = this.tenants.get(key);
+    if (!stores) {
+      const ssm = new LocalSsm(this.now);
+      const commands = new LocalCommands(this.now);
+      const states = new LocalStepFunctions({ accountId: tenant.accountId, region: tenant.region }, this.now);
+      stores = { ssm, commands, states, ssmOperations: { ...ssm.operations, ...commands.operations } };
+      this.tenants.set(key, stores);
     }
-    return ssm;
+    return stores;
   }
 
-  /** Runs the operation; SSM's against the store of the caller's account and Region. */
+  /** Runs the operation; SSM's and Step Functions' against the stores of the caller's account and Region. */
   private dispatch(
     service: ServiceName,
     operation: string,
     input: Record<string, unknown>,
     caller: CallContext,
   ): Record<string, unknown> {
-    const api = service === 'ssm' ? this.ssmOf(caller) : this.apis[service];
-    const handler = api?.operations[operation];
+    const handler =
+      service === 'ssm'
+        ? this.storesOf(caller).ssmOperations[operation]
+        : service === 'states'
+          ? this.storesOf(caller).states.operations[operation]
+          : this.apis[service]?.operations[operation];
     if (!handler) {
       throw new ServiceError(
         'UnknownOperationException',

@@ -34,7 +34,7 @@ export interface MemberRecord extends Required<Omit<OrganizationAccount, 'parent
 
 export interface RoleOptions {
   /**
-   * The Regions the role's policy lets it call SSM in (an `aws:RequestedRegion` condition); its
+   * The Regions the role's policy lets it call SSM and Step Functions in (an `aws:RequestedRegion` condition); its
    * sessions get `AccessDeniedException` elsewhere. Every Region when omitted.
    */
   readonly regions?: readonly string[];
@@ -80,6 +80,7 @@ const BATCH_ACTIONS: Record<string, string> = {
 /** The IAM action prefix of each service. */
 const ACTION_PREFIX: Record<ServiceName, string> = {
   ssm: 'ssm',
+  states: 'states',
   monitoring: 'cloudwatch',
   sns: 'sns',
   dynamodb: 'dynamodb',
@@ -88,12 +89,16 @@ const ACTION_PREFIX: Record<ServiceName, string> = {
   sqs: 'sqs',
 };
 
+/** Services a member session may call when its role exists and allows the Region: the read role's. */
+const READ_ROLE_SERVICES = new Set<ServiceName>(['ssm', 'states']);
+
 /** Services only the central account's own credentials may call: the member read role allows none. */
 const CENTRAL_ONLY = new Set<ServiceName>(['monitoring', 'sns', 'sqs', 'organizations', 'dynamodb']);
 
 /** Each service's error for a request IAM does not allow, as its API reference names it. */
 const ACCESS_DENIED: Record<ServiceName, { code: string; statusCode: number }> = {
   ssm: { code: 'AccessDeniedException', statusCode: 400 },
+  states: { code: 'AccessDeniedException', statusCode: 400 },
   monitoring: { code: 'AccessDenied', statusCode: 403 },
   sns: { code: 'AuthorizationError', statusCode: 403 },
   dynamodb: { code: 'AccessDeniedException', statusCode: 400 },
@@ -103,7 +108,7 @@ const ACCESS_DENIED: Record<ServiceName, { code: string; statusCode: number }> =
 };
 
 /** JSON services say `UnrecognizedClientException`; Query and query-compatible ones `InvalidClientTokenId`. */
-const JSON_ONLY = new Set<ServiceName>(['ssm', 'organizations', 'dynamodb']);
+const JSON_ONLY = new Set<ServiceName>(['ssm', 'states', 'organizations', 'dynamodb']);
 
 export class Tenancy {
   private readonly accounts = new Map<string, MemberRecord>();
@@ -250,7 +255,7 @@ export class Tenancy {
 
   /**
    * Throws the service's access-denied error when a member session calls a central-only service,
-   * or SSM after its role was deleted or in a Region the role's policy leaves out.
+   * or SSM or Step Functions after its role was deleted or in a Region the role's policy leaves out.
    */
   authorize(service: ServiceName, operation: string, caller: CallContext): void {
     if (!caller.assumed) return;
@@ -258,16 +263,9 @@ export class Tenancy {
     const role = this.role(caller.accountId, roleName);
     const refused =
       CENTRAL_ONLY.has(service) ||
-      (service === 'ssm' && (!role || (role.regions !== undefined && !role.regions.includes(caller.region))));
-    if (!refused) return;
-    const action = iamAction(service, operation);
-    const { code, statusCode } = ACCESS_DENIED[service];
-    throw new ServiceError(
-      code,
-      `User: ${caller.principalArn} is not authorized to perform: ${action} ` +
-        `because no identity-based policy allows the ${action} action`,
-      statusCode,
-    );
+      (READ_ROLE_SERVICES.has(service) &&
+        (!role || (role.regions !== undefined && !role.regions.includes(caller.region))));
+    if (refused) throw accessDenied(service, operation, caller);
   }
 
   /** Forgets the member accounts, roles and disabled Regions, and revokes every issued session. */
@@ -279,6 +277,18 @@ export class Tenancy {
     this.disabledRegions.clear();
     for (const session of this.sessions.values()) session.revoked = true;
   }
+}
+
+/** The service's error for a call IAM does not allow, naming the action and the signer. */
+export function accessDenied(service: ServiceName, operation: string, caller: CallContext): ServiceError {
+  const action = iamAction(service, operation);
+  const { code, statusCode } = ACCESS_DENIED[service];
+  return new ServiceError(
+    code,
+    `User: ${caller.principalArn} is not authorized to perform: ${action} ` +
+      `because no identity-based policy allows the ${action} action`,
+    statusCode,
+  );
 }
 
 /** STS's and IAM's access-denied error, for `AssumeRole`. */
