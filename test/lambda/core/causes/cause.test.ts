@@ -229,7 +229,7 @@ describe('causeOf, the grouping key', () => {
         output({
           step: 'PatchLinux',
           stdout: `11/28/2026 02:0${n % 10}:1${n % 10} root [INFO]: Running apt-get on ${node}`,
-          stderr: `E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process ${1000 + 37 * n} (unattended-upgr)\n${WRAPPER} 100`,
+          stderr: `2026-11-28T02:0${n % 10}:1${n % 10}Z ${node} E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process ${1000 + 37 * n} (unattended-upgr)\n${WRAPPER} 100`,
           fullOutput: `s3://patch-logs/${node}/PatchLinux/stderr`,
         }),
       );
@@ -237,6 +237,9 @@ describe('causeOf, the grouping key', () => {
 
     // Assess
     expect(new Set(causes.map((cause) => cause.key)).size).toBe(1);
+    expect(causes[0]?.text).toBe(
+      '<node> E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process N (unattended-upgr) (exit status 100)',
+    );
   });
 
   it('keeps different exit statuses apart', () => {
