@@ -566,7 +566,7 @@ describe('the causes in the alert', () => {
   });
 
   it('keeps 1,000 distinct causes within 8 KiB, counting the groups left out, and the message within its limit', () => {
-    // Prepare: 1,000 causes of 154 characters each, mostly two-byte ones, on 1,500 targets.
+    // Prepare: 1,000 causes of 154 characters, mostly four-byte ones, with long links, on 1,500 targets.
     const letters = (k: number) =>
       [676, 26, 1].map((unit) => String.fromCharCode(97 + (Math.floor(k / unit) % 26))).join('');
     const examined = Array.from(
@@ -574,8 +574,9 @@ describe('the causes in the alert', () => {
       (_, n): Examined => ({
         subject: subject(n),
         evidence: {
-          kind: 'message',
-          message: `${letters(n % 1_000)} ${'é'.repeat(150)}`,
+          kind: 'output',
+          stderr: `${letters(n % 1_000)} ${'😀'.repeat(150)}`,
+          fullOutput: `s3://patch-logs/${'p'.repeat(300)}`,
         },
       }),
     );
@@ -595,7 +596,9 @@ describe('the causes in the alert', () => {
     expect(Buffer.byteLength(section)).toBeLessThanOrEqual(MAX_CAUSES_BYTES);
     expect(section).toContain('Causes (2000 targets did not succeed; 1500 examined):');
     const shown = section.match(/^ {2}\s*\d+ targets? {2}/gm)?.length ?? 0;
+    // The bytes bind before the ten groups shown at most do.
     expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(10);
     const shownTargets = causes.groups.slice(0, shown).reduce((sum, group) => sum + group.count, 0);
     expect(section.endsWith(`\n  +${1_000 - shown} other causes (${1_500 - shownTargets} targets)`)).toBe(
       true,

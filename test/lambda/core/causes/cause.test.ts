@@ -269,6 +269,17 @@ describe('causeOf, the grouping key', () => {
 });
 
 describe('causeOf, where the line comes from', () => {
+  it('takes the line before a traceback the agent cut short, not one of its frames', () => {
+    const cause = causeOf(
+      PATCH,
+      output({
+        stderr:
+          'patching failed, details follow\nTraceback (most recent call last):\n  File "/x.py", line 9, in run\n    do_it()\n---Error truncated----',
+      }),
+    );
+    expect(cause.text).toBe('patching failed, details follow');
+  });
+
   it('prefers stderr to stdout', () => {
     const cause = causeOf(PATCH, output({ stdout: 'Error: from stdout', stderr: 'from stderr' }));
     expect(cause.text).toBe('from stderr');
