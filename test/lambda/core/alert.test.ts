@@ -626,6 +626,11 @@ describe('the causes in the alert', () => {
     expect(alert.message).toContain(`\n  +2 other causes (2 targets)\n`);
   });
 
+  it('says when no cause was examined', () => {
+    const alert = buildAlert(EXECUTION, failedTally(2), { ...CONTEXT, causes: summarizeCauses(2, []) });
+    expect(alert.message).toContain('\nCauses (2 targets did not succeed; none examined):\n\nTask ');
+  });
+
   it('leaves the section out when not even its heading fits the message', () => {
     // Prepare: the limit is the alert without causes, to the byte.
     const tally = failedTally(1);

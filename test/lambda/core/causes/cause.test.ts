@@ -280,6 +280,30 @@ describe('causeOf, where the line comes from', () => {
     expect(cause.text).toBe('patching failed, details follow');
   });
 
+  it('takes the exception a chained traceback was cut after', () => {
+    const cause = causeOf(
+      PATCH,
+      output({
+        stderr:
+          "KeyError: 'arch'\n\nDuring handling of the above exception, another exception occurred:\n---Error truncated----",
+      }),
+    );
+    expect(cause.text).toBe("KeyError: 'arch'");
+  });
+
+  it("reads PowerShell's first Error Message line even without decoration, else its first line", () => {
+    const message = causeOf(
+      PATCH,
+      output({ stderr: 'Error Message: Access to the path is denied.\nStack Trace: at X' }),
+    );
+    const plain = causeOf(
+      PATCH,
+      output({ stderr: 'Access is denied.\n+ CategoryInfo          : NotSpecified' }),
+    );
+    expect(message.text).toBe('Error Message: Access to the path is denied.');
+    expect(plain.text).toBe('Access is denied.');
+  });
+
   it('prefers stderr to stdout', () => {
     const cause = causeOf(PATCH, output({ stdout: 'Error: from stdout', stderr: 'from stderr' }));
     expect(cause.text).toBe('from stderr');
@@ -324,6 +348,7 @@ describe('causeOf, where the line comes from', () => {
   it('falls back to the exit status, then the status details', () => {
     expect(causeOf(PATCH, output({ stdout: 'all fine', responseCode: 3 })).text).toBe('exit status 3');
     expect(causeOf(PATCH, output({ statusDetails: 'Failed' })).text).toBe('Failed');
+    expect(causeOf(PATCH, output({})).text).toBe('Failed');
     expect(causeOf({ ...PATCH, statusDetails: undefined }, output({})).text).toBe('failed');
   });
 
