@@ -82,11 +82,11 @@ function unavailableCause(
 }
 
 /** The agent's marker between stdout and stderr in a step's 2,500-character `Output`. */
-const ERROR_MARKER = /\n?-{5,}ERROR-{5,}\n?/;
+const ERROR_MARKER = /(?:^|\n)-{5,}ERROR-{5,}(?:\n|$)/;
 /** The agent's wrapper on a non-zero exit, a whole line or glued onto the last one. */
 const WRAPPER = /failed to run commands:\s*exit status (-?\d+)\s*$/i;
 /** The agent's truncation markers, whole lines or suffixes. */
-const TRUNCATED = /-{2,}(?:Output|Error|output) truncated-*/g;
+const TRUNCATED = /(?<!-)-{2,}(?:Output|Error|output) truncated-*/g;
 const POWERSHELL_DECORATION =
   /^\s*\+[ ~]|^\s*\+$|^At .+:\d+ char:\d+|^\s*(?:CategoryInfo|FullyQualifiedErrorId)\s*:/;
 

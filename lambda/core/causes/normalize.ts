@@ -7,6 +7,8 @@
 export const MAX_CAUSE_TEXT = 160;
 
 const REDACTED = '<redacted>';
+/** The longest part of a line that is normalized (the rest could never be shown). */
+const MAX_RAW_LINE = 2_000;
 
 /** Values that look like secrets, each with what replaces it (`$1`… keep the name, not the value). */
 const SECRETS: readonly (readonly [RegExp, string])[] = [
@@ -15,13 +17,16 @@ const SECRETS: readonly (readonly [RegExp, string])[] = [
   [/\b(Authorization\s*[:=]\s*)(?:(Bearer|Basic)\s+)?[^\s,;"']+/gi, `$1$2 ${REDACTED}`],
   [/\bBearer\s+[A-Za-z0-9._~+/=-]+/g, `Bearer ${REDACTED}`],
   // Credentials in a URL: scheme://user:password@host.
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, `$1${REDACTED}@`],
+  [/(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s:/@]{1,100}:)[^\s@/]+@/gi, `$1${REDACTED}@`],
   // name = value, name: value, "name": "value", --name value, for password, secret, token, API key.
   [
-    /((?:--?)?[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|credential)[\w.-]*["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;]+)/gi,
+    /((?:password|passwd|pwd|secret|token|api[_-]?key|credential)[\w.-]{0,40}["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;]+)/gi,
     `$1${REDACTED}`,
   ],
-  [/(--?[\w-]*(?:password|passwd|secret|token|api-?key)[\w-]*\s+)("[^"]*"|'[^']*'|\S+)/gi, `$1${REDACTED}`],
+  [
+    /((?<!-)--?[\w-]{0,40}?(?:password|passwd|secret|token|api-?key)[\w-]{0,40}\s+)("[^"]*"|'[^']*'|\S+)/gi,
+    `$1${REDACTED}`,
+  ],
   [/\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b/g, REDACTED],
   // A JSON web token.
   [/\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+/g, REDACTED],
@@ -32,14 +37,17 @@ const SECRETS: readonly (readonly [RegExp, string])[] = [
   ],
 ];
 
-/** `text` with every value that looks like a secret replaced by `<redacted>`. */
+/**
+ * `text` with every value that looks like a secret replaced by `<redacted>`. Every pattern is
+ * anchored or bounded: output is up to 24,000 characters of anything, and must not take quadratic time.
+ */
 export function redact(text: string): string {
   return SECRETS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
 }
 
 /** Top-level domains of host names worth hiding (file extensions such as `.gz`, `.sh` are not). */
 const HOST =
-  /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|internal|local|localdomain|lan|corp|intra|intranet|home|cloud|dev|edu|gov|mil|biz|info|co|us|uk|de|fr|eu|jp|cn|au|ca|nl|ch|se|br|it|es|pl)\b/g;
+  /(?<![\w.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|internal|local|localdomain|lan|corp|intra|intranet|home|cloud|dev|edu|gov|mil|biz|info|co|us|uk|de|fr|eu|jp|cn|au|ca|nl|ch|se|br|it|es|pl)\b/g;
 /** AWS's own endpoints stay: they say which service was unreachable. */
 const AWS_HOST = /(?:^|\.)(?:amazonaws\.com(?:\.cn)?|amazon\.com|api\.aws)$/i;
 
@@ -97,7 +105,8 @@ const PREFIX =
  * dropped, whitespace collapsed, at most `max` characters (cut on a character, not a byte).
  */
 export function normalize(line: string, max = MAX_CAUSE_TEXT): string {
-  let text = redact(line);
+  // Redacted whole, then cut: far more than the shown length survives the placeholders' shrinking.
+  let text = cut(redact(line), MAX_RAW_LINE);
   for (const [pattern, replacement] of VARIABLE) {
     text =
       typeof replacement === 'string'
