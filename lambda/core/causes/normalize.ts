@@ -30,7 +30,8 @@ const SECRETS: readonly (readonly [RegExp, string])[] = [
   [/\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b/g, REDACTED],
   // A JSON web token.
   [/\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+/g, REDACTED],
-  // A 40-character secret access key: mixed case and digits, on its own.
+  // A 40-character secret access key: mixed case and digits, on its own. A path segment run of
+  // exactly 40 such characters is redacted too: a broken link is the lesser harm.
   [
     /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
     REDACTED,
