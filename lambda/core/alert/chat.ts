@@ -110,7 +110,7 @@ export function chatNotification(
           ]
         : [
             `Open the window and its history: ${url}`,
-            context.causes
+            context.causes?.groups.length
               ? "The causes above come from each failed target's output; the e-mail has them all, with their targets."
               : "Read each failed target's output (Run Command or Automation) for the reason.",
             'Fix the cause, then run the task again for the failed targets.',

@@ -629,6 +629,9 @@ describe('the causes in the alert', () => {
   it('says when no cause was examined', () => {
     const alert = buildAlert(EXECUTION, failedTally(2), { ...CONTEXT, causes: summarizeCauses(2, []) });
     expect(alert.message).toContain('\nCauses (2 targets did not succeed; none examined):\n\nTask ');
+    expect(alert.chat.content.nextSteps[1]).toBe(
+      "Read each failed target's output (Run Command or Automation) for the reason.",
+    );
   });
 
   it('leaves the section out when not even its heading fits the message', () => {
