@@ -3,10 +3,20 @@
  * Markdown summary and next steps; the e-mail has the full list.
  */
 import { TextBudget } from '../budget';
+import { cut } from '../causes/normalize';
+import type { CauseSummary } from '../causes/types';
 import type { MonitoredEvent } from '../event';
 import { didNotRun, type ExecutionTally } from '../tally';
 import type { AlertContext } from './context';
-import { accountLabel, headline, windowConsoleUrl, windowLabel, worstStatus } from './words';
+import {
+  accountLabel,
+  examinedPart,
+  headline,
+  targetCount,
+  windowConsoleUrl,
+  windowLabel,
+  worstStatus,
+} from './words';
 
 /** A custom notification as Amazon Q Developer in chat applications renders it (schema 1.0). */
 export interface ChatNotification {
@@ -33,6 +43,21 @@ export interface ChatNotification {
 export const MAX_CHAT_DESCRIPTION = 3_000;
 const CHAT_TARGETS_PER_TASK = 5;
 const CUT_SHORT = '…(see the e-mail for the rest)';
+/** Causes the card shows, and how long each may be (characters). */
+export const CHAT_CAUSES = 3;
+const MAX_CHAT_CAUSE = 100;
+
+/** The top causes, each cut to 100 characters, as code (so Markdown in them stays inert). */
+function causeLines({ unhealthy, examined, groups }: CauseSummary): string[] {
+  const lines = [
+    `*Causes* (${targetCount(unhealthy)} did not succeed; ${examinedPart(unhealthy, examined)}):`,
+  ];
+  for (const { cause, count } of groups.slice(0, CHAT_CAUSES)) {
+    lines.push(`• ${targetCount(count)}: \`${cut(cause.text, MAX_CHAT_CAUSE).replace(/`/g, "'")}\``);
+  }
+  if (groups.length > CHAT_CAUSES) lines.push(`• +${groups.length - CHAT_CAUSES} other causes in the e-mail`);
+  return lines;
+}
 
 export function chatNotification(
   event: MonitoredEvent,
@@ -47,6 +72,7 @@ export function chatNotification(
     ...(context.account ? [`Account ${accountLabel(context.account)}, Region ${context.region}.`] : []),
     `Execution \`${event.windowExecutionId}\`, status ${event.status}.`,
     ...(tally.running > 0 ? [`${tally.running} invocations still running: counted when they finish.`] : []),
+    ...(context.causes ? causeLines(context.causes) : []),
   ];
   for (const task of tally.tasks) {
     const what = task.task.TaskArn ? `\`${task.task.TaskArn}\` (${task.typesLabel})` : task.typesLabel;
@@ -84,7 +110,9 @@ export function chatNotification(
           ]
         : [
             `Open the window and its history: ${url}`,
-            "Read each failed target's output (Run Command or Automation) for the reason.",
+            context.causes?.groups.length
+              ? "The causes above come from each failed target's output; the e-mail has them all, with their targets."
+              : "Read each failed target's output (Run Command or Automation) for the reason.",
             'Fix the cause, then run the task again for the failed targets.',
           ],
       keywords: [

@@ -1,6 +1,7 @@
 /**
  * What an alert says beyond the counts, shared by the e-mail text and the chat card. Types only.
  */
+import type { CauseSummary } from '../causes/types';
 
 /** What the alert says beyond the counts: the window's name, and where its console links point. */
 export interface AlertContext {
@@ -19,4 +20,9 @@ export interface AlertContext {
    * an update, sent because invocations that were still running when the run ended failed since.
    */
   readonly alreadyReported?: number;
+  /**
+   * The failed targets' causes, grouped: the e-mail shows them before the targets, the chat card the
+   * top three. Absent: the alert says nothing of causes (the setting is off, or nothing failed).
+   */
+  readonly causes?: CauseSummary;
 }

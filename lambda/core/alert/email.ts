@@ -3,12 +3,27 @@
  * receives), within the byte limit.
  */
 import { TextBudget } from '../budget';
+import { cut } from '../causes/normalize';
+import type { CauseGroup, CauseSummary } from '../causes/types';
 import type { MonitoredEvent } from '../event';
 import type { ExecutionTally, TaskTally } from '../tally';
 import type { AlertContext } from './context';
-import { accountLabel, countParts, headline, windowConsoleUrl, windowLabel } from './words';
+import {
+  accountLabel,
+  countParts,
+  examinedPart,
+  headline,
+  targetCount,
+  windowConsoleUrl,
+  windowLabel,
+} from './words';
 
 const MAX_SUBJECT_LENGTH = 99;
+
+/** The causes section's own limit, inside the message's. */
+export const MAX_CAUSES_BYTES = 8 * 1024;
+/** Cause groups the e-mail shows at most; the rest are counted in one line. */
+export const MAX_CAUSE_GROUPS_SHOWN = 10;
 
 /** Printable ASCII only, one line, at most 99 characters, as SNS requires of e-mail subjects. */
 export function safeSubject(text: string): string {
@@ -71,6 +86,49 @@ function taskHeader(task: TaskTally): string[] {
   ];
 }
 
+/** One group: its count and cause, then the step and first targets, the hint, the full-output link. */
+function groupLines({ cause, count, targets }: CauseGroup, width: number): string[] {
+  const label = `  ${String(count).padStart(width)} ${count === 1 ? 'target ' : 'targets'}  `;
+  const indent = ' '.repeat(label.length);
+  const more = count > targets.length ? ` +${count - targets.length} more` : '';
+  const step = cause.step ? `step ${cut(cause.step.replace(/\s+/g, ' '), 60)}, ` : '';
+  return [
+    `${label}${cause.text}`,
+    `${indent}${step}on ${targets.join(', ')}${more}`,
+    ...(cause.hint ? [`${indent}hint: ${cause.hint}`] : []),
+    ...(cause.fullOutput ? [`${indent}full output: ${cause.fullOutput}`] : []),
+  ];
+}
+
+/**
+ * The causes section: how many targets were examined of how many, then the groups, largest first,
+ * each whole or not at all, within `maxBytes` (and `MAX_CAUSES_BYTES`); the groups that do not fit
+ * are counted in one "+K other causes" line. Empty when not even its heading fits.
+ */
+export function causesSection(summary: CauseSummary, maxBytes: number): string[] {
+  const { groups, unhealthy, examined } = summary;
+  const heading = `Causes (${targetCount(unhealthy)} did not succeed; ${examinedPart(unhealthy, examined)}):`;
+  const others = (causes: number, targets: number) =>
+    `  +${causes} other cause${causes === 1 ? '' : 's'} (${targetCount(targets)})`;
+  // Room for the worst-case "+K other causes" line is kept back from the start.
+  const reserve = Buffer.byteLength(others(groups.length, examined)) + 1;
+  const room = new TextBudget(Math.min(maxBytes, MAX_CAUSES_BYTES) - reserve);
+  if (!room.take('') || !room.take(heading)) return [];
+  const lines = ['', heading];
+  const width = String(groups[0]?.count ?? 1).length;
+  let shown = 0;
+  let covered = 0;
+  for (const group of groups.slice(0, MAX_CAUSE_GROUPS_SHOWN)) {
+    const block = groupLines(group, width);
+    if (!room.take(block.join('\n'))) break;
+    lines.push(...block);
+    shown++;
+    covered += group.count;
+  }
+  if (shown < groups.length) lines.push(others(groups.length - shown, examined - covered));
+  return lines;
+}
+
 function moreLine(hidden: number): string {
   return `    +${hidden} more not listed`;
 }
@@ -115,7 +173,11 @@ export function emailText(
     ...tally.tasks.flatMap((task) => ['', ...taskHeader(task), moreLine(task.unhealthyCount)]),
     ...tail,
   ];
-  const room = new TextBudget(maxBytes - Buffer.byteLength(`${fixed.join('\n')}\n`));
+  const fixedBytes = Buffer.byteLength(`${fixed.join('\n')}\n`);
+  // The causes come before the targets: they take their room first, within their own limit.
+  const causes = context.causes ? causesSection(context.causes, maxBytes - fixedBytes) : [];
+  const causesBytes = causes.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+  const room = new TextBudget(maxBytes - fixedBytes - causesBytes);
 
   const sections = tally.tasks.flatMap((task) => {
     const lines = ['', ...taskHeader(task)];
@@ -129,5 +191,5 @@ export function emailText(
     return lines;
   });
 
-  return `${[...head, ...sections, ...tail].join('\n')}\n`;
+  return `${[...head, ...causes, ...sections, ...tail].join('\n')}\n`;
 }

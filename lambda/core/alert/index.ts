@@ -11,7 +11,7 @@ import { worstStatus } from './words';
 
 export type { ChatNotification } from './chat';
 export type { AlertContext } from './context';
-export { safeSubject } from './email';
+export { MAX_CAUSES_BYTES, safeSubject } from './email';
 export { windowConsoleUrl } from './words';
 
 /**

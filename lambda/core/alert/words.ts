@@ -73,3 +73,13 @@ export function worstStatus(event: MonitoredEvent, tally: ExecutionTally): strin
   }
   return event.status;
 }
+
+/** `1 target`, `12 targets`. */
+export function targetCount(count: number): string {
+  return `${count} target${count === 1 ? '' : 's'}`;
+}
+
+/** How many of the targets that did not succeed had their cause examined, for a heading. */
+export function examinedPart(unhealthy: number, examined: number): string {
+  return examined >= unhealthy ? 'all examined' : examined === 0 ? 'none examined' : `${examined} examined`;
+}

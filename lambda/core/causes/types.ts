@@ -88,7 +88,10 @@ export interface CauseSummary {
   readonly unhealthy: number;
   /** Targets whose cause was looked at (read, or known without a read). */
   readonly examined: number;
-  /** Groups of examined targets with a cause, largest first (ties: first examined first). */
+  /**
+   * Groups of examined targets with a cause, largest first (ties: first examined first). Targets
+   * whose cause could not be read form one group per reason too (a plain line in the alert).
+   */
   readonly groups: readonly CauseGroup[];
   /** Examined targets whose cause could not be read, per reason. */
   readonly unavailable: Readonly<Partial<Record<CauseUnavailableReason, number>>>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildAlert, safeSubject, windowConsoleUrl } from '../../../lambda/core/alert';
+import { buildAlert, MAX_CAUSES_BYTES, safeSubject, windowConsoleUrl } from '../../../lambda/core/alert';
+import { type CauseSubject, type Examined, summarizeCauses } from '../../../lambda/core/causes';
 import { ExecutionTally, MAX_MESSAGE_BYTES } from '../../../lambda/core/tally';
 import {
   CONTEXT,
@@ -442,5 +443,283 @@ describe('buildAlert in Organization mode', () => {
 
     expect(alert.message).not.toContain('Account:');
     expect(Object.keys(alert.attributes)).toEqual(['window_id', 'status', 'execution_status']);
+  });
+});
+
+describe('the causes in the alert', () => {
+  const node = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
+  const subject = (n: number, extra: Partial<CauseSubject> = {}): CauseSubject => ({
+    taskType: 'RUN_COMMAND',
+    taskArn: 'AWS-RunPatchBaseline',
+    target: node(n),
+    status: 'FAILED',
+    statusDetails: 'Failed',
+    ...extra,
+  });
+  const WRAPPER = 'failed to run commands: exit status';
+
+  /** 23 targets did not succeed; 21 examined: a lock on 12, a payload on 3, 2 timed out, and more. */
+  function realisticMix(): Examined[] {
+    const lock = Array.from(
+      { length: 12 },
+      (_, n): Examined => ({
+        subject: subject(n),
+        evidence: {
+          kind: 'output',
+          step: 'PatchLinux',
+          documentName: 'AWS-RunPatchBaseline',
+          stderr: `E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process ${900 + n} (unattended-upgr)\n${WRAPPER} 100`,
+        },
+      }),
+    );
+    const payload = Array.from(
+      { length: 3 },
+      (_, n): Examined => ({
+        subject: subject(20 + n),
+        evidence: {
+          kind: 'output',
+          step: 'PatchLinux',
+          documentName: 'AWS-RunPatchBaseline',
+          stderr: `Unable to download payload: https://s3.eu-west-1.amazonaws.com/aws-ssm-eu-west-1/x.tar.gz.${WRAPPER} 156`,
+          fullOutput: `s3://patch-logs/${node(20 + n)}/stderr`,
+        },
+      }),
+    );
+    const timedOut = [30, 31].map(
+      (n): Examined => ({
+        subject: subject(n, { status: 'TIMED_OUT', statusDetails: 'Execution Timed Out' }),
+        evidence: { kind: 'output', step: 'PatchLinux', documentName: 'AWS-RunPatchBaseline' },
+      }),
+    );
+    return [
+      ...lock,
+      ...payload,
+      ...timedOut,
+      {
+        subject: subject(40, { statusDetails: 'Undeliverable' }),
+        evidence: { kind: 'unavailable', reason: 'Error' },
+      },
+      {
+        subject: subject(41, { taskType: 'AUTOMATION', taskArn: 'AWS-RestartEC2Instance' }),
+        evidence: {
+          kind: 'message',
+          step: 'stopInstance',
+          message: 'Step fails when it is `Verifying`. *Bold*',
+        },
+      },
+      { subject: subject(42), evidence: { kind: 'unavailable', reason: 'Expired' } },
+      {
+        subject: subject(43, { target: 'target e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6' }),
+        evidence: { kind: 'unavailable', reason: 'Throttled' },
+      },
+    ];
+  }
+
+  const failedTally = (count: number) =>
+    tallyOf([PATCH_TASK, Array.from({ length: count }, (_, n) => record('FAILED', n))]);
+
+  it('puts the groups before the per-task target lists, which stay', () => {
+    // Prepare
+    const tally = failedTally(23);
+    const causes = summarizeCauses(23, realisticMix());
+
+    // Act
+    const without = buildAlert(EXECUTION, tally, CONTEXT);
+    const alert = buildAlert(EXECUTION, tally, { ...CONTEXT, causes });
+
+    // Assess
+    const section = [
+      '',
+      'Causes (23 targets did not succeed; 21 examined):',
+      '  12 targets  E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process N (unattended-upgr) (exit status 100)',
+      `              step PatchLinux, on ${[0, 1, 2, 3, 4].map(node).join(', ')} +7 more`,
+      '   3 targets  Unable to download payload: https://s3.<region>.amazonaws.com/aws-ssm-<region>/x.tar.gz. (exit status 156)',
+      `              step PatchLinux, on ${node(20)}, ${node(21)}, ${node(22)}`,
+      '              hint: payload download failed: S3 endpoint unreachable from node',
+      `              full output: s3://patch-logs/${node(20)}/stderr`,
+      '   2 targets  timed out: no output',
+      `              step PatchLinux, on ${node(30)}, ${node(31)}`,
+      '   1 target   not delivered: node unreachable (SSM Agent offline or instance stopped)',
+      `              on ${node(40)}`,
+      '   1 target   Step fails when it is `Verifying`. *Bold*',
+      `              step stopInstance, on ${node(41)}`,
+      '   1 target   output no longer kept: Run Command keeps 30 days',
+      `              on ${node(42)}`,
+      '   1 target   not read: the service throttled the reads',
+      '              on target e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6',
+    ].join('\n');
+    const [head, rest] = without.message.split(/(?=\n\nTask )/);
+    expect(alert.message).toBe(`${head}\n${section}${rest}`);
+    expect(alert.subject).toBe(without.subject);
+    expect(alert.attributes).toEqual(without.attributes);
+  });
+
+  it('says when every target was examined', () => {
+    const causes = summarizeCauses(1, [
+      { subject: subject(1), evidence: { kind: 'message', message: 'boom' } },
+    ]);
+    const alert = buildAlert(EXECUTION, failedTally(1), { ...CONTEXT, causes });
+    expect(alert.message).toContain(
+      '\nCauses (1 target did not succeed; all examined):\n  1 target   boom\n',
+    );
+    expect(alert.chat.content.description).toContain('*Causes* (1 target did not succeed; all examined):\n');
+  });
+
+  it('keeps 1,000 distinct causes within 8 KiB, counting the groups left out, and the message within its limit', () => {
+    // Prepare: 1,000 causes of 154 characters, mostly four-byte ones, with long links, on 1,500 targets.
+    const letters = (k: number) =>
+      [676, 26, 1].map((unit) => String.fromCharCode(97 + (Math.floor(k / unit) % 26))).join('');
+    const examined = Array.from(
+      { length: 1_500 },
+      (_, n): Examined => ({
+        subject: subject(n),
+        evidence: {
+          kind: 'output',
+          stderr: `${letters(n % 1_000)} ${'😀'.repeat(150)}`,
+          fullOutput: `s3://patch-logs/${'p'.repeat(300)}`,
+        },
+      }),
+    );
+    const causes = summarizeCauses(2_000, examined);
+    const tally = failedTally(2_000);
+
+    // Act
+    const alert = buildAlert(EXECUTION, tally, { ...CONTEXT, causes });
+    const small = buildAlert(EXECUTION, tally, { ...CONTEXT, causes, maxBytes: 5_000 });
+
+    // Assess
+    expect(causes.groups).toHaveLength(1_000);
+    const section = alert.message.slice(
+      alert.message.indexOf('\nCauses ('),
+      alert.message.indexOf('\n\nTask '),
+    );
+    expect(Buffer.byteLength(section)).toBeLessThanOrEqual(MAX_CAUSES_BYTES);
+    expect(section).toContain('Causes (2000 targets did not succeed; 1500 examined):');
+    const shown = section.match(/^ {2}\s*\d+ targets? {2}/gm)?.length ?? 0;
+    // The bytes bind before the ten groups shown at most do.
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(10);
+    const shownTargets = causes.groups.slice(0, shown).reduce((sum, group) => sum + group.count, 0);
+    expect(section.endsWith(`\n  +${1_000 - shown} other causes (${1_500 - shownTargets} targets)`)).toBe(
+      true,
+    );
+    expect(Buffer.byteLength(alert.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(alert.chat.content.description.length).toBeLessThanOrEqual(3_000);
+    expect(Buffer.byteLength(small.message)).toBeLessThanOrEqual(5_000);
+    expect(small.message).toMatch(/\n {2}\+\d+ other causes \(\d+ targets\)\n/);
+  });
+
+  it('shows at most ten groups, counting the rest', () => {
+    const examined = Array.from(
+      { length: 12 },
+      (_, n): Examined => ({
+        subject: subject(n),
+        evidence: { kind: 'message', message: `cause ${String.fromCharCode(65 + n)}` },
+      }),
+    );
+    const alert = buildAlert(EXECUTION, failedTally(12), {
+      ...CONTEXT,
+      causes: summarizeCauses(12, examined),
+    });
+    expect(alert.message).toContain('  1 target   cause J\n');
+    expect(alert.message).not.toContain('cause K');
+    expect(alert.message).toContain(`\n  +2 other causes (2 targets)\n`);
+  });
+
+  it('says when no cause was examined', () => {
+    const alert = buildAlert(EXECUTION, failedTally(2), { ...CONTEXT, causes: summarizeCauses(2, []) });
+    expect(alert.message).toContain('\nCauses (2 targets did not succeed; none examined):\n\nTask ');
+    expect(alert.chat.content.nextSteps[1]).toBe(
+      "Read each failed target's output (Run Command or Automation) for the reason.",
+    );
+  });
+
+  it('leaves the section out when not even its heading fits the message', () => {
+    // Prepare: the limit is the alert without causes, to the byte.
+    const tally = failedTally(1);
+    const limit = Buffer.byteLength(buildAlert(EXECUTION, tally, CONTEXT).message);
+    const causes = summarizeCauses(1, [
+      { subject: subject(1), evidence: { kind: 'message', message: 'boom' } },
+    ]);
+
+    // Act
+    const alert = buildAlert(EXECUTION, tally, { ...CONTEXT, causes, maxBytes: limit });
+
+    // Assess
+    expect(alert.message).not.toContain('Causes (');
+    expect(Buffer.byteLength(alert.message)).toBeLessThanOrEqual(limit);
+  });
+
+  it('shows the top three causes on the chat card, each within 100 characters, before the tasks', () => {
+    // Prepare
+    const causes = summarizeCauses(23, realisticMix());
+
+    // Act
+    const alert = buildAlert(EXECUTION, failedTally(23), { ...CONTEXT, causes });
+
+    // Assess
+    const description = alert.chat.content.description;
+    const lines = description.split('\n');
+    const at = lines.indexOf('*Causes* (23 targets did not succeed; 21 examined):');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      '• 12 targets: `E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process N (unattended-upgr) (exit …`',
+      '• 3 targets: `Unable to download payload: https://s3.<region>.amazonaws.com/aws-ssm-<region>/x.tar.gz. (exit stat…`',
+      '• 2 targets: `timed out: no output`',
+      '• +4 other causes in the e-mail',
+    ]);
+    for (const line of lines.slice(at + 1, at + 3)) expect(line.split('`')[1]).toHaveLength(100);
+    expect(description.indexOf('*Causes*')).toBeLessThan(description.indexOf('• `AWS-RunPatchBaseline`'));
+    expect(alert.chat.content.nextSteps[1]).toBe(
+      "The causes above come from each failed target's output; the e-mail has them all, with their targets.",
+    );
+  });
+
+  it('keeps Markdown in a cause inert on the chat card', () => {
+    const causes = summarizeCauses(1, realisticMix().slice(-3, -2));
+    const alert = buildAlert(EXECUTION, failedTally(1), { ...CONTEXT, causes });
+    expect(alert.chat.content.description).toContain(
+      "• 1 target: `Step fails when it is 'Verifying'. *Bold*`",
+    );
+  });
+
+  it('shows no secret from any output or message, in the e-mail or on the card', () => {
+    // Prepare
+    const secrets = ['hunter2', 'AKIAIOSFODNN7EXAMPLE', 'MIIEowIBAAKCAQEA', 'tok-9f8e7d'];
+    const examined: Examined[] = [
+      {
+        subject: subject(1),
+        evidence: { kind: 'output', stderr: 'mysql --password hunter2: Access denied' },
+      },
+      {
+        subject: subject(2),
+        evidence: { kind: 'output', stdout: 'Error: key AKIAIOSFODNN7EXAMPLE rejected' },
+      },
+      {
+        subject: subject(3),
+        evidence: {
+          kind: 'output',
+          stderr: '-----BEGIN PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END PRIVATE KEY-----',
+        },
+      },
+      {
+        subject: subject(4),
+        evidence: { kind: 'message', message: 'States.Failed: {"token": "tok-9f8e7d"}' },
+      },
+      {
+        subject: subject(5),
+        evidence: { kind: 'unavailable', reason: 'OutputInS3', fullOutput: 's3://b/token=tok-9f8e7d' },
+      },
+    ];
+
+    // Act
+    const alert = buildAlert(EXECUTION, failedTally(5), { ...CONTEXT, causes: summarizeCauses(5, examined) });
+
+    // Assess
+    expect(alert.message).toContain('<redacted>');
+    for (const secret of secrets) {
+      expect(alert.message).not.toContain(secret);
+      expect(JSON.stringify(alert.chat)).not.toContain(secret);
+    }
   });
 });
