@@ -137,17 +137,18 @@ async function readCommand(read: Read, subject: CauseSubject, commandId: string)
     plugins.find((one) => FAILED_STEP.includes(one.Status ?? '')) ??
     (plugins.length === 1 ? plugins[0] : undefined);
   const s3 = s3Url(plugin, invocation);
+  const heads = splitOutput(plugin?.Output ?? '');
   let evidence: Output = {
     kind: 'output',
     step: plugin?.Name,
     documentName: invocation.DocumentName,
-    ...splitOutput(plugin?.Output ?? ''),
+    ...heads,
     responseCode: plugin?.ResponseCode,
     statusDetails: plugin?.StatusDetails ?? invocation.StatusDetails,
     fullOutput: s3 ?? logGroup(invocation),
   };
   const instanceId = invocation.InstanceId ?? subject.instanceId;
-  if (weak(evidence) && plugin?.Name && instanceId && read.deep.take()) {
+  if (weak(heads) && plugin?.Name && instanceId && read.deep.take()) {
     evidence = await readDeeper(read, evidence, {
       CommandId: commandId,
       InstanceId: instanceId,
@@ -173,10 +174,9 @@ function splitOutput(output: string): { stdout: string; stderr: string } {
  * nothing (empty, or the agent's exit status alone) and stdout was cut to fit. A stdout not cut is
  * whole already: a deep read would return the same text.
  */
-function weak(evidence: Output): boolean {
-  const stderr = (evidence.stderr ?? '').trim();
-  const stderrSaysNothing = stderr === '' || AGENT_EXIT.test(stderr);
-  return stderrSaysNothing && (evidence.stdout ?? '').trimEnd().endsWith(STDOUT_CUT);
+function weak({ stdout, stderr }: { stdout: string; stderr: string }): boolean {
+  const stderrSaysNothing = stderr.trim() === '' || AGENT_EXIT.test(stderr.trim());
+  return stderrSaysNothing && stdout.trimEnd().endsWith(STDOUT_CUT);
 }
 
 /**

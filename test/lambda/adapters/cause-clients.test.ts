@@ -66,6 +66,17 @@ describe('CauseClients', () => {
     causes.destroy();
   });
 
+  it('can be destroyed while its file is loading, even when the load fails', async () => {
+    const causes = new CauseClients({}, async () => {
+      throw new Error('Cannot find module ./cause-reads.js');
+    });
+
+    const reading = causes.reads().read(SUBJECT, signal());
+    causes.destroy();
+
+    expect(await reading).toEqual({ kind: 'unavailable', reason: 'Error' });
+  });
+
   it('destroys nothing when no read was made', () => {
     const load = vi.fn(loadCauseReads);
     new CauseClients({}, load).destroy();

@@ -11,7 +11,7 @@ import {
   SSMServiceException,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   CAUSE_READ_ATTEMPTS,
   causeReadClients,
@@ -88,6 +88,10 @@ function serviceError(name: string) {
     message: `${name}: secret output`,
   });
 }
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 beforeEach(() => {
   ssmMock.reset();
@@ -253,6 +257,24 @@ describe('Run Command cause reads', () => {
     expect(await reads.read(RUN_COMMAND, signal())).toEqual({ kind: 'unavailable', reason: 'Expired' });
   });
 
+  it('reads answers that leave out every field they may', async () => {
+    ssmMock
+      .on(ListCommandInvocationsCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ CommandInvocations: [{}] })
+      .resolves(listed({ Output: CUT_STDOUT }, { InstanceId: undefined }));
+    ssmMock.on(GetCommandInvocationCommand).resolves({});
+
+    expect(await reads.read(RUN_COMMAND, signal())).toEqual({ kind: 'unavailable', reason: 'Expired' });
+    expect(await reads.read(RUN_COMMAND, signal())).toEqual({ kind: 'output', stdout: '', stderr: '' });
+    expect(await reads.read(RUN_COMMAND, signal())).toMatchObject({
+      stdout: '',
+      stderr: '',
+      responseCode: 1,
+    });
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)[0]?.args[0].input.InstanceId).toBe(INSTANCE);
+  });
+
   it('passes its signal to the SDK, and makes no call once it is aborted', async () => {
     ssmMock.on(ListCommandInvocationsCommand).resolves(listed({ Output: 'x' }));
     const live = new AbortController();
@@ -331,6 +353,17 @@ describe('Automation cause reads', () => {
     expect(await reads.read(AUTOMATION, signal())).toEqual({ kind: 'message', message: 'Failed' });
   });
 
+  it("skips steps that say no status, and names the invocation's status when it has no details", async () => {
+    ssmMock.on(GetAutomationExecutionCommand).resolves({ AutomationExecution: { StepExecutions: [{}] } });
+
+    const evidence = await reads.read(
+      { ...AUTOMATION, statusDetails: undefined, status: 'TIMED_OUT' },
+      signal(),
+    );
+
+    expect(evidence).toEqual({ kind: 'message', message: 'TIMED_OUT' });
+  });
+
   it('makes no call for an execution ID that is not an automation execution ID', async () => {
     const evidence = await reads.read({ ...AUTOMATION, executionId: 'not-a-uuid' }, signal());
 
@@ -368,10 +401,11 @@ describe('Step Functions cause reads', () => {
       .resolvesOnce({ status: 'ABORTED', cause: 'stopped by an operator' })
       .resolvesOnce({ status: 'FAILED', cause: 'only a cause' })
       .resolvesOnce({ status: 'FAILED' })
-      .resolvesOnce({ status: 'FAILED', error: 'Only.Error' });
+      .resolvesOnce({ status: 'FAILED', error: 'Only.Error' })
+      .resolvesOnce({});
 
     const messages = [];
-    for (let read = 0; read < 5; read++) messages.push(await reads.read(STEP_FUNCTIONS, signal()));
+    for (let read = 0; read < 6; read++) messages.push(await reads.read(STEP_FUNCTIONS, signal()));
 
     expect(messages.map((evidence) => (evidence as { message: string }).message)).toEqual([
       'execution timed out',
@@ -379,6 +413,7 @@ describe('Step Functions cause reads', () => {
       'only a cause',
       'States.TaskFailed',
       'Only.Error',
+      'States.TaskFailed',
     ]);
   });
 
@@ -419,6 +454,8 @@ describe('causeReadClients', () => {
     // Prepare
     sfnMock.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'E' });
     ssmMock.on(ListCommandInvocationsCommand).resolves(listed({ Output: 'x' }));
+    // Whatever the environment says (the SDK's default is 3 too).
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '8');
     const clients = causeReadClients(CONFIG);
 
     // Act

@@ -113,10 +113,11 @@ describe('TaskTally subjects', () => {
     expect(tally.tasks[0]?.counts.failed).toBe(2);
   });
 
-  it("takes the task's type when the invocation does not say it", () => {
+  it("takes the task's type when the invocation does not say it, else none", () => {
     const tally = new ExecutionTally(undefined, { maxSubjects: 1 });
     tally.addTask(RESTART_TASK).add([record('FAILED', 1, { TaskType: undefined })]);
-    expect(tally.tasks[0]?.subjects[0]?.taskType).toBe('AUTOMATION');
+    tally.addTask({}).add([record('FAILED', 2, { TaskType: undefined })]);
+    expect(tally.tasks.map((task) => task.subjects[0]?.taskType)).toEqual(['AUTOMATION', '']);
   });
 
   it('keeps none by default', () => {
