@@ -2,6 +2,7 @@
 export declare const ASSET_FILE: string;
 export declare const BUILD_OPTIONS: import('esbuild').BuildOptions;
 export declare const PLANNER_ASSET_FILE: string;
-export declare function buildAsset(outfile?: string): Promise<string>;
+/** The monitor's `index.js` and its cause reads' file. */
+export declare function buildAsset(outfile?: string): Promise<string[]>;
 export declare function buildPlannerAsset(outfile?: string): Promise<string>;
 export declare function buildAssets(): Promise<string[]>;

@@ -1,4 +1,5 @@
-// Builds the functions' assets, `assets/monitor/index.js` and (Organization mode's planner)
+// Builds the functions' assets, `assets/monitor/index.js` (with `cause-reads.js`, the file it
+// loads to read failure causes) and (Organization mode's planner)
 // `assets/org-planner/index.js`: the Lambda bundles the construct ships prebuilt, so that an app
 // using the library synthesizes with no esbuild, no Docker and no TypeScript source of the
 // functions. The options are those `npm run bench` measured (CommonJS,
@@ -41,6 +42,16 @@ const UNUSED_SDK_MODULES = ['@smithy/core/event-streams'];
 
 export const ASSET_FILE = join(ROOT, 'assets', 'monitor', 'index.js');
 
+/**
+ * The reads of failure causes (`lambda/adapters/cause-reads.ts`: Run Command, Automation, Step
+ * Functions): a file of its own beside the monitor's `index.js`, with its own SSM and Step
+ * Functions clients, which `index.js` loads (`import('./cause-reads.js')`, left out of the bundle)
+ * on the first cause read of a container. Every cold start reads `index.js`; only reports of
+ * failed targets read this file, so the reads' command schemas and the Step Functions client
+ * (together ~15 KB in `index.js`, ~50 KB more beside it) cost nothing to the others.
+ */
+const CAUSE_READS_CHUNK = 'cause-reads.js';
+
 /** esbuild's options for the function, entry and output aside: `npm run bench` builds with them too. */
 export const BUILD_OPTIONS = {
   bundle: true,
@@ -50,7 +61,7 @@ export const BUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
-  external: [...LAZY_CREDENTIAL_MODULES, ...UNUSED_SDK_MODULES],
+  external: [...LAZY_CREDENTIAL_MODULES, ...UNUSED_SDK_MODULES, `./${CAUSE_READS_CHUNK}`],
 };
 
 /** Organization mode's sweep planner: a bundle of its own, so the monitor's stays as measured. */
@@ -67,9 +78,15 @@ async function bundle(entry, outfile) {
   return outfile;
 }
 
-/** The monitor's bundle (`index.handler`, `index.sweep`, `index.sweepAccount`). */
+/**
+ * The monitor's bundle (`index.handler`, `index.sweep`, `index.sweepAccount`) and, beside it, the
+ * cause reads' file; returns both files.
+ */
 export async function buildAsset(outfile = ASSET_FILE) {
-  return bundle('monitor.ts', outfile);
+  return Promise.all([
+    bundle('monitor.ts', outfile),
+    bundle(join('adapters', 'cause-reads.ts'), join(dirname(outfile), CAUSE_READS_CHUNK)),
+  ]);
 }
 
 /** The planner's bundle (`index.plan`). */
@@ -77,9 +94,10 @@ export async function buildPlannerAsset(outfile = PLANNER_ASSET_FILE) {
   return bundle('org-planner.ts', outfile);
 }
 
-/** Both bundles the construct ships. */
+/** Both bundles the construct ships, as the files written. */
 export async function buildAssets() {
-  return Promise.all([buildAsset(), buildPlannerAsset()]);
+  const [monitor, planner] = await Promise.all([buildAsset(), buildPlannerAsset()]);
+  return [...monitor, planner];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -3,6 +3,7 @@
  * again can help.
  */
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { CauseUnavailableReason } from '../../contract';
 
 /** An error as one line for a log field: its name and message. */
 export function describeError(error: unknown): string {
@@ -28,4 +29,38 @@ export function isTransient(error: unknown): boolean {
   const sdkError = error as SdkError;
   if (isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError)) return true;
   return sdkError.$fault === 'server' || sdkError.$fault === undefined;
+}
+
+/** Refusals: the role may not read it, or may not decrypt it (a state machine under a customer key). */
+const DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'KmsAccessDeniedException',
+  // The member's read role could not be assumed (`AccountRegionUnreachableError`).
+  'AccountRegionUnreachableError',
+]);
+
+/** The history is no longer kept: Run Command's after 30 days, Automation's, Step Functions' after 90. */
+const EXPIRED = new Set([
+  'InvalidCommandId',
+  'InvocationDoesNotExist',
+  'AutomationExecutionNotFoundException',
+  'ExecutionDoesNotExist',
+]);
+
+/**
+ * Why a read of a failure cause failed, from its error alone (never its message, which can quote
+ * what it read): cut short by the report's time budget (`signal` aborted, or an abort error),
+ * throttled after the SDK's retries, refused, expired, or any other error.
+ */
+export function causeReadFailure(error: unknown, signal?: AbortSignal): CauseUnavailableReason {
+  if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
+    return CauseUnavailableReason.TimeBudget;
+  }
+  if (!(error instanceof Error)) return CauseUnavailableReason.Error;
+  if (isThrottlingError(error as SdkError)) return CauseUnavailableReason.Throttled;
+  if (DENIED.has(error.name)) return CauseUnavailableReason.Denied;
+  if (EXPIRED.has(error.name)) return CauseUnavailableReason.Expired;
+  return CauseUnavailableReason.Error;
 }

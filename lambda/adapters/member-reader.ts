@@ -9,10 +9,12 @@
 import { SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { readRoleName } from '../../contract';
+import { CauseUnavailableReason, readRoleName } from '../../contract';
 import { type Clock, systemClock } from '../clock';
 import { type AccountRegion, accountRegionLabel } from '../core/account-region';
+import type { CauseReads } from '../core/causes/types';
 import { AccountRegionUnreachableError, type UnreachableCause, unreachableCause } from '../core/unreachable';
+import { CauseClients, causeClientConfigOf, unreadable } from './cause-clients';
 import { describeError } from './errors';
 import type { SsmReader } from './ssm-reader';
 
@@ -39,6 +41,8 @@ const SESSION_NAME = 'maintenance-window-monitor';
 
 export class MemberReader implements SsmReader {
   private readonly clients = new Map<string, SSMClient>();
+  /** The cause-read clients of an account-Region, made on its first cause read, gone with its client. */
+  private readonly causeClients = new Map<string, CauseClients>();
   private readonly unreachable = new Map<string, { until: number; reason: string; observedAt: number }>();
   private readonly maxClients: number;
   private readonly unreachableForMs: number;
@@ -85,8 +89,31 @@ export class MemberReader implements SsmReader {
       const [oldest, evicted] = this.clients.entries().next().value as [string, SSMClient];
       this.clients.delete(oldest);
       evicted.destroy();
+      this.causeClients.get(oldest)?.destroy();
+      this.causeClients.delete(oldest);
     }
     return client;
+  }
+
+  /**
+   * The cause reads of `accountRegion`, signed as its read role (the credentials of its SSM client,
+   * so no second assumption), SSM and Step Functions alike; `Denied` for each target, with no call,
+   * while the role is known to be refused.
+   */
+  causeReadsFor(accountRegion: AccountRegion): CauseReads {
+    let ssm: SSMClient;
+    try {
+      ssm = this.ssmFor(accountRegion);
+    } catch {
+      return unreadable(CauseUnavailableReason.Denied);
+    }
+    const key = accountRegionLabel(accountRegion);
+    let causeClients = this.causeClients.get(key);
+    if (!causeClients) {
+      causeClients = new CauseClients(causeClientConfigOf(ssm));
+      this.causeClients.set(key, causeClients);
+    }
+    return causeClients.reads();
   }
 
   /** A refused role, or SSM denying a member's reads: the member cannot be read until someone acts. */

@@ -5,7 +5,9 @@
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AccountRegion } from '../core/account-region';
+import type { CauseReads } from '../core/causes/types';
 import type { UnreachableCause } from '../core/unreachable';
+import { CauseClients, causeClientConfigOf } from './cause-clients';
 
 export interface SsmReader {
   /**
@@ -21,10 +23,18 @@ export interface SsmReader {
    * notice, not a failure), or `undefined` when it is an error like any other (rethrown, retried).
    */
   unreachableCause(error: unknown): UnreachableCause | undefined;
+  /**
+   * The reads of failed targets' causes in `accountRegion`, for one report (they share its
+   * deep-read budget): signed as `ssmFor`'s client, with clients of their own that give up sooner
+   * (`CAUSE_READ_ATTEMPTS`). Never throws: an account-Region that cannot be read answers `Denied`.
+   */
+  causeReadsFor(accountRegion: AccountRegion): CauseReads;
 }
 
 /** The reader of the function's own account and Region: its own client, never refused. */
 export class HomeReader implements SsmReader {
+  private causeClients?: CauseClients;
+
   constructor(private readonly ssm: SSMClient) {}
 
   ssmFor(): SSMClient {
@@ -39,5 +49,11 @@ export class HomeReader implements SsmReader {
    */
   unreachableCause(): undefined {
     return undefined;
+  }
+
+  /** With the function's own credentials, in its own Region (and at its client's endpoint, if set). */
+  causeReadsFor(): CauseReads {
+    this.causeClients ??= new CauseClients(causeClientConfigOf(this.ssm));
+    return this.causeClients.reads();
   }
 }

@@ -4,9 +4,10 @@
  * record shapes are the subset of the SSM types the monitor reads, so the SDK's are assignable.
  */
 import { TextBudget } from './budget';
+import type { CauseSubject } from './causes/types';
 import type { MonitoredEvent } from './event';
 import type { Counts, InvocationRecord, TaskRecord } from './records';
-import { describeTarget } from './target-line';
+import { describeTarget, instanceIdOf, targetOf } from './target-line';
 
 export type { Counts, InvocationRecord, TaskRecord } from './records';
 
@@ -31,8 +32,8 @@ function emptyCounts(): Counts {
 /**
  * Running counts for one task execution over a stream of invocation pages. Counts are exact and
  * cover finished invocations only (`running` counts the others); the failed targets kept for the
- * alert stop once their lines would no longer fit in a message, so memory stays flat whatever the
- * fleet size.
+ * alert stop once their lines would no longer fit in a message, and those kept to read their cause
+ * at `maxSubjects`, so memory stays flat whatever the fleet size.
  */
 export class TaskTally {
   readonly counts = emptyCounts();
@@ -40,11 +41,14 @@ export class TaskTally {
   running = 0;
   /** Alert lines of failed and timed-out targets, in the order SSM listed them. */
   readonly listed: string[] = [];
+  /** The first `maxSubjects` failed and timed-out targets, to read their cause; never `Parameters`. */
+  readonly subjects: CauseSubject[] = [];
   private readonly taskTypes = new Set<string>();
 
   constructor(
     readonly task: TaskRecord,
     private readonly budget: TextBudget,
+    private readonly maxSubjects = 0,
   ) {
     if (task.TaskType) this.taskTypes.add(task.TaskType);
   }
@@ -63,11 +67,25 @@ export class TaskTally {
         if (record.Status === 'CANCELLED') this.counts.cancelled++;
         continue;
       }
+      if (this.subjects.length < this.maxSubjects) this.subjects.push(this.subjectOf(record, record.Status));
       const line = describeTarget(record);
       // Lines are kept in SSM's order: the first that does not fit ends the listing.
       if (this.budget.take(line)) this.listed.push(line);
       else this.budget.close();
     }
+  }
+
+  private subjectOf(record: InvocationRecord, status: CauseSubject['status']): CauseSubject {
+    const instanceId = instanceIdOf(record.Parameters);
+    return {
+      taskType: record.TaskType ?? this.task.TaskType ?? '',
+      taskArn: this.task.TaskArn,
+      executionId: record.ExecutionId,
+      instanceId,
+      target: targetOf(record, instanceId),
+      status,
+      statusDetails: record.StatusDetails,
+    };
   }
 
   /** Failed plus timed-out invocations. */
@@ -86,17 +104,24 @@ export class TaskTally {
   }
 }
 
+export interface TallyOptions {
+  /** The failed targets each task keeps to read their cause (`TaskTally.subjects`). @default 0 */
+  readonly maxSubjects?: number;
+}
+
 /** The tallies of every task reported for one event, sharing one listing budget. */
 export class ExecutionTally {
   readonly tasks: TaskTally[] = [];
   private readonly budget: TextBudget;
+  private readonly maxSubjects: number;
 
-  constructor(listingBudgetBytes = MAX_MESSAGE_BYTES) {
+  constructor(listingBudgetBytes = MAX_MESSAGE_BYTES, options: TallyOptions = {}) {
     this.budget = new TextBudget(listingBudgetBytes);
+    this.maxSubjects = options.maxSubjects ?? 0;
   }
 
   addTask(task: TaskRecord): TaskTally {
-    const tally = new TaskTally(task, this.budget);
+    const tally = new TaskTally(task, this.budget, this.maxSubjects);
     this.tasks.push(tally);
     return tally;
   }

@@ -36,10 +36,14 @@ export function instanceIdOf(parameters: string | undefined): string | undefined
   return undefined;
 }
 
+/** How the alert names an invocation's target: its node, or `target <window target ID>`. */
+export function targetOf(record: InvocationRecord, instanceId = instanceIdOf(record.Parameters)): string {
+  return instanceId ?? (record.WindowTargetId ? `target ${record.WindowTargetId}` : 'unknown target');
+}
+
 /** One line of the alert for a target that failed or timed out; never includes `Parameters`. */
 export function describeTarget(record: InvocationRecord): string {
-  const instanceId = instanceIdOf(record.Parameters);
-  const who = instanceId ?? (record.WindowTargetId ? `target ${record.WindowTargetId}` : 'unknown target');
+  const who = targetOf(record);
   const label = EXECUTION_LABEL[record.TaskType ?? ''] ?? 'execution';
   const execution = record.ExecutionId ? ` (${label} ${record.ExecutionId})` : '';
   const details = record.StatusDetails ? `: ${record.StatusDetails.replace(/\s+/g, ' ')}` : '';

@@ -54,6 +54,8 @@ export type CauseEvidence =
       readonly step?: string;
       /** The service's failure message, or an error name and the first line of its cause. */
       readonly message: string;
+      /** Automation's kind of failure (`Action`, `Permission`, `Throttling`, …), when it says. */
+      readonly failureType?: string;
     }
   | { readonly kind: 'unavailable'; readonly reason: CauseUnavailableReason; readonly fullOutput?: string };
 

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, InternalServerError } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { describeError, isTransient } from '../../../lambda/adapters/errors';
+import { causeReadFailure, describeError, isTransient } from '../../../lambda/adapters/errors';
 
 describe('describeError', () => {
   it('gives the name and message of an error, or the value itself', () => {
@@ -84,5 +84,40 @@ describe('isTransient', () => {
     ],
   ])('counts %s as transient', (_, error) => {
     expect(isTransient(error)).toBe(true);
+  });
+});
+
+describe('causeReadFailure', () => {
+  const refused = (name: string, status = 400) =>
+    Object.assign(new Error('text that may quote what was read'), {
+      name,
+      $fault: 'client',
+      $metadata: { httpStatusCode: status },
+    });
+
+  it.each<[string, unknown, string]>([
+    ['throttling, after the SDK gave up', refused('ThrottlingException'), 'Throttled'],
+    ['an unmodeled rate limit', refused('Unknown', 429), 'Throttled'],
+    ['SSM refusing the role', refused('AccessDeniedException'), 'Denied'],
+    ['an older refusal', refused('AccessDenied', 403), 'Denied'],
+    ['EC2 refusing an automation', refused('UnauthorizedOperation'), 'Denied'],
+    ['KMS refusing a state machine', refused('KmsAccessDeniedException'), 'Denied'],
+    ['a member role that could not be assumed', refused('AccountRegionUnreachableError'), 'Denied'],
+    ['an expired command', refused('InvalidCommandId'), 'Expired'],
+    ['an expired invocation', refused('InvocationDoesNotExist'), 'Expired'],
+    ['an expired automation', refused('AutomationExecutionNotFoundException'), 'Expired'],
+    ['an expired execution', refused('ExecutionDoesNotExist'), 'Expired'],
+    ['an aborted request', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'TimeBudget'],
+    ['anything else', refused('ValidationException'), 'Error'],
+    ['something that is not an error', 'a string', 'Error'],
+  ])('classifies %s', (_, error, reason) => {
+    expect(causeReadFailure(error)).toBe(reason);
+  });
+
+  it('takes any error of a read whose signal aborted as the time budget running out', () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(causeReadFailure(refused('ValidationException'), controller.signal)).toBe('TimeBudget');
+    expect(causeReadFailure(refused('ValidationException'), new AbortController().signal)).toBe('Error');
   });
 });

@@ -1,11 +1,17 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListCommandInvocationsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { CauseClients } from '../../../lambda/adapters/cause-clients';
 import { MemberReader } from '../../../lambda/adapters/member-reader';
+import type { CauseSubject } from '../../../lambda/core/causes/types';
 import { AccountRegionUnreachableError, isUnreachable } from '../../../lambda/core/unreachable';
 import { testClock } from '../../support/clock';
 
 const sts = mockClient(STSClient);
+const ssmMock = mockClient(SSMClient);
+const sfnMock = mockClient(SFNClient);
 const START = Date.parse('2026-11-29T10:00:00Z');
 const A = { accountId: '111122223333', region: 'eu-west-1' };
 const B = { accountId: '444455556666', region: 'us-east-1' };
@@ -41,6 +47,8 @@ describe('MemberReader', () => {
   let access: MemberReader;
   beforeEach(() => {
     sts.reset();
+    ssmMock.reset();
+    sfnMock.reset();
     clock = testClock(START);
     access = new MemberReader({
       sts: new STSClient({ region: 'us-east-1' }),
@@ -166,5 +174,94 @@ describe('MemberReader', () => {
     expect(isUnreachable(new Error('x'))).toBe(false);
 
     expect(await signingKey(access, A)).toBe('ASIAMEMBER');
+  });
+});
+
+describe('MemberReader.causeReadsFor', () => {
+  const COMMAND: CauseSubject = {
+    taskType: 'RUN_COMMAND',
+    executionId: '8d1f4c1e-9d4a-4bb5-9c3e-0123456789ab',
+    target: 'node',
+    status: 'FAILED',
+  };
+  const EXECUTION: CauseSubject = {
+    ...COMMAND,
+    taskType: 'STEP_FUNCTIONS',
+    executionId: 'arn:aws:states:eu-west-1:111122223333:execution:Patch:run-1',
+  };
+  let access: MemberReader;
+  beforeEach(() => {
+    sts.reset();
+    ssmMock.reset();
+    sfnMock.reset();
+    access = new MemberReader({
+      sts: new STSClient({ region: 'us-east-1' }),
+      partition: 'aws',
+      rolePrefix: 'MWM',
+      clock: testClock(START),
+      maxClients: 1,
+    });
+  });
+
+  /** The access key a mocked call was signed with, and the Region and attempts of its client. */
+  async function signedAs(call: { thisValue: unknown }) {
+    const { config } = call.thisValue as SSMClient;
+    const credentials = await (config.credentials as () => Promise<{ accessKeyId: string }>)();
+    return {
+      key: credentials.accessKeyId,
+      region: await config.region(),
+      attempts: await config.maxAttempts(),
+    };
+  }
+
+  it("reads SSM and Step Functions as the member's read role, with no second assumption", async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves(credentialsUntil(START + 3_600_000));
+    ssmMock.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
+    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'States.TaskFailed' });
+    await signingKey(access, A);
+
+    // Act
+    const reads = access.causeReadsFor(A);
+    const found = [
+      await reads.read(COMMAND, new AbortController().signal),
+      await reads.read(EXECUTION, new AbortController().signal),
+    ];
+
+    // Assess
+    expect(found).toEqual([
+      { kind: 'unavailable', reason: 'Expired' },
+      { kind: 'message', message: 'States.TaskFailed' },
+    ]);
+    const expected = { key: 'ASIAMEMBER', region: 'eu-west-1', attempts: 3 };
+    expect(await signedAs(ssmMock.call(0))).toEqual(expected);
+    expect(await signedAs(sfnMock.call(0))).toEqual(expected);
+    expect(access.assumptions).toBe(1);
+  });
+
+  it('answers Denied, with no call, while the role is known to be refused', async () => {
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(
+        new STSServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'no' }),
+      );
+    await signingKey(access, A).catch(() => undefined);
+
+    const evidence = await access.causeReadsFor(A).read(COMMAND, new AbortController().signal);
+
+    expect(evidence).toEqual({ kind: 'unavailable', reason: 'Denied' });
+    expect(ssmMock.calls()).toHaveLength(0);
+  });
+
+  it("keeps an account-Region's cause clients while its client is kept, and destroys them with it", () => {
+    const destroy = vi.spyOn(CauseClients.prototype, 'destroy');
+    access.causeReadsFor(A);
+    access.causeReadsFor(A);
+    expect(destroy).not.toHaveBeenCalled();
+
+    access.ssmFor(B);
+
+    expect(destroy).toHaveBeenCalledOnce();
+    destroy.mockRestore();
   });
 });

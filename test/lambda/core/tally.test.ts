@@ -75,6 +75,57 @@ describe('ExecutionTally', () => {
   });
 });
 
+describe('TaskTally subjects', () => {
+  it("keeps the first maxSubjects failed targets of each task, as their cause's read needs them", () => {
+    // Act
+    const tally = new ExecutionTally(undefined, { maxSubjects: 2 });
+    tally
+      .addTask(PATCH_TASK)
+      .add([
+        record('SUCCESS', 1),
+        record('TIMED_OUT', 2),
+        record('FAILED', 3, { Parameters: undefined }),
+        record('FAILED', 4),
+      ]);
+
+    // Assess
+    expect(tally.tasks[0]?.subjects).toEqual([
+      {
+        taskType: 'RUN_COMMAND',
+        taskArn: 'AWS-RunPatchBaseline',
+        executionId: '11111111-0000-4000-8000-000000000002',
+        instanceId: 'i-00000000000000002',
+        target: 'i-00000000000000002',
+        status: 'TIMED_OUT',
+        statusDetails: 'Execution Timed Out',
+      },
+      {
+        taskType: 'RUN_COMMAND',
+        taskArn: 'AWS-RunPatchBaseline',
+        executionId: '11111111-0000-4000-8000-000000000003',
+        instanceId: undefined,
+        target: 'target e7265f13-3cc5-4f2f-97a9-7d3ca86c32a6',
+        status: 'FAILED',
+        statusDetails: 'Failed',
+      },
+    ]);
+    expect(JSON.stringify(tally.tasks[0]?.subjects)).not.toContain('hunter2');
+    expect(tally.tasks[0]?.counts.failed).toBe(2);
+  });
+
+  it("takes the task's type when the invocation does not say it, else none", () => {
+    const tally = new ExecutionTally(undefined, { maxSubjects: 1 });
+    tally.addTask(RESTART_TASK).add([record('FAILED', 1, { TaskType: undefined })]);
+    tally.addTask({}).add([record('FAILED', 2, { TaskType: undefined })]);
+    expect(tally.tasks.map((task) => task.subjects[0]?.taskType)).toEqual(['AUTOMATION', '']);
+  });
+
+  it('keeps none by default', () => {
+    const tally = tallyOf([PATCH_TASK, [record('FAILED', 1)]]);
+    expect(tally.tasks[0]?.subjects).toEqual([]);
+  });
+});
+
 describe('instanceIdOf', () => {
   it.each([
     ['Run Command instanceIds', '{"instanceIds":["i-0123456789abcdef0"]}', 'i-0123456789abcdef0'],

@@ -1,0 +1,93 @@
+/**
+ * Which failed targets a report reads the cause of, and the reading itself: a few at a time, in a
+ * time budget, never failing the report. Pure: the reads are given.
+ */
+import { CauseUnavailableReason } from '../../../contract';
+import type { Clock } from '../../clock';
+import type { ExecutionTally } from '../tally';
+import type { CauseEvidence, CauseReads, CauseSubject, Examined } from './types';
+
+/** Reads in flight at once, per report: the run's account-Region shares its rate with other reads. */
+export const CAUSE_READ_CONCURRENCY = 4;
+
+/**
+ * Up to `max` of the tally's subjects, taken in turn from each task (its first, then each one's
+ * second, …), so that every task's failures are represented, not only the first task's.
+ */
+export function pickSubjects(tally: ExecutionTally, max: number): CauseSubject[] {
+  const picked: CauseSubject[] = [];
+  for (let rank = 0; picked.length < max; rank++) {
+    const ofRank = tally.tasks.flatMap((task) => task.subjects[rank] ?? []);
+    if (ofRank.length === 0) break;
+    picked.push(...ofRank.slice(0, max - picked.length));
+  }
+  return picked;
+}
+
+export interface ReadCausesOptions {
+  /** Reads in flight at once (`CAUSE_READ_CONCURRENCY`). */
+  readonly concurrency: number;
+  /** When reading stops, in milliseconds since the epoch. */
+  readonly deadline: number;
+  readonly clock: Clock;
+  /** Subjects whose cause is known without a read (not read; their evidence is left to the caller). */
+  readonly known?: (subject: CauseSubject) => boolean;
+}
+
+const TIME_BUDGET: CauseEvidence = { kind: 'unavailable', reason: CauseUnavailableReason.TimeBudget };
+const ERROR: CauseEvidence = { kind: 'unavailable', reason: CauseUnavailableReason.Error };
+
+/**
+ * Reads the cause of each subject not `known`, `concurrency` at a time; the results in the
+ * subjects' order (known subjects left out). When the deadline passes, reads not started and reads
+ * in flight (aborted through their signal, not waited for) are `TimeBudget`. Never throws.
+ */
+export async function readCauses(
+  subjects: readonly CauseSubject[],
+  reads: CauseReads,
+  options: ReadCausesOptions,
+): Promise<Examined[]> {
+  const { clock, deadline } = options;
+  const toRead = subjects.filter((subject) => !options.known?.(subject));
+  const evidence: CauseEvidence[] = toRead.map(() => TIME_BUDGET);
+  const timeUp = new AbortController();
+  const done = new AbortController();
+  // The deadline, as a promise the reads race: it aborts them when it comes first.
+  const deadlinePassed = clock.sleep(Math.max(0, deadline - clock.now()), done.signal).then(() => {
+    if (!done.signal.aborted) timeUp.abort();
+  });
+  const outOfTime = () => timeUp.signal.aborted || clock.now() >= deadline;
+
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < toRead.length && !outOfTime()) {
+      const index = next++;
+      const subject = toRead[index] as CauseSubject;
+      evidence[index] = await Promise.race([
+        readOne(reads, subject, timeUp.signal),
+        deadlinePassed.then(() => TIME_BUDGET),
+      ]);
+    }
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(options.concurrency, toRead.length)) }, worker),
+    );
+  } finally {
+    done.abort();
+  }
+  return toRead.map((subject, index) => ({ subject, evidence: evidence[index] as CauseEvidence }));
+}
+
+/** One read, whatever it does: a read that throws (which a `CauseReads` should not) is an `Error`. */
+async function readOne(
+  reads: CauseReads,
+  subject: CauseSubject,
+  signal: AbortSignal,
+): Promise<CauseEvidence> {
+  try {
+    return await reads.read(subject, signal);
+  } catch {
+    return ERROR;
+  }
+}
