@@ -1,4 +1,4 @@
-// Builds the functions' assets, `assets/monitor/index.js` (with `cause-reads.js`, the file it
+// Builds the functions' assets, `assets/monitor/index.js` (with `causes.js`, the file it
 // loads to read failure causes) and (Organization mode's planner)
 // `assets/org-planner/index.js`: the Lambda bundles the construct ships prebuilt, so that an app
 // using the library synthesizes with no esbuild, no Docker and no TypeScript source of the
@@ -43,14 +43,14 @@ const UNUSED_SDK_MODULES = ['@smithy/core/event-streams'];
 export const ASSET_FILE = join(ROOT, 'assets', 'monitor', 'index.js');
 
 /**
- * The reads of failure causes (`lambda/adapters/cause-reads.ts`: Run Command, Automation, Step
- * Functions): a file of its own beside the monitor's `index.js`, with its own SSM and Step
- * Functions clients, which `index.js` loads (`import('./cause-reads.js')`, left out of the bundle)
- * on the first cause read of a container. Every cold start reads `index.js`; only reports of
- * failed targets read this file, so the reads' command schemas and the Step Functions client
- * (together ~15 KB in `index.js`, ~50 KB more beside it) cost nothing to the others.
+ * Failure causes (`lambda/causes.ts`: the reads of Run Command, Automation and Step Functions, and
+ * the naming and grouping of what they found): a file of its own beside the monitor's `index.js`,
+ * with its own SSM and Step Functions clients, which `index.js` loads (`import('./causes.js')` in
+ * `lambda/load-causes.ts`, left out of the bundle) on the first cause read of a container. Every
+ * cold start reads `index.js`; only reports of failed targets read this file, so the reads' command
+ * schemas, the Step Functions client and the cause rules cost nothing to the others.
  */
-const CAUSE_READS_CHUNK = 'cause-reads.js';
+const CAUSES_CHUNK = 'causes.js';
 
 /** esbuild's options for the function, entry and output aside: `npm run bench` builds with them too. */
 export const BUILD_OPTIONS = {
@@ -61,7 +61,7 @@ export const BUILD_OPTIONS = {
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
-  external: [...LAZY_CREDENTIAL_MODULES, ...UNUSED_SDK_MODULES, `./${CAUSE_READS_CHUNK}`],
+  external: [...LAZY_CREDENTIAL_MODULES, ...UNUSED_SDK_MODULES, `./${CAUSES_CHUNK}`],
 };
 
 /** Organization mode's sweep planner: a bundle of its own, so the monitor's stays as measured. */
@@ -85,7 +85,7 @@ async function bundle(entry, outfile) {
 export async function buildAsset(outfile = ASSET_FILE) {
   return Promise.all([
     bundle('monitor.ts', outfile),
-    bundle(join('adapters', 'cause-reads.ts'), join(dirname(outfile), CAUSE_READS_CHUNK)),
+    bundle('causes.ts', join(dirname(outfile), CAUSES_CHUNK)),
   ]);
 }
 

@@ -1,19 +1,13 @@
 /**
- * The readers' way to failure causes: the cause reads of an account-Region, from the file of their
- * own (`cause-reads.js`, beside the bundle's `index.js`; the TypeScript source in tests), loaded
- * on the first cause read of the container and kept. What stays in the bundle is this file alone.
+ * The readers' way to failure causes: the cause reads of an account-Region, from the failure
+ * causes' bundle (`lambda/causes.ts`, loaded on the first cause read of the container and kept).
+ * What stays in the monitor's bundle is this file alone.
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { CauseUnavailableReason } from '../../contract';
 import type { CauseEvidence, CauseReads, CauseSubject } from '../core/causes/types';
-import type { CauseClientConfig, CauseReadClients } from './cause-reads.js';
-
-type CauseReadsChunk = typeof import('./cause-reads.js');
-
-/** The cause reads' file, loaded (and kept by the module loader) on first need. */
-export function loadCauseReads(): Promise<CauseReadsChunk> {
-  return import('./cause-reads.js');
-}
+import { type CausesBundle, loadCauses } from '../load-causes';
+import type { CauseClientConfig, CauseReadClients } from './cause-reads';
 
 /**
  * The clients that read causes in one account-Region, made on its first cause read. A report's
@@ -24,7 +18,7 @@ export class CauseClients {
 
   constructor(
     private readonly config: CauseClientConfig,
-    private readonly load: () => Promise<CauseReadsChunk> = loadCauseReads,
+    private readonly load: () => Promise<CausesBundle> = loadCauses,
   ) {}
 
   /** The reads of one report. */

@@ -5,7 +5,9 @@
 import {
   ACCOUNT_ID_PATTERN,
   EnvVar,
+  FailureCauses,
   LEDGER_RETENTION_DAYS,
+  MAX_CAUSE_READS_LIMIT,
   ORGANIZATION_ID_PATTERN,
   OrgMetricDetail,
   REGION_PATTERN,
@@ -30,6 +32,8 @@ export interface Config {
   readonly ledgerRetentionSeconds: number;
   /** Organization mode's settings; single-account mode when undefined. */
   readonly organization?: OrganizationConfig;
+  /** Reading failed targets' causes for the alert: how many at most per report; none when undefined (`off`). */
+  readonly failureCauses?: { readonly maxReads: number };
 }
 
 /** Organization mode: whose runs are reported, and how member accounts are read. */
@@ -105,7 +109,26 @@ export function readConfig(env: NodeJS.ProcessEnv): Config {
     ledgerTableName: required(env, EnvVar.LedgerTableName),
     ledgerRetentionSeconds: retentionDays * 86_400,
     ...(env[EnvVar.OrganizationId]?.trim() ? { organization: readOrganization(env) } : {}),
+    ...readFailureCauses(env),
   };
+}
+
+/** Whether the alert reads failure causes, and how many per report: both set by the stack, always. */
+function readFailureCauses(env: NodeJS.ProcessEnv): Pick<Config, 'failureCauses'> {
+  const mode = required(env, EnvVar.FailureCauses);
+  const modes = Object.values(FailureCauses) as string[];
+  if (!modes.includes(mode)) {
+    throw new ConfigError(
+      `Environment variable ${EnvVar.FailureCauses} must be one of ${modes.join(', ')}, got "${mode}"`,
+    );
+  }
+  const maxReads = wholeNumber(env, EnvVar.MaxCauseReads);
+  if (maxReads > MAX_CAUSE_READS_LIMIT) {
+    throw new ConfigError(
+      `Environment variable ${EnvVar.MaxCauseReads} must be at most ${MAX_CAUSE_READS_LIMIT}, got "${maxReads}"`,
+    );
+  }
+  return mode === FailureCauses.Off ? {} : { failureCauses: { maxReads } };
 }
 
 function matching(env: NodeJS.ProcessEnv, name: string, pattern: RegExp, shape: string): string {

@@ -6,13 +6,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import {
-  executionTasks,
-  publishAlert,
-  publishChatCard,
-  putMetrics,
-  taskInvocationPages,
-} from '../adapters/aws';
+import { publishAlert, publishChatCard, putMetrics } from '../adapters/aws';
 import type { Config } from '../adapters/config';
 import { describeError } from '../adapters/errors';
 import {
@@ -28,10 +22,11 @@ import { type Clock, systemClock } from '../clock';
 import { ledgerScope } from './account-region';
 import { buildAlert } from './alert';
 import type { MonitoredEvent } from './event';
-import { metricPayload } from './metric-data';
+import { causeData, metricPayload } from './metric-data';
 import type { Reach } from './reach';
-import { lookUpWindowName, stepRunner } from './report-steps';
-import { type Counts, ExecutionTally, needsAlert, ranToItsEnd, type TaskRecord } from './tally';
+import { readFailureCauses } from './report-causes';
+import { countInvocations, lookUpWindowName, metricsDue, stepRunner } from './report-steps';
+import { type Counts, needsAlert } from './tally';
 
 export interface Clients {
   readonly ssm: SSMClient;
@@ -47,7 +42,10 @@ export interface MonitorLogger {
 }
 
 /** The settings reporting uses: where to publish, and what the alert's links say. */
-export type ReportConfig = Pick<Config, 'alertTopicArn' | 'chatTopicArn' | 'metricNamespace' | 'partition'>;
+export type ReportConfig = Pick<
+  Config,
+  'alertTopicArn' | 'chatTopicArn' | 'metricNamespace' | 'partition' | 'failureCauses'
+>;
 
 export interface ReportDeps {
   readonly clients: Clients;
@@ -57,7 +55,7 @@ export interface ReportDeps {
   /** Where the function runs, and what differs in its output across its reach. */
   readonly reach: Reach;
   /** The SSM client of a run's account-Region. */
-  readonly reader: Pick<SsmReader, 'ssmFor'>;
+  readonly reader: Pick<SsmReader, 'ssmFor' | 'causeReadsFor'>;
   /**
    * Who is delivering (unique to the invocation); how long a lease taken now may last (beyond the
    * invocation's own end, so that it cannot expire while the invocation still works); and when
@@ -178,70 +176,78 @@ async function reportClaimed(
 
   // 1. Count: every page of every task, before anything is published.
   const ssm = deps.reader.ssmFor(event.accountRegion);
-  const { tally, tasks, pages } = await countInvocations(event, ssm);
+  const { tally, tasks, pages } = await countInvocations(event, ssm, config.failureCauses?.maxReads ?? 0);
   const counts = tally.counts;
   const running = tally.running;
   logger.info('Counted task invocations', { ...counts, running, tasks, pages });
 
-  // 2. Publish the metrics: all of them the first time, then only what finished since.
+  // 2. The alerts due (once, and again only when more targets failed since), and, for them, the
+  // causes of the failed targets: read before the metrics, which carry the reads that failed.
+  const unhealthy = counts.failed + counts.timedOut;
+  const due = needsAlert(event, tally)
+    ? destinations(config).filter(([notification]) => {
+        const reported = progress.notified[notification];
+        if (reported === undefined || unhealthy > reported) return true;
+        logger.info(`The ${notification} was sent by an earlier attempt; not sending it again`);
+        return false;
+      })
+    : [];
+  const causes = due.length > 0 ? await readFailureCauses(event, tally, deps) : undefined;
+
+  // 3. Publish the metrics: all of them the first time, then only what finished since.
   const metrics = metricsDue(event, counts, progress);
   if (metrics) {
+    const now = (deps.clock ?? systemClock).now();
+    const payload = metricPayload(
+      event,
+      metrics.fresh,
+      config.metricNamespace,
+      now,
+      metrics.heartbeat,
+      deps.reach.series,
+    );
+    const unread = causes
+      ? causeData(causes.unavailable, payload.MetricData[0]?.Timestamp ?? new Date(now))
+      : [];
     await step(
       'the metrics',
-      () =>
-        putMetrics(
-          clients.cloudWatch,
-          metricPayload(
-            event,
-            metrics.fresh,
-            config.metricNamespace,
-            (deps.clock ?? systemClock).now(),
-            metrics.heartbeat,
-            deps.reach.series,
-          ),
-        ),
+      () => putMetrics(clients.cloudWatch, { ...payload, MetricData: [...payload.MetricData, ...unread] }),
       () => ledger.recordMetrics(key, owner, counts, metrics.heartbeat || progress.heartbeatPublished),
     );
   } else {
     logger.info('Metrics were published by an earlier attempt; not publishing them again');
   }
 
-  // 3. Alert, and send the chat card: once, and again only when more targets failed since.
+  // 4. Alert, and send the chat card, where due.
   let alertMessageId: string | undefined;
-  if (needsAlert(event, tally)) {
-    const unhealthy = counts.failed + counts.timedOut;
-    let name: Promise<string | undefined> | undefined;
-    let account: Promise<{ id: string; name?: string } | undefined> | undefined;
-    for (const [notification, topicArn] of destinations(config)) {
-      const reported = progress.notified[notification];
-      if (reported !== undefined && unhealthy <= reported) {
-        logger.info(`The ${notification} was sent by an earlier attempt; not sending it again`);
-        continue;
-      }
-      name ??= lookUpWindowName(ssm, event.windowId, logger);
-      account ??= alertAccount(event, deps);
-      const accountOfRun = await account;
-      const alert = buildAlert(event, tally, {
-        windowName: await name,
-        region: event.accountRegion.region,
-        ...(accountOfRun ? { account: accountOfRun } : {}),
-        partition: config.partition,
-        ...(reported !== undefined ? { alreadyReported: reported } : {}),
-      });
-      const messageId = await step(
-        `the ${notification}`,
-        () =>
-          notification === 'alert'
-            ? publishAlert(clients.sns, topicArn, alert)
-            : publishChatCard(clients.sns, topicArn, alert.chat),
-        (id) => ledger.recordNotification(key, owner, notification, unhealthy, id),
-      );
-      if (notification === 'alert') alertMessageId = messageId;
-      logger.info(`Published the ${notification}`, { messageId, subject: alert.subject });
-    }
+  let name: Promise<string | undefined> | undefined;
+  let account: Promise<{ id: string; name?: string } | undefined> | undefined;
+  for (const [notification, topicArn] of due) {
+    const reported = progress.notified[notification];
+    name ??= lookUpWindowName(ssm, event.windowId, logger);
+    account ??= alertAccount(event, deps);
+    const accountOfRun = await account;
+    const alert = buildAlert(event, tally, {
+      windowName: await name,
+      region: event.accountRegion.region,
+      ...(accountOfRun ? { account: accountOfRun } : {}),
+      partition: config.partition,
+      ...(reported !== undefined ? { alreadyReported: reported } : {}),
+      ...(causes ? { causes } : {}),
+    });
+    const messageId = await step(
+      `the ${notification}`,
+      () =>
+        notification === 'alert'
+          ? publishAlert(clients.sns, topicArn, alert)
+          : publishChatCard(clients.sns, topicArn, alert.chat),
+      (id) => ledger.recordNotification(key, owner, notification, unhealthy, id),
+    );
+    if (notification === 'alert') alertMessageId = messageId;
+    logger.info(`Published the ${notification}`, { messageId, subject: alert.subject });
   }
 
-  // 4. Complete, or leave the run for the sweep while invocations still run.
+  // 5. Complete, or leave the run for the sweep while invocations still run.
   const result = { ...counts, tasks, ...(alertMessageId ? { alertMessageId } : {}) };
   if (running > 0) {
     await ledger.defer(key, owner, running);
@@ -253,49 +259,6 @@ async function reportClaimed(
   }
   await ledger.complete(key, owner);
   return result;
-}
-
-async function countInvocations(
-  event: MonitoredEvent,
-  ssm: SSMClient,
-): Promise<{ tally: ExecutionTally; tasks: number; pages: number }> {
-  const tasks: TaskRecord[] =
-    event.kind === 'task'
-      ? [{ TaskExecutionId: event.taskExecutionId, Status: event.status }]
-      : await executionTasks(ssm, event.windowExecutionId);
-  const tally = new ExecutionTally();
-  let pages = 0;
-  for (const task of tasks) {
-    const taskTally = tally.addTask(task);
-    if (!task.TaskExecutionId) continue;
-    for await (const page of taskInvocationPages(ssm, event.windowExecutionId, task.TaskExecutionId)) {
-      taskTally.add(page);
-      pages++;
-    }
-  }
-  return { tally, tasks: tasks.length, pages };
-}
-
-/**
- * What the metrics step must publish: everything the first time; later (the rest of a run whose
- * invocations were still running) only what finished since, and the heartbeat if it is not out
- * yet. `undefined` when there is nothing new.
- */
-function metricsDue(
-  event: MonitoredEvent,
-  counts: Counts,
-  progress: Progress,
-): { fresh: Counts; heartbeat: boolean } | undefined {
-  if (progress.published === 'all') return undefined;
-  const published = progress.published ?? { total: 0, failed: 0, timedOut: 0, cancelled: 0 };
-  const fresh = {
-    total: Math.max(0, counts.total - published.total),
-    failed: Math.max(0, counts.failed - published.failed),
-    timedOut: Math.max(0, counts.timedOut - published.timedOut),
-    cancelled: Math.max(0, counts.cancelled - published.cancelled),
-  };
-  const heartbeat = ranToItsEnd(event) && !progress.heartbeatPublished;
-  return progress.published === undefined || fresh.total > 0 || heartbeat ? { fresh, heartbeat } : undefined;
 }
 
 /** The alert topic, and the chat topic when there is one. */

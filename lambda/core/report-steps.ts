@@ -1,13 +1,15 @@
 /**
- * The steps of a report that are not the pipeline itself: one ledger-recorded publish, and the
- * window's name for the alert.
+ * The steps of a report that are not the pipeline itself: counting a run's invocations, what of
+ * its metrics is due, one ledger-recorded publish, and the window's name for the alert.
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { windowName } from '../adapters/aws';
+import { executionTasks, taskInvocationPages, windowName } from '../adapters/aws';
 import { describeError, isTransient } from '../adapters/errors';
-import { ExecutionInProgressError, LeaseLostError } from '../adapters/ledger';
+import { ExecutionInProgressError, LeaseLostError, type Progress } from '../adapters/ledger';
 import { systemClock } from '../clock';
+import type { MonitoredEvent } from './event';
 import type { MonitorLogger, ReportDeps } from './report-event';
+import { type Counts, ExecutionTally, ranToItsEnd, type TaskRecord } from './tally';
 
 /**
  * One ledger-recorded step: publish, then record it. The publish cannot be taken back, so a
@@ -79,4 +81,52 @@ export async function lookUpWindowName(
     });
     return undefined;
   }
+}
+
+/**
+ * Counts every page of every task of the event's run, keeping up to `causeSubjects` failed targets
+ * per task whose causes may be read.
+ */
+export async function countInvocations(
+  event: MonitoredEvent,
+  ssm: SSMClient,
+  causeSubjects: number,
+): Promise<{ tally: ExecutionTally; tasks: number; pages: number }> {
+  const tasks: TaskRecord[] =
+    event.kind === 'task'
+      ? [{ TaskExecutionId: event.taskExecutionId, Status: event.status }]
+      : await executionTasks(ssm, event.windowExecutionId);
+  const tally = new ExecutionTally(undefined, { maxSubjects: causeSubjects });
+  let pages = 0;
+  for (const task of tasks) {
+    const taskTally = tally.addTask(task);
+    if (!task.TaskExecutionId) continue;
+    for await (const page of taskInvocationPages(ssm, event.windowExecutionId, task.TaskExecutionId)) {
+      taskTally.add(page);
+      pages++;
+    }
+  }
+  return { tally, tasks: tasks.length, pages };
+}
+
+/**
+ * What the metrics step must publish: everything the first time; later (the rest of a run whose
+ * invocations were still running) only what finished since, and the heartbeat if it is not out
+ * yet. `undefined` when there is nothing new.
+ */
+export function metricsDue(
+  event: MonitoredEvent,
+  counts: Counts,
+  progress: Progress,
+): { fresh: Counts; heartbeat: boolean } | undefined {
+  if (progress.published === 'all') return undefined;
+  const published = progress.published ?? { total: 0, failed: 0, timedOut: 0, cancelled: 0 };
+  const fresh = {
+    total: Math.max(0, counts.total - published.total),
+    failed: Math.max(0, counts.failed - published.failed),
+    timedOut: Math.max(0, counts.timedOut - published.timedOut),
+    cancelled: Math.max(0, counts.cancelled - published.cancelled),
+  };
+  const heartbeat = ranToItsEnd(event) && !progress.heartbeatPublished;
+  return progress.published === undefined || fresh.total > 0 || heartbeat ? { fresh, heartbeat } : undefined;
 }

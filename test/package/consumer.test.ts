@@ -121,6 +121,7 @@ describe('the packed library in an app of its own', () => {
       'CHANGELOG.md',
       'LICENSE',
       'README.md',
+      'assets/monitor/causes.js',
       'assets/monitor/index.js',
       'assets/org-planner/index.js',
       'dist/contract/index.d.ts',

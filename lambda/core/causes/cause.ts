@@ -187,9 +187,9 @@ function outputCause(subject: CauseSubject, evidence: Extract<CauseEvidence, { k
   if (line !== undefined) text = withExit(timedOut ? `timed out: ${line}` : line, exitStatus);
   else if (/--output truncated--\s*$/.test(stdout))
     text = withExit('output truncated before the error', exitStatus);
-  else if (code === -1) text = 'not run: the command did not start on the node';
   else if (timedOut)
     text = stdout.trim() || stderr.trim() ? 'timed out: no error line in the output' : 'timed out: no output';
+  else if (code === -1) text = 'not run: the command did not start on the node';
   else if (exitStatus !== undefined) text = `exit status ${exitStatus}`;
   else text = statusLine(subject, evidence.statusDetails ?? subject.statusDetails);
   const documentName = evidence.documentName ?? subject.taskArn ?? '';

@@ -1,14 +1,10 @@
 import { ListCommandInvocationsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  CauseClients,
-  causeClientConfigOf,
-  loadCauseReads,
-  unreadable,
-} from '../../../lambda/adapters/cause-clients';
+import { CauseClients, causeClientConfigOf, unreadable } from '../../../lambda/adapters/cause-clients';
 import type { CauseReadClients } from '../../../lambda/adapters/cause-reads';
 import type { CauseSubject } from '../../../lambda/core/causes/types';
+import { loadCauses } from '../../../lambda/load-causes';
 
 const ssmMock = mockClient(SSMClient);
 const SUBJECT: CauseSubject = {
@@ -30,7 +26,7 @@ describe('CauseClients', () => {
       reads: vi.fn(() => ({ read: async () => ({ kind: 'message' as const, message: 'read' }) })),
       destroy: vi.fn(),
     };
-    const load = vi.fn(async () => ({ ...(await loadCauseReads()), causeReadClients: () => clients }));
+    const load = vi.fn(async () => ({ ...(await loadCauses()), causeReadClients: () => clients }));
     const causes = new CauseClients({ region: 'eu-west-1' }, load);
     expect(load).not.toHaveBeenCalled();
 
@@ -54,9 +50,9 @@ describe('CauseClients', () => {
 
   it('answers Error when the file cannot be loaded, and tries again on the next read', async () => {
     const load = vi
-      .fn<() => ReturnType<typeof loadCauseReads>>()
-      .mockRejectedValueOnce(new Error('Cannot find module ./cause-reads.js'))
-      .mockImplementation(loadCauseReads);
+      .fn<() => ReturnType<typeof loadCauses>>()
+      .mockRejectedValueOnce(new Error('Cannot find module ./causes.js'))
+      .mockImplementation(loadCauses);
     ssmMock.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [] });
     const causes = new CauseClients({ region: 'eu-west-1' }, load);
 
@@ -68,7 +64,7 @@ describe('CauseClients', () => {
 
   it('can be destroyed while its file is loading, even when the load fails', async () => {
     const causes = new CauseClients({}, async () => {
-      throw new Error('Cannot find module ./cause-reads.js');
+      throw new Error('Cannot find module ./causes.js');
     });
 
     const reading = causes.reads().read(SUBJECT, signal());
@@ -78,7 +74,7 @@ describe('CauseClients', () => {
   });
 
   it('destroys nothing when no read was made', () => {
-    const load = vi.fn(loadCauseReads);
+    const load = vi.fn(loadCauses);
     new CauseClients({}, load).destroy();
     expect(load).not.toHaveBeenCalled();
   });
