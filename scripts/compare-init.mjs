@@ -19,6 +19,8 @@ const env = {
   METRIC_NAMESPACE: 'MaintenanceWindowMonitor',
   LEDGER_TABLE_NAME: 'ledger',
   LEDGER_RETENTION_DAYS: '17',
+  FAILURE_CAUSES: 'summary',
+  MAX_CAUSE_READS: '50',
   REPORTING: 'execution',
   SWEEP_LOOKBACK_MINUTES: '1440',
   SWEEP_GRACE_MINUTES: '15',

@@ -118,8 +118,8 @@ describe('a burst of window executions with duplicate deliveries', () => {
     const metricsPerWindow = new Map<string, number>();
     for (const call of aws.fake.callsTo('monitoring', 'PutMetricData')) {
       const windows = new Set(
-        (call.input.MetricData as { Dimensions: { Value: string }[] }[]).flatMap((d) =>
-          d.Dimensions.map((x) => x.Value),
+        (call.input.MetricData as { Dimensions: { Name: string; Value: string }[] }[]).flatMap((d) =>
+          d.Dimensions.filter((x) => x.Name === 'WindowId').map((x) => x.Value),
         ),
       );
       for (const window of windows) metricsPerWindow.set(window, (metricsPerWindow.get(window) ?? 0) + 1);

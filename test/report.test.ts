@@ -5,12 +5,21 @@
  * exactly the calls it makes. (In an Organization, the
  * same report through a member's read role: test/reach.test.ts.)
  */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MaintenanceWindowMonitor } from '../lib';
 import {
   executionEvent,
+  RAN_AND_FAILED,
+  runCommandStepFailed,
+  seedAutomationOutcomes,
+  seedCommandOutcomes,
+  seedStepFunctionsOutcomes,
+  stateMachineTaskFailed,
+  stdoutTruncated,
   taskExecution,
   taskExecutionEvent,
   windowExecution,
@@ -41,7 +50,9 @@ describe('the deployed report function', () => {
     expect(report().runtime).toBe('nodejs24.x');
     expect(run.nodeVersion).toMatch(/^v24\./);
     expect(run.ok).toBe(true);
-    expect(bundleBytes(report().assetDir)).toBeLessThan(600 * 1024);
+    // Every cold start reads index.js; the failure causes' file beside it only when causes are read.
+    expect(statSync(path.join(report().assetDir, 'index.js')).size).toBeLessThan(460_000);
+    expect(bundleBytes(report().assetDir)).toBeLessThan(800 * 1024);
   });
 
   it('counts failures across two tasks of different types exactly and sends one alert', async () => {
@@ -51,8 +62,8 @@ describe('the deployed report function', () => {
     const execution = seed([patch, restart]);
     const endTime = new Date();
 
-    // Act
-    const run = await invoke(executionEvent(execution, 'SUCCESS', endTime));
+    // Act: the counting alone (causes: test/causes.test.ts)
+    const run = await invoke(executionEvent(execution, 'SUCCESS', endTime), { FAILURE_CAUSES: 'off' });
 
     // Assess
     expect(run.error).toBeUndefined();
@@ -354,8 +365,28 @@ describe('the deployed report function', () => {
   });
 
   it('makes only the calls its role allows, and its role allows only the calls it makes', async () => {
-    // Prepare: a run with failures, delivered twice, uses every call
-    const execution = seed([taskExecution('RUN_COMMAND', { SUCCESS: 150, FAILED: 2 })]);
+    // Prepare: a run with failures of every task type whose causes are read, delivered twice, uses
+    // every call: a Run Command output cut short (read again in full), an Automation runbook whose
+    // failed step is past those returned inline, a state machine execution
+    const patch = taskExecution(
+      'RUN_COMMAND',
+      { SUCCESS: 150, FAILED: 2 },
+      { invocationDetails: RAN_AND_FAILED },
+    );
+    seedCommandOutcomes(aws.fake, patch, stdoutTruncated);
+    const runbook = taskExecution(
+      'AUTOMATION',
+      { SUCCESS: 5, FAILED: 1 },
+      { invocationDetails: RAN_AND_FAILED },
+    );
+    seedAutomationOutcomes(aws.fake, runbook, runCommandStepFailed);
+    const machine = taskExecution(
+      'STEP_FUNCTIONS',
+      { SUCCESS: 5, FAILED: 1 },
+      { invocationDetails: RAN_AND_FAILED },
+    );
+    seedStepFunctionsOutcomes(aws.fake, machine, stateMachineTaskFailed);
+    const execution = seed([patch, runbook, machine]);
 
     // Act
     const run = await invoke(executionEvent(execution));
@@ -375,9 +406,14 @@ describe('the deployed report function', () => {
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'sns:Publish',
+      'ssm:DescribeAutomationStepExecutions',
       'ssm:DescribeMaintenanceWindowExecutionTaskInvocations',
       'ssm:DescribeMaintenanceWindowExecutionTasks',
+      'ssm:GetAutomationExecution',
+      'ssm:GetCommandInvocation',
       'ssm:GetMaintenanceWindow',
+      'ssm:ListCommandInvocations',
+      'states:DescribeExecution',
     ]);
   });
 

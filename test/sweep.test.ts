@@ -8,25 +8,36 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MaintenanceWindowMonitor } from '../lib';
-import { executionEvent, taskExecution, windowExecution, windowId } from '../tools/fixtures';
+import {
+  executionEvent,
+  launchInstanceUnauthorized,
+  RAN_AND_FAILED,
+  seedAutomationOutcomes,
+  taskExecution,
+  windowExecution,
+  windowId,
+} from '../tools/fixtures';
 import { allowedActionsOf } from '../tools/lambda-runner/bundle';
 import { metricValues, SCHEDULED, useSingleAccount } from './support/single-account';
 
 const { aws, endedJustNow, invoke, ledgerItem, sweep } = useSingleAccount();
 
 describe('the deployed sweep function', () => {
-  it('sweeps up a run whose event never arrived, through the same reporting and within its role', async () => {
-    // Prepare: a run that ended after the ledger table was created, and whose event was lost
+  it('sweeps up a run whose event never arrived, through the same reporting, causes included, and within its role', async () => {
+    // Prepare: a run that ended after the ledger table was created, and whose event was lost; its
+    // two targets timed out when EC2 refused the runbook's step
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const ended = Date.now() - 100;
-    const missed = windowExecution(
-      [taskExecution('AUTOMATION', { SUCCESS: 30, TIMED_OUT: 2 })],
-      windowId(0x5eed),
-      {
-        startTime: new Date(ended - 500),
-        endTime: new Date(ended),
-      },
+    const runbook = taskExecution(
+      'AUTOMATION',
+      { SUCCESS: 30, TIMED_OUT: 2 },
+      { invocationDetails: RAN_AND_FAILED },
     );
+    seedAutomationOutcomes(aws.fake, runbook, launchInstanceUnauthorized);
+    const missed = windowExecution([runbook], windowId(0x5eed), {
+      startTime: new Date(ended - 500),
+      endTime: new Date(ended),
+    });
     aws.fake.addWindowExecution(missed);
 
     // Act: no grace period, so the run just ended is due
@@ -52,9 +63,11 @@ describe('the deployed sweep function', () => {
       .callsTo('monitoring', 'PutMetricData')
       .filter((call) => JSON.stringify(call.input).includes(missed.windowId));
     expect(published).toHaveLength(1);
-    expect(
-      aws.fake.published.filter((message) => message.attributes.window_id?.StringValue === missed.windowId),
-    ).toHaveLength(1);
+    const alerts = aws.fake.published.filter(
+      (message) => message.attributes.window_id?.StringValue === missed.windowId,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.message).toMatch(/ 2 targets +.*not authorized to perform this operation/);
     for (const call of aws.fake.calls) expect(sweep().allowedActions).toContain(call.action);
     expect(new Set(aws.fake.calls.map((call) => call.operation))).toEqual(
       new Set([
@@ -67,6 +80,7 @@ describe('the deployed sweep function', () => {
         'DescribeMaintenanceWindowExecutionTaskInvocations',
         'PutMetricData',
         'GetMaintenanceWindow',
+        'GetAutomationExecution',
         'Publish',
       ]),
     );

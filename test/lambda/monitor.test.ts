@@ -15,6 +15,8 @@ describe('the monitor bundle', () => {
       METRIC_NAMESPACE: 'MaintenanceWindowMonitor',
       LEDGER_TABLE_NAME: 'ledger',
       LEDGER_RETENTION_DAYS: '17',
+      FAILURE_CAUSES: 'summary',
+      MAX_CAUSE_READS: '50',
     }))
       vi.stubEnv(name, value);
 

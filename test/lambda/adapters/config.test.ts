@@ -17,6 +17,8 @@ const ENV = {
   AWS_REGION: 'us-east-1',
   LEDGER_TABLE_NAME: 'ledger',
   LEDGER_RETENTION_DAYS: '17',
+  FAILURE_CAUSES: 'off',
+  MAX_CAUSE_READS: '50',
 };
 const SWEEP_ENV = { REPORTING: 'execution', SWEEP_LOOKBACK_MINUTES: '1440', SWEEP_GRACE_MINUTES: '15' };
 
@@ -31,6 +33,13 @@ function failure(read: () => unknown): ConfigError {
 }
 
 describe('readConfig', () => {
+  it('reads causes on, with their cap, or off', () => {
+    expect(readConfig({ ...ENV, FAILURE_CAUSES: 'summary', MAX_CAUSE_READS: '25' }).failureCauses).toEqual({
+      maxReads: 25,
+    });
+    expect(readConfig(ENV).failureCauses).toBeUndefined();
+  });
+
   it('reads the settings, with the partition of the alert topic', () => {
     expect(readConfig({ ...ENV, WINDOW_IDS: ' mw-0123456789abcdef0, ,' })).toEqual({
       alertTopicArn: ENV.ALERT_TOPIC_ARN,
@@ -53,6 +62,14 @@ describe('readConfig', () => {
     ],
     ['AWS_REGION', '', 'Environment variable AWS_REGION is not set; the Lambda runtime sets it'],
     ['LEDGER_TABLE_NAME', '', 'Environment variable LEDGER_TABLE_NAME is not set'],
+    ['FAILURE_CAUSES', '', 'Environment variable FAILURE_CAUSES is not set'],
+    ['FAILURE_CAUSES', 'full', 'Environment variable FAILURE_CAUSES must be one of summary, off, got "full"'],
+    [
+      'MAX_CAUSE_READS',
+      '0',
+      'Environment variable MAX_CAUSE_READS must be a whole number of at least 1, got "0"',
+    ],
+    ['MAX_CAUSE_READS', '501', 'Environment variable MAX_CAUSE_READS must be at most 500, got "501"'],
     [
       'LEDGER_RETENTION_DAYS',
       '16',

@@ -201,6 +201,47 @@ describe('reportEvent', () => {
     );
   });
 
+  it('reads the causes for the alert once, its unread ones in the metrics request, and none again on a resumed delivery', async () => {
+    // Prepare: causes on; one failed target ran (its command is no longer kept), one timed out
+    // before it was delivered
+    const task = taskExecution(
+      'RUN_COMMAND',
+      { SUCCESS: 5, FAILED: 1, TIMED_OUT: 1 },
+      {
+        invocationDetails: { FAILED: 'Failed', TIMED_OUT: 'DeliveryTimedOut' },
+      },
+    );
+    const execution = windowExecution([task], nextWindowId(), {
+      startTime: new Date(createdAt + 1_000),
+      endTime: new Date(createdAt + 2_000),
+    });
+    fake.addWindowExecution(execution);
+    const withCauses = { ...deps, config: { ...deps.config, failureCauses: { maxReads: 50 } } };
+    const crashing: Ledger = Object.create(deps.ledger);
+    crashing.complete = async () => {
+      throw new Error('the function timed out');
+    };
+
+    // Act: the first delivery dies before completing; its retry resumes
+    await expect(reportEvent(eventOf(execution), { ...withCauses, ledger: crashing })).rejects.toThrow();
+    const retry = await reportEvent(eventOf(execution), withCauses);
+
+    // Assess: one read (the undelivered target needs none), before the metrics, which say it
+    // found nothing; the alert shows both causes; the retry read nothing
+    expect(retry).toMatchObject({ failed: 1, timedOut: 1 });
+    expect(fake.callsTo('ssm', 'ListCommandInvocations')).toHaveLength(1);
+    const [metrics] = fake.callsTo('monitoring', 'PutMetricData');
+    expect(((metrics?.input.MetricData ?? []) as { MetricName: string }[]).at(-1)).toMatchObject({
+      MetricName: 'CausesUnavailable',
+      Dimensions: [{ Name: 'Reason', Value: 'Expired' }],
+      Value: 1,
+    });
+    expect(fake.published).toHaveLength(1);
+    expect(fake.published[0]?.message).toContain('Causes (2 targets did not succeed; all examined):');
+    expect(fake.published[0]?.message).toContain('output no longer kept');
+    expect(fake.published[0]?.message).toContain('not delivered: node unreachable');
+  });
+
   it('still fails with the first error when the lease cannot be given back, which then expires by itself', async () => {
     // Prepare: SNS refuses the alert, and the ledger refuses to release the lease
     const execution = ran(1_000, 'SUCCESS', { SUCCESS: 5, FAILED: 2 });

@@ -152,6 +152,8 @@ beforeEach(async () => {
   sns.reset();
   vi.stubEnv('ALERT_TOPIC_ARN', TOPIC_ARN);
   vi.stubEnv('METRIC_NAMESPACE', 'MaintenanceWindowMonitor');
+  vi.stubEnv('FAILURE_CAUSES', 'off');
+  vi.stubEnv('MAX_CAUSE_READS', '50');
   logs = [];
   for (const method of ['info', 'error', 'warn', 'debug'] as const) {
     vi.spyOn(console, method).mockImplementation((line: string) => {
