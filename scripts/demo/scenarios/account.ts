@@ -1,11 +1,25 @@
 /**
  * The single-account demo (`npm run demo`): a realistic maintenance window run (500 targets over
- * a Run Command patch task and an Automation restart task, some failed and timed out) replayed
- * through the synthesized event handler. Prints the metrics it published, the alert e-mail it sent
- * and the same alert as a chat card.
+ * a Run Command patch task and an Automation restart task, some failed and timed out, for the
+ * reasons patching fails on real fleets) replayed through the synthesized event handler. Prints the
+ * metrics it published, the alert e-mail it sent (the causes grouped) and the same alert as a chat
+ * card.
  */
 
-import { executionEvent, taskExecution, windowExecution, windowId } from '../../../tools/fixtures';
+import {
+  dpkgLock,
+  executionEvent,
+  executionTimedOut,
+  launchInstanceUnauthorized,
+  noSpaceLeft,
+  payloadDownloadFailed,
+  RAN_AND_FAILED,
+  seedAutomationOutcomes,
+  seedCommandOutcomes,
+  taskExecution,
+  windowExecution,
+  windowId,
+} from '../../../tools/fixtures';
 import type { FakeWindowExecution } from '../../../tools/local-aws';
 import { attributesOf, emailOf, RULE, type Scenario } from '../scenario';
 
@@ -35,13 +49,25 @@ export const account: Scenario<
     aws.addTopic(TOPIC_ARN);
     aws.addTopic(CHAT_TOPIC_ARN);
     aws.addWindow({ windowId: windowId(0xa11ce), name: 'patch-prod-linux' });
-    const execution = windowExecution(
-      [
-        taskExecution('RUN_COMMAND', { SUCCESS: 283, FAILED: 12, TIMED_OUT: 5 }),
-        taskExecution('AUTOMATION', { SUCCESS: 193, FAILED: 4, TIMED_OUT: 2, CANCELLED: 1 }),
-      ],
-      windowId(0xa11ce),
+    // Targets that ran and failed (some fleets also show undelivered ones: their cause needs no read).
+    const patch = taskExecution(
+      'RUN_COMMAND',
+      { SUCCESS: 283, FAILED: 12, TIMED_OUT: 5 },
+      { invocationDetails: RAN_AND_FAILED },
     );
+    const restart = taskExecution('AUTOMATION', { SUCCESS: 193, FAILED: 4, TIMED_OUT: 2, CANCELLED: 1 });
+    // Why they failed, where AWS keeps it: most nodes found dpkg locked by unattended-upgrades.
+    seedCommandOutcomes(aws, patch, (invocation, index) =>
+      invocation.Status === 'TIMED_OUT'
+        ? executionTimedOut(invocation)
+        : index % 6 === 5
+          ? noSpaceLeft(invocation)
+          : index % 6 === 4
+            ? payloadDownloadFailed(invocation)
+            : dpkgLock(invocation),
+    );
+    seedAutomationOutcomes(aws, restart, launchInstanceUnauthorized);
+    const execution = windowExecution([patch, restart], windowId(0xa11ce));
     aws.addWindowExecution(execution);
     return execution;
   },
