@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- <module> ...]`: cold start, API efficiency, handler time, memory, a cost model
- * and the Organization sweep, each module measured side by side in one run against a baseline
+ * `npm run bench [-- <module> ...]`: cold start, API efficiency, handler time, memory, a cost model,
+ * the cost of failure causes and the Organization sweep, each module measured side by side in one run against a baseline
  * measured in the same run. Medians of repeated runs. Every module by default; name some to run
  * only those (`npm run bench -- api-calls organization`), in the bench's order.
  * Not part of the tests: it takes minutes and its numbers depend on the machine.
@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runMain, UsageError } from '../cli';
 import { apiCalls } from './api-calls';
+import { failureCauses } from './causes';
 import { coldStart } from './cold-start';
 import { type Fleet, startFleet } from './fleet';
 import { handlerTime } from './handler';
@@ -17,7 +18,13 @@ import { type BenchModule, COLD_STARTS, RUNS } from './measure';
 import { organization } from './organization';
 
 /** Every module, in the order the report gives them. */
-export const MODULES: readonly BenchModule[] = [coldStart, apiCalls, handlerTime, organization];
+export const MODULES: readonly BenchModule[] = [
+  coldStart,
+  apiCalls,
+  handlerTime,
+  failureCauses,
+  organization,
+];
 
 /** The modules a command line names, in the bench's order; every module when it names none. */
 export function pickModules(args: readonly string[]): BenchModule[] {
