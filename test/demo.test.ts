@@ -33,6 +33,11 @@ describe('npm run demo', () => {
     );
     expect(output).toContain('  12 of 300 failed, 5 timed out, 0 cancelled');
     expect(output).toContain('  4 of 200 failed, 2 timed out, 1 cancelled');
+    // The causes, read where AWS keeps them and grouped, before the targets.
+    expect(output).toContain('   17  ssm:ListCommandInvocations');
+    expect(output).toContain('Causes (23 targets did not succeed; all examined):');
+    expect(output).toMatch(/^ {2}9 targets {2}E: Unable to acquire the dpkg frontend lock/m);
+    expect(output.indexOf('Causes (')).toBeLessThan(output.indexOf('Task '));
     expect(output.match(/^ {4}(FAILED|TIMED_OUT) +i-[0-9a-f]{17} /gm)).toHaveLength(23);
     expect(output).not.toContain('hunter2');
     const card = output.slice(output.indexOf('an Amazon Q Developer custom notification):'));
@@ -41,6 +46,7 @@ describe('npm run demo', () => {
     expect(card).toContain(
       '"title": "Maintenance window patch-prod-linux (mw-000000000000a11ce): 16 failed, 7 timed out of 500 targets"',
     );
+    expect(card).toContain('• 9 targets: `E: Unable to acquire the dpkg frontend lock');
   });
 });
 
