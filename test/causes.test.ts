@@ -3,7 +3,7 @@
  * cause read where its task ran (Run Command output, an Automation step, a Step Functions
  * execution), grouped in the one alert; bounded in reads and time; never failing or doubling the
  * report; never logging output or showing a secret; and no extra call with `failureCauses=off`.
- * (The Organization's opt-in, through a member's read role: test/reach.test.ts.)
+ * (The Organization's opt-in, through a member's read role: test/reach-causes.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import {

@@ -18,6 +18,7 @@ import type { DeployedFunction, Invocation } from '../tools/lambda-runner/bundle
 import { LocalOrganizations } from '../tools/local-aws';
 import { templatesOf } from './support/deployed';
 import { useLocalAws } from './support/local-aws';
+import { readRoleActions as readRoleActionsOf } from './support/member-template';
 import {
   A,
   B,
@@ -149,37 +150,13 @@ describe('Organization mode', () => {
     });
 
     it('calls in member accounts exactly what the member read role allows, and centrally only what the central roles allow', () => {
-      const central = templatesOf('organization').find((template) =>
-        JSON.stringify(template).includes('AWS::CloudFormation::StackSet'),
-      ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-      const stackSet = Object.values(central.Resources).find(
-        (r) => r.Type === 'AWS::CloudFormation::StackSet',
-      );
-      const member = JSON.parse(String(stackSet?.Properties.TemplateBody)) as {
-        Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-      };
-      const readRoleActions = new Set<string>();
-      for (const resource of Object.values(member.Resources)) {
-        const policies = (resource.Properties.Policies ?? []) as {
-          PolicyDocument: { Statement: { Action: string | string[] }[] };
-        }[];
-        const named = JSON.stringify(resource.Properties.RoleName ?? '');
-        if (resource.Type !== 'AWS::IAM::Role' || !named.includes('-Read-')) continue;
-        for (const policy of policies)
-          for (const statement of policy.PolicyDocument.Statement)
-            for (const action of [statement.Action].flat()) readRoleActions.add(action);
-      }
-      for (const resource of Object.values(member.Resources)) {
-        if (resource.Type !== 'AWS::IAM::Policy') continue;
-        const document = resource.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] };
-        const roles = JSON.stringify(resource.Properties.Roles);
-        if (!roles.includes('Read')) continue;
-        for (const statement of document.Statement)
-          for (const action of [statement.Action].flat()) readRoleActions.add(action);
-      }
+      const readRoleActions = readRoleActionsOf('organization');
 
+      // SSM and Step Functions: the services a read role reads (Step Functions only for causes).
       const memberActions = new Set(
-        org.aws.fake.calls.filter((call) => call.service === 'ssm').map((call) => call.action),
+        org.aws.fake.calls
+          .filter((call) => call.service === 'ssm' || call.service === 'states')
+          .map((call) => call.action),
       );
       expect([...memberActions].sort()).toEqual([...readRoleActions].sort());
 

@@ -27,11 +27,11 @@ export const ORGANIZATION_TOPIC_ARN =
   'arn:aws:sns:us-east-1:123456789012:MaintenanceWindowMonitorOrg-AlertTopic';
 export const [A, B, D] = [memberAccountId(1), memberAccountId(2), memberAccountId(3)];
 
-/** The central stack's functions. */
-export const centralFunctions = () => ({
-  report: deployedFunction('organization', 'index.handler'),
-  worker: deployedFunction('organization', 'index.sweepAccount'),
-  planner: deployedFunction('organization', 'index.plan'),
+/** The central stack's functions (of the Organization opted in to failure causes: `organization-causes`). */
+export const centralFunctions = (reach: 'organization' | 'organization-causes' = 'organization') => ({
+  report: deployedFunction(reach, 'index.handler'),
+  worker: deployedFunction(reach, 'index.sweepAccount'),
+  planner: deployedFunction(reach, 'index.plan'),
 });
 
 /** One warm container of `fn` handling `events` in turn, on `aws`'s endpoint. */
