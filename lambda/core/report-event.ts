@@ -206,9 +206,11 @@ async function reportClaimed(
       metrics.heartbeat,
       deps.reach.series,
     );
-    const unread = causes
-      ? causeData(causes.unavailable, payload.MetricData[0]?.Timestamp ?? new Date(now))
-      : [];
+    // The causes not read, once per run: with its first alert (an update reads the same targets again).
+    const unread =
+      causes && progress.notified.alert === undefined
+        ? causeData(causes.unavailable, payload.MetricData[0]?.Timestamp ?? new Date(now))
+        : [];
     await step(
       'the metrics',
       () => putMetrics(clients.cloudWatch, { ...payload, MetricData: [...payload.MetricData, ...unread] }),

@@ -70,8 +70,9 @@ describe('reportEvent', () => {
     fake.addWindowExecution(execution);
     const key = ledgerKey(execution.windowExecutionId);
 
-    // Act: the event arrives; later the 3 finish (1 more failure); then two sweeps run
-    const first = await reportEvent(eventOf(execution, 'TIMED_OUT'), deps);
+    // Act: the event arrives; later the 3 finish (1 more failure); then two sweeps run (causes read)
+    const withCauses = { ...deps, config: { ...deps.config, failureCauses: { maxReads: 50 } } };
+    const first = await reportEvent(eventOf(execution, 'TIMED_OUT'), withCauses);
     const finished = task.invocations.map((invocation, i) =>
       invocation.Status === 'IN_PROGRESS' || invocation.Status === 'PENDING'
         ? { ...invocation, Status: i % 2 === 0 ? ('FAILED' as const) : ('SUCCESS' as const) }
@@ -79,8 +80,8 @@ describe('reportEvent', () => {
     );
     const failedLater = finished.filter((i) => i.Status === 'FAILED').length - 2;
     fake.addWindowExecution({ ...execution, tasks: [{ ...task, invocations: finished }] });
-    const swept = await sweepAccountRegion(deps, options({ windowIds: [execution.windowId] }));
-    const sweptAgain = await sweepAccountRegion(deps, options({ windowIds: [execution.windowId] }));
+    const swept = await sweepAccountRegion(withCauses, options({ windowIds: [execution.windowId] }));
+    const sweptAgain = await sweepAccountRegion(withCauses, options({ windowIds: [execution.windowId] }));
 
     // Assess
     expect(first).toEqual({
@@ -115,6 +116,14 @@ describe('reportEvent', () => {
       `Update: maintenance window ${execution.windowId}: ${2 + failedLater} failed, 0 timed out of 10 targets`,
     ]);
     expect(fake.published[0]?.message).toContain('Still running:     3');
+    // Both alerts show the causes; the reads that found nothing are counted once, with the first.
+    expect(fake.published.every((message) => message.message.includes('Causes ('))).toBe(true);
+    const unread = (call: typeof whatFinished) =>
+      ((call?.input.MetricData ?? []) as { MetricName: string }[]).filter(
+        (datum) => datum.MetricName === 'CausesUnavailable',
+      );
+    expect(unread(whatFinished).length).toBeGreaterThan(0);
+    expect(unread(theRest)).toEqual([]);
   });
 
   it('leaves a run whose last invocations finished cleanly without an update alert', async () => {
