@@ -36,11 +36,6 @@ export interface ReadCausesOptions {
 
 const TIME_BUDGET: CauseEvidence = { kind: 'unavailable', reason: CauseUnavailableReason.TimeBudget };
 const ERROR: CauseEvidence = { kind: 'unavailable', reason: CauseUnavailableReason.Error };
-/** Answers that hold for every read of a task type: the role may not read it, or the service will not now. */
-const REFUSALS: readonly CauseUnavailableReason[] = [
-  CauseUnavailableReason.Denied,
-  CauseUnavailableReason.Throttled,
-];
 
 /**
  * Reads the cause of each subject not `known`, `concurrency` at a time; the results in the
@@ -82,7 +77,7 @@ export async function readCauses(
         deadlinePassed.then(() => TIME_BUDGET),
       ]);
       evidence[index] = found;
-      if (found.kind === 'unavailable' && REFUSALS.includes(found.reason)) {
+      if (found.kind === 'unavailable' && isRefusal(found.reason)) {
         refused.set(subject.taskType, { kind: 'unavailable', reason: found.reason });
       }
     }
@@ -95,6 +90,14 @@ export async function readCauses(
     done.abort();
   }
   return toRead.map((subject, index) => ({ subject, evidence: evidence[index] as CauseEvidence }));
+}
+
+/**
+ * Whether an answer holds for every read of its task type in the report: the role may not read it,
+ * or the service will not now. A function, not a constant: the monitor's bundle keeps no array of it.
+ */
+function isRefusal(reason: CauseUnavailableReason): boolean {
+  return reason === CauseUnavailableReason.Denied || reason === CauseUnavailableReason.Throttled;
 }
 
 /** One read, whatever it does: a read that throws (which a `CauseReads` should not) is an `Error`. */
