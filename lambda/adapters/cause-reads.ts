@@ -2,12 +2,14 @@
  * Reads of failed targets' causes in one account-Region: Run Command's output
  * (`ListCommandInvocations`, then `GetCommandInvocation` when its head says too little), Automation's
  * failure message, Step Functions' error (`step-functions.ts`). Each read is bounded: few attempts,
- * an abort signal, at most `DEEP_READS` deep reads a report; every failure is evidence of kind
- * `unavailable`. Nothing read is logged or put in an error.
+ * an abort signal, at most `DEEP_READS` second reads a report (`GetCommandInvocation`,
+ * `DescribeAutomationStepExecutions`); every failure is evidence of kind `unavailable`. Nothing read
+ * is logged or put in an error.
  *
- * A file of its own in the monitor's asset (`cause-reads.js`, beside `index.js`, with its own SSM
- * and Step Functions clients), which `cause-clients.ts` loads on a report's first cause read: the
- * commands' schemas and the Step Functions client stay out of the bundle every cold start reads.
+ * Part of the failure causes' bundle (`causes.js`, beside `index.js`, entry `lambda/causes.ts`, with
+ * its own SSM and Step Functions clients), which `cause-clients.ts` loads through `load-causes.ts`
+ * on a container's first cause read: the commands' schemas and the Step Functions client stay out
+ * of the bundle every cold start reads.
  */
 import {
   type CommandInvocation,
@@ -25,7 +27,10 @@ import type { CauseEvidence, CauseReads, CauseSubject } from '../core/causes/typ
 import { causeReadFailure } from './errors';
 import { type StepFunctionsReads, stepFunctionsReads } from './step-functions';
 
-/** The most deep reads (`GetCommandInvocation`) one report makes. */
+/**
+ * The most deep reads one report makes: Run Command's `GetCommandInvocation` and Automation's
+ * `DescribeAutomationStepExecutions`, each a second call for one target.
+ */
 export const DEEP_READS = 10;
 /**
  * Attempts of each cause read (the SDK's default; the function's other clients make 8): a read
@@ -129,9 +134,12 @@ async function readCommand(read: Read, subject: CauseSubject, commandId: string)
     { abortSignal: signal },
   );
   const invocations = listed.CommandInvocations ?? [];
-  const invocation = invocations.find((one) => one.InstanceId === subject.instanceId) ?? invocations[0];
   // The command is known but keeps none of its invocations.
-  if (!invocation) return { kind: 'unavailable', reason: CauseUnavailableReason.Expired };
+  if (invocations.length === 0) return { kind: 'unavailable', reason: CauseUnavailableReason.Expired };
+  const invocation =
+    invocations.find((one) => one.InstanceId === subject.instanceId) ?? unsuccessful(invocations);
+  // No target named, and every node of the command succeeded: none of them says why the task failed.
+  if (!invocation) return { kind: 'unavailable', reason: CauseUnavailableReason.Error };
   const plugins = invocation.CommandPlugins ?? [];
   const plugin =
     plugins.find((one) => FAILED_STEP.includes(one.Status ?? '')) ??
@@ -159,6 +167,17 @@ async function readCommand(read: Read, subject: CauseSubject, commandId: string)
     return { kind: 'unavailable', reason: CauseUnavailableReason.OutputInS3, fullOutput: s3 };
   }
   return evidence;
+}
+
+/**
+ * The invocation that says why a command failed, when the subject names no instance: a failed or
+ * timed-out one, else any that did not succeed; never a node where it succeeded.
+ */
+function unsuccessful(invocations: CommandInvocation[]): CommandInvocation | undefined {
+  return (
+    invocations.find((one) => FAILED_STEP.includes(one.Status ?? '')) ??
+    invocations.find((one) => one.Status !== 'Success')
+  );
 }
 
 /** The heads of stdout and stderr in a step's `Output`. */
@@ -225,8 +244,10 @@ function logGroup(invocation: CommandInvocation): string | undefined {
 }
 
 /**
- * The failed step's message (and the kind of failure), else the execution's. The execution's
- * parameters, inputs, outputs and variables are never read: a runbook's inputs can hold secrets.
+ * The failed step's message (and the kind of failure), else the execution's. When the execution
+ * lists only some of its steps, the failed ones are asked for: a deep read, charged to the report's
+ * budget. The execution's parameters, inputs, outputs and variables are never read: a runbook's
+ * inputs can hold secrets.
  */
 async function readAutomation(read: Read, subject: CauseSubject, id: string): Promise<CauseEvidence> {
   const { ssm, signal } = read;
@@ -236,7 +257,7 @@ async function readAutomation(read: Read, subject: CauseSubject, id: string): Pr
     { abortSignal: signal },
   );
   let step = failedStep(execution?.StepExecutions);
-  if (!step && execution?.StepExecutionsTruncated) {
+  if (!step && execution?.StepExecutionsTruncated && read.deep.take()) {
     signal.throwIfAborted();
     const described = await ssm.send(
       new DescribeAutomationStepExecutionsCommand({

@@ -1,7 +1,7 @@
 /**
  * The Step Functions read of a failed target's cause: `DescribeExecution`, its error and the first
- * line of its cause. Part of the cause reads' own file (`cause-reads.js`), never of the bundle
- * every cold start reads.
+ * line of its cause. Part of the failure causes' bundle (`causes.js`), never of the bundle every
+ * cold start reads.
  */
 import { DescribeExecutionCommand, SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import type { CauseEvidence } from '../core/causes/types';

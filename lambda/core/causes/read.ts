@@ -40,7 +40,9 @@ const ERROR: CauseEvidence = { kind: 'unavailable', reason: CauseUnavailableReas
 /**
  * Reads the cause of each subject not `known`, `concurrency` at a time; the results in the
  * subjects' order (known subjects left out). When the deadline passes, reads not started and reads
- * in flight (aborted through their signal, not waited for) are `TimeBudget`. Never throws.
+ * in flight (aborted through their signal, not waited for) are `TimeBudget`. Once a read answers
+ * `Denied` or `Throttled`, the subjects of its task type not yet started get that answer without a
+ * read (reads in flight finish as they will). Never throws.
  */
 export async function readCauses(
   subjects: readonly CauseSubject[],
@@ -58,15 +60,26 @@ export async function readCauses(
   });
   const outOfTime = () => timeUp.signal.aborted || clock.now() >= deadline;
 
+  // Per task type, the refusal a read of it answered.
+  const refused = new Map<string, CauseEvidence>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < toRead.length && !outOfTime()) {
       const index = next++;
       const subject = toRead[index] as CauseSubject;
-      evidence[index] = await Promise.race([
+      const refusal = refused.get(subject.taskType);
+      if (refusal) {
+        evidence[index] = refusal;
+        continue;
+      }
+      const found = await Promise.race([
         readOne(reads, subject, timeUp.signal),
         deadlinePassed.then(() => TIME_BUDGET),
       ]);
+      evidence[index] = found;
+      if (found.kind === 'unavailable' && isRefusal(found.reason)) {
+        refused.set(subject.taskType, { kind: 'unavailable', reason: found.reason });
+      }
     }
   };
   try {
@@ -77,6 +90,14 @@ export async function readCauses(
     done.abort();
   }
   return toRead.map((subject, index) => ({ subject, evidence: evidence[index] as CauseEvidence }));
+}
+
+/**
+ * Whether an answer holds for every read of its task type in the report: the role may not read it,
+ * or the service will not now. A function, not a constant: the monitor's bundle keeps no array of it.
+ */
+function isRefusal(reason: CauseUnavailableReason): boolean {
+  return reason === CauseUnavailableReason.Denied || reason === CauseUnavailableReason.Throttled;
 }
 
 /** One read, whatever it does: a read that throws (which a `CauseReads` should not) is an `Error`. */

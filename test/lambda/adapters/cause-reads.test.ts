@@ -144,7 +144,7 @@ describe('Run Command cause reads', () => {
       stderr: '',
       statusDetails: 'Execution Timed Out',
     });
-    // With no instance known: the command's first invocation, all of them asked for.
+    // With no instance known: one that did not succeed (this one says no status), all of them asked for.
     expect(
       await reads.read({ ...RUN_COMMAND, instanceId: undefined, target: 'target t-1' }, signal()),
     ).toMatchObject({ step: 'other', stdout: 'not this one' });
@@ -152,6 +152,27 @@ describe('Run Command cause reads', () => {
       CommandId: COMMAND_ID,
       Details: true,
     });
+  });
+
+  it('takes a failed node of the command when no instance is named, never one where it succeeded', async () => {
+    const node = (n: number, Status: 'Success' | 'Cancelled' | 'TimedOut'): CommandInvocation => ({
+      InstanceId: `i-0${n}`,
+      Status,
+      CommandPlugins: [{ Name: 'aws:runShellScript', Status, Output: `${Status} on node ${n}` }],
+    });
+    ssmMock
+      .on(ListCommandInvocationsCommand)
+      .resolvesOnce({ CommandInvocations: [node(1, 'Success'), node(2, 'Cancelled'), node(3, 'TimedOut')] })
+      .resolvesOnce({ CommandInvocations: [node(1, 'Success'), node(2, 'Cancelled')] })
+      .resolvesOnce({ CommandInvocations: [node(1, 'Success'), node(2, 'Success')] });
+    const target = { ...RUN_COMMAND, instanceId: undefined, target: 'target t-1' };
+
+    const found = [];
+    for (let read = 0; read < 3; read++) found.push(await reads.read(target, signal()));
+
+    expect(found[0]).toMatchObject({ kind: 'output', stdout: 'TimedOut on node 3' });
+    expect(found[1]).toMatchObject({ kind: 'output', stdout: 'Cancelled on node 2' });
+    expect(found[2]).toEqual({ kind: 'unavailable', reason: 'Error' });
   });
 
   it('links the full output: the S3 URL of the step, or the CloudWatch Logs group', async () => {
@@ -337,6 +358,37 @@ describe('Automation cause reads', () => {
       AutomationExecutionId: AUTOMATION_ID,
       Filters: [{ Key: 'StepExecutionStatus', Values: ['Failed', 'TimedOut'] }],
     });
+  });
+
+  it(`charges the search among all steps to the report's ${DEEP_READS} deep reads`, async () => {
+    // Prepare: a report with one deep read left; every execution lists only some of its steps.
+    ssmMock.on(GetAutomationExecutionCommand).resolves({
+      AutomationExecution: {
+        FailureMessage: 'Step fails when it is patching',
+        StepExecutionsTruncated: true,
+        StepExecutions: [{ StepStatus: 'Success' }],
+      },
+    });
+    ssmMock.on(DescribeAutomationStepExecutionsCommand).resolves({
+      StepExecutions: [{ StepName: 'patch', StepStatus: 'Failed', FailureMessage: 'Step failed' }],
+    });
+    ssmMock.on(ListCommandInvocationsCommand).resolves(listed({ Output: CUT_STDOUT }));
+    const report = ssmCauseReads(
+      new SSMClient(CONFIG),
+      async () => stepFunctionsReads(CONFIG),
+      new DeepReadBudget(1),
+    );
+
+    // Act
+    const first = await report.read(AUTOMATION, signal());
+    const second = await report.read(AUTOMATION, signal());
+    await report.read(RUN_COMMAND, signal());
+
+    // Assess: the budget spent, the execution's own message names the cause.
+    expect(first).toMatchObject({ step: 'patch', message: 'Step failed' });
+    expect(second).toEqual({ kind: 'message', step: undefined, message: 'Step fails when it is patching' });
+    expect(ssmMock.commandCalls(DescribeAutomationStepExecutionsCommand)).toHaveLength(1);
+    expect(ssmMock.commandCalls(GetCommandInvocationCommand)).toHaveLength(0);
   });
 
   it("gives the execution's message when no step says why, else the status details", async () => {

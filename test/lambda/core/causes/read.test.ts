@@ -49,8 +49,8 @@ class HeldReads implements CauseReads {
     });
   }
 
-  answer(target: string): void {
-    this.held.get(target)?.settle({ kind: 'message', message: `cause of ${target}` });
+  answer(target: string, evidence: CauseEvidence = { kind: 'message', message: `cause of ${target}` }): void {
+    this.held.get(target)?.settle(evidence);
   }
 }
 
@@ -126,6 +126,37 @@ describe('readCauses', () => {
       { subject: subject(1), evidence: { kind: 'unavailable', reason: 'TimeBudget' } },
     ]);
     expect(reads.started).toEqual([]);
+  });
+
+  it('gives a task type refused Denied or Throttled that answer without another read', async () => {
+    // Prepare: three Run Command subjects, then three Automation ones; two reads at a time.
+    const reads = new HeldReads();
+    const automation = { taskType: 'AUTOMATION' };
+    const subjects = [1, 2, 3].map((n) => subject(n)).concat([4, 5, 6].map((n) => subject(n, automation)));
+    const result = readCauses(subjects, reads, { concurrency: 2, deadline: DEADLINE, clock: manualClock() });
+    const denied: CauseEvidence = { kind: 'unavailable', reason: 'Denied' };
+    const throttled: CauseEvidence = { kind: 'unavailable', reason: 'Throttled' };
+
+    // Act: node-1 is denied while node-2 is in flight; node-4 is throttled while node-5 is.
+    await settled();
+    reads.answer('node-1', denied);
+    await settled();
+    reads.answer('node-2');
+    await settled();
+    reads.answer('node-4', throttled);
+    await settled();
+    reads.answer('node-5');
+
+    // Assess
+    expect(reads.started).toEqual(['node-1', 'node-2', 'node-4', 'node-5']);
+    expect((await result).map(({ evidence }) => evidence)).toEqual([
+      denied,
+      { kind: 'message', message: 'cause of node-2' },
+      denied,
+      throttled,
+      { kind: 'message', message: 'cause of node-5' },
+      throttled,
+    ]);
   });
 
   it('does not read subjects whose cause is known, and leaves them out', async () => {
