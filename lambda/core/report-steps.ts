@@ -7,6 +7,7 @@ import { executionTasks, taskInvocationPages, windowName } from '../adapters/aws
 import { describeError, isTransient } from '../adapters/errors';
 import { ExecutionInProgressError, LeaseLostError, type Progress } from '../adapters/ledger';
 import { systemClock } from '../clock';
+import { loadCauses } from '../load-causes';
 import type { MonitoredEvent } from './event';
 import type { MonitorLogger, ReportDeps } from './report-event';
 import { type Counts, ExecutionTally, ranToItsEnd, type TaskRecord } from './tally';
@@ -85,7 +86,8 @@ export async function lookUpWindowName(
 
 /**
  * Counts every page of every task of the event's run, keeping up to `causeSubjects` failed targets
- * per task whose causes may be read.
+ * per task whose causes may be read; the first failed target starts loading the causes' bundle,
+ * which then loads while the pages are read.
  */
 export async function countInvocations(
   event: MonitoredEvent,
@@ -98,12 +100,14 @@ export async function countInvocations(
       : await executionTasks(ssm, event.windowExecutionId);
   const tally = new ExecutionTally(undefined, { maxSubjects: causeSubjects });
   let pages = 0;
+  let warming: Promise<unknown> | undefined;
   for (const task of tasks) {
     const taskTally = tally.addTask(task);
     if (!task.TaskExecutionId) continue;
     for await (const page of taskInvocationPages(ssm, event.windowExecutionId, task.TaskExecutionId)) {
       taskTally.add(page);
       pages++;
+      if (causeSubjects > 0 && taskTally.subjects.length > 0) warming ??= loadCauses().catch(() => undefined);
     }
   }
   return { tally, tasks: tasks.length, pages };
