@@ -138,13 +138,25 @@ function stderrCause({ lines, powerShell }: Lines): string | undefined {
 
 /** Research §7.3's error line, and a package manager's lock (yum logs it at INFO, then gives up). */
 const STDOUT_ERROR = /\[ERROR\]|^E: |\bError\b|Exception|No space left|Could not|failed|\block\b/i;
+/**
+ * A line that is an error whatever follows it: a logged `[ERROR]`, apt's `E: `, PowerShell's
+ * `Error Message:`, a Python exception (`IOError: …`, `yum.Errors.RepoError: …`).
+ */
+const STRONG_ERROR = /\[ERROR\]|^E: |^Error Message:|^[A-Za-z_][\w.]{0,100}(?:Error|Exception):/;
+/** How the agent ends a cut stdout: the deep read's suffix, or `Output`'s marker before stderr. */
+const STDOUT_CUT = /(?:--output truncated--|---Output truncated---)\s*$/;
 
-/** The last line of stdout that reads like an error. */
-function stdoutCause(stdout: string): string | undefined {
+/**
+ * The last line of stdout that reads like an error. When stdout was cut, its tail (where the error
+ * usually is) is missing: a line that only looks like an error (yum waiting for its lock, logged at
+ * INFO) may be from before it, so only a line that is an error is taken.
+ */
+function stdoutCause(stdout: string, cut: boolean): string | undefined {
+  const error = cut ? STRONG_ERROR : STDOUT_ERROR;
   return stdout
     .split(/\r?\n/)
     .map((line) => line.replace(TRUNCATED, '').trim())
-    .filter((line) => STDOUT_ERROR.test(line))
+    .filter((line) => error.test(line))
     .at(-1);
 }
 
@@ -182,11 +194,11 @@ function outputCause(subject: CauseSubject, evidence: Extract<CauseEvidence, { k
   const code = evidence.responseCode;
   const exitStatus = parsed.exitStatus ?? (code !== undefined && code > 0 ? code : undefined);
   const timedOut = subject.status === 'TIMED_OUT' || /timed ?out/i.test(evidence.statusDetails ?? '');
-  const line = stderrCause(parsed) ?? stdoutCause(stdout);
+  const stdoutCut = STDOUT_CUT.test(stdout);
+  const line = stderrCause(parsed) ?? stdoutCause(stdout, stdoutCut);
   let text: string;
   if (line !== undefined) text = withExit(timedOut ? `timed out: ${line}` : line, exitStatus);
-  else if (/--output truncated--\s*$/.test(stdout))
-    text = withExit('output truncated before the error', exitStatus);
+  else if (stdoutCut) text = withExit('output truncated before the error', exitStatus);
   else if (timedOut)
     text = stdout.trim() || stderr.trim() ? 'timed out: no error line in the output' : 'timed out: no output';
   else if (code === -1) text = 'not run: the command did not start on the node';

@@ -10,40 +10,79 @@ const REDACTED = '<redacted>';
 /** The longest part of a line that is normalized (the rest could never be shown). */
 const MAX_RAW_LINE = 2_000;
 
+/**
+ * Terminal escape sequences (ANSI colours, cursor moves, OSC titles and links) and every other
+ * control character but tab, line feed and carriage return (which split and collapse as whitespace).
+ */
+const CONTROLS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes.
+  /\u001b\[[0-?]{0,64}[ -/]{0,16}[@-~]|\u001b\][^\u0007\u001b\n]{0,512}(?:\u0007|\u001b\\)|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** A quoted or bare value. */
+const VALUE = `("[^"\\n]*"|'[^'\\n]*'|[^\\s,;]+)`;
+/** Names whose value is a secret (`DB_PASS`, `client_secret`, `AccountKey`, `x-api-key`…). */
+const SECRET_NAME =
+  '(?:passw(?:or)?d|passphrase|(?<![a-z])pass(?![a-z])|pwd|secret|token|api[_-]?key|credential|account[_-]?key|shared[_-]?access[_-]?(?:key|signature))';
+
 /** Values that look like secrets, each with what replaces it (`$1`… keep the name, not the value). */
 const SECRETS: readonly (readonly [RegExp, string])[] = [
-  // A PEM private key block, or its head when the output was cut before the end.
-  [/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, REDACTED],
+  // A PEM or PGP private key block, or its head when the output was cut before the end.
+  [
+    /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY[A-Z ]{0,10}-----|$)/g,
+    REDACTED,
+  ],
   [/\b(Authorization\s*[:=]\s*)(?:(Bearer|Basic)\s+)?[^\s,;"']+/gi, `$1$2 ${REDACTED}`],
   [/\bBearer\s+[A-Za-z0-9._~+/=-]+/g, `Bearer ${REDACTED}`],
-  // Credentials in a URL: scheme://user:password@host.
-  [/(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s:/@]{1,100}:)[^\s@/]+@/gi, `$1${REDACTED}@`],
-  // name = value, name: value, "name": "value", --name value, for password, secret, token, API key.
+  // Credentials in a URL: scheme://user:password@host, the password up to the last `@`.
+  [/(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s:/@]{1,100}:)[^\s/]{0,200}@/gi, `$1${REDACTED}@`],
+  // name = value, name: value, "name": "value", for password, pass, secret, token, API key…
+  [new RegExp(`(${SECRET_NAME}[\\w.-]{0,40}["']?\\s*[=:]\\s*)${VALUE}`, 'gi'), `$1${REDACTED}`],
+  // --name value, -name value.
   [
-    /((?:password|passwd|pwd|secret|token|api[_-]?key|credential)[\w.-]{0,40}["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;]+)/gi,
+    /((?<!-)--?[\w-]{0,40}?(?:password|passwd|passphrase|secret|token|api-?key)[\w-]{0,40}\s+)("[^"]*"|'[^']*'|\S+)/gi,
+    `$1${REDACTED}`,
+  ],
+  // name value, where name is an identifier (`client_secret`, `db_password`), and "with password value".
+  [
+    new RegExp(`((?:(?<=_)${SECRET_NAME}|${SECRET_NAME}(?=_))[\\w-]{0,40}\\s+)${VALUE}`, 'gi'),
     `$1${REDACTED}`,
   ],
   [
-    /((?<!-)--?[\w-]{0,40}?(?:password|passwd|secret|token|api-?key)[\w-]{0,40}\s+)("[^"]*"|'[^']*'|\S+)/gi,
+    /(\b(?:with|using)\s+(?:the\s+)?(?:password|passphrase|secret|token)\s+)("[^"]*"|'[^']*'|\S+)/gi,
     `$1${REDACTED}`,
   ],
+  // mysql -pvalue, sshpass -p value, curl -u user:value, ConvertTo-SecureString "value".
+  [
+    /(\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb)\b[^\n]{0,200}?\s-p)[^\s-]\S*/g,
+    `$1${REDACTED}`,
+  ],
+  [/(\bsshpass\b[^\n]{0,100}?\s-p\s*)\S+/g, `$1${REDACTED}`],
+  [/((?<![\w-])(?:-u|--user)[\s=]{0,5}["']?[^\s:"']{1,100}:)[^\s"']+/g, `$1${REDACTED}`],
+  [/(ConvertTo-SecureString\s+(?:-String\s+)?)("[^"\n]*"|'[^'\n]*'|[^\s$-]\S*)/gi, `$1${REDACTED}`],
+  [/("[^"\n]{0,200}"|'[^'\n]{0,200}')(\s*\|\s*ConvertTo-SecureString)/gi, `${REDACTED}$2`],
   [/\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b/g, REDACTED],
+  // Service tokens: GitHub, GitLab, Slack.
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abeprs]-[\w-]{10,})/g, REDACTED],
   // A JSON web token.
   [/\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+/g, REDACTED],
-  // A 40-character secret access key: mixed case and digits, on its own. A path segment run of
-  // exactly 40 such characters is redacted too: a broken link is the lesser harm.
+  // A 40-character secret access key: mixed case and digits, on its own or after `=`. A path segment
+  // run of exactly 40 such characters is redacted too: a broken link is the lesser harm.
   [
-    /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    /(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[0-9])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
     REDACTED,
   ],
 ];
 
 /**
- * `text` with every value that looks like a secret replaced by `<redacted>`. Every pattern is
- * anchored or bounded: output is up to 24,000 characters of anything, and must not take quadratic time.
+ * `text` with control characters and terminal escapes removed, then every value that looks like a
+ * secret replaced by `<redacted>`. Every pattern is anchored or bounded: output is up to 24,000
+ * characters of anything, and must not take quadratic time.
  */
 export function redact(text: string): string {
-  return SECRETS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  return SECRETS.reduce(
+    (out, [pattern, replacement]) => out.replace(pattern, replacement),
+    text.replace(CONTROLS, ''),
+  );
 }
 
 /** Top-level domains of host names worth hiding (file extensions such as `.gz`, `.sh` are not). */

@@ -345,6 +345,46 @@ describe('causeOf, where the line comes from', () => {
     });
   });
 
+  it('groups a stdout cut in the 2,500-character Output with the same stdout cut in the deep read', () => {
+    // Prepare: the same failure, read from `Output` (its marker, then stderr) and read deeper.
+    const head = '12/20/2019 21:41:47 root [INFO]: Running yum\nInstalling';
+    const shallow = output({
+      stdout: `${head}\n---Output truncated---\n----------ERROR-------\n${WRAPPER} 1\n---Error truncated----`,
+    });
+    const deep = output({ stdout: `${head}\n--output truncated--`, stderr: `${WRAPPER} 1` });
+
+    // Act
+    const [fromOutput, fromDeepRead] = [causeOf(PATCH, shallow), causeOf(PATCH, deep)];
+
+    // Assess
+    expect(fromOutput.text).toBe('output truncated before the error (exit status 1)');
+    expect(fromOutput.key).toBe(fromDeepRead.key);
+  });
+
+  it('takes from a cut stdout only a line that is an error, not one that looks like one', () => {
+    const lock =
+      '12/20/2019 21:41:48 root [INFO]: another process has acquired yum lock, waiting 2 s and retry.';
+    const cut = (lines: string) =>
+      causeOf(PATCH, output({ stdout: `${lines}\n---Output truncated---`, responseCode: 1 })).text;
+    expect(cut(`${lock}\nCould not resolve host`)).toBe('output truncated before the error (exit status 1)');
+    expect(cut(`12/20/2019 21:41:49 root [ERROR]: yum failed\n${lock}`)).toBe('yum failed (exit status 1)');
+    expect(cut(`E: Unable to fetch some archives\n${lock}`)).toBe(
+      'E: Unable to fetch some archives (exit status 1)',
+    );
+    expect(cut(`${lock}\nyum.Errors.RepoError: Cannot find a valid baseurl`)).toBe(
+      'yum.Errors.RepoError: Cannot find a valid baseurl (exit status 1)',
+    );
+    expect(cut(`Error Message: Access denied\n${lock}`)).toBe('Error Message: Access denied (exit status 1)');
+  });
+
+  it('drops colour codes and control characters before choosing the line', () => {
+    const cause = causeOf(
+      PATCH,
+      output({ stderr: `\u001b[31mE: Could not get lock\u0007\u001b[0m\n\u001b[0m\n${WRAPPER} 100` }),
+    );
+    expect(cause.text).toBe('E: Could not get lock (exit status 100)');
+  });
+
   it('falls back to the exit status, then the status details', () => {
     expect(causeOf(PATCH, output({ stdout: 'all fine', responseCode: 3 })).text).toBe('exit status 3');
     expect(causeOf(PATCH, output({ statusDetails: 'Failed' })).text).toBe('Failed');
@@ -491,6 +531,8 @@ describe('causeOf, secrets', () => {
     'credentials AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY rejected',
     'curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig" failed',
     'export API_TOKEN=tok-9f8e7d; exit 1',
+    'mysql -u root -phunter2 -e "select 1": Access denied',
+    'curl -u admin:hunter2 https://repo.example.com/x: 401',
     '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----',
   ];
 

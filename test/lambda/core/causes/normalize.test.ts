@@ -103,9 +103,58 @@ describe('redact', () => {
       '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA',
       'b3BlbnNzaC1rZXktdjEAAAAA',
     ],
+    ['a password glued to mysql -p', 'mysql -u root -pS3cr3tPass! -e "select 1"', 'S3cr3tPass'],
+    ['an sshpass password', 'sshpass -p hunter2 ssh -p 22 deploy@host failed', 'hunter2'],
+    ['a curl user password', 'curl -u admin:hunter2 https://repo/x: 401', 'hunter2'],
+    ['a _PASS variable', 'DB_PASS=hunter2 ./migrate.sh', 'hunter2'],
+    ['a passphrase', 'passphrase: hunter2', 'hunter2'],
+    ['a secret after a space', 'client_secret hunter2 rejected', 'hunter2'],
+    ['a password after "with password"', "Login failed for user 'sa' with password hunter2", 'hunter2'],
+    ['a PowerShell plain-text password', 'ConvertTo-SecureString "hunter2" -AsPlainText -Force', 'hunter2'],
+    ['a piped PowerShell password', "'hunter2' | ConvertTo-SecureString -AsPlainText", 'hunter2'],
+    ['a GitHub token', 'git clone with ghp_16C7e42F292c6912E7710c838347Ae178B4a failed', 'ghp_16C7'],
+    ['a GitHub OAuth token', 'token gho_16C7e42F292c6912E7710c838347Ae178B4a', '16C7e42F292c'],
+    ['a GitHub fine-grained token', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop', '11ABCDEFG'],
+    ['a GitLab token', 'remote: glpat-xxxxXXXX1234yyyyZZZZ denied', 'xxxxXXXX1234'],
+    ['a Slack token', 'slack xoxb-1234567890-0987654321-AbCdEfGh failed', '1234567890'],
+    [
+      'an Azure account key',
+      'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=dGhpcyBpcyBub3QgYSByZWFsIGtleQ+/ab==;EndpointSuffix=core',
+      'dGhpcyBpcyBub3Q',
+    ],
+    [
+      'a PGP private key block',
+      '-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0Zxx\n-----END PGP PRIVATE KEY BLOCK-----',
+      'lQOYBF0Zxx',
+    ],
+    ['a secret access key after =', 'key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI'],
   ])('removes %s', (_name, text, secret) => {
     const redacted = redact(text);
     expect(redacted).not.toContain(secret);
     expect(redacted).toContain('<redacted>');
+  });
+});
+
+describe('redact, what it keeps', () => {
+  it.each([
+    [
+      'a URL password containing @, up to the last @ before the host',
+      'fetch https://user:p@ss@w0rd@git.example.com/repo failed',
+      'fetch https://user:<redacted>@git.example.com/repo failed',
+    ],
+    ['a URL with a port and no credentials', 'https://host:8443/a?b=c@d', 'https://host:8443/a?b=c@d'],
+    [
+      'flags that are not passwords',
+      'mkdir -p /x && ssh -p 22 host && mysql -P 3306',
+      'mkdir -p /x && ssh -p 22 host && mysql -P 3306',
+    ],
+    ['a bypass is not a password', 'bypass: on; tests passed: 3', 'bypass: on; tests passed: 3'],
+    [
+      'ANSI colours and other control characters, not tabs or line breaks',
+      '\u001b[31mError:\u001b[0m disk\u0007 full\u0000\u007f\u001b]0;title\u0007\ta\r\nb',
+      'Error: disk full\ta\r\nb',
+    ],
+  ])('%s', (_name, text, expected) => {
+    expect(redact(text)).toBe(expected);
   });
 });
