@@ -22,3 +22,9 @@ export class TextBudget {
     this.left = 0;
   }
 }
+
+/** `text` cut to `max` characters (code points), ending in `…` when cut. */
+export function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}

@@ -2,8 +2,7 @@
  * The alert as a chat card: an Amazon Q Developer custom notification (schema 1.0) with a short
  * Markdown summary and next steps; the e-mail has the full list.
  */
-import { TextBudget } from '../budget';
-import { cut } from '../causes/normalize';
+import { cut, TextBudget } from '../budget';
 import type { CauseSummary } from '../causes/types';
 import type { MonitoredEvent } from '../event';
 import { didNotRun, type ExecutionTally } from '../tally';

@@ -2,8 +2,7 @@
  * The alert as text: the subject SNS allows, and the body e-mail shows (and every other protocol
  * receives), within the byte limit.
  */
-import { TextBudget } from '../budget';
-import { cut } from '../causes/normalize';
+import { cut, TextBudget } from '../budget';
 import type { CauseGroup, CauseSummary } from '../causes/types';
 import type { MonitoredEvent } from '../event';
 import type { ExecutionTally, TaskTally } from '../tally';

@@ -3,7 +3,8 @@
  * output found: one normalized, redacted line and the key that groups targets by it. Pure.
  */
 import type { CauseUnavailableReason } from '../../../contract';
-import { cut, MAX_CAUSE_TEXT, normalize, redact } from './normalize';
+import { cut } from '../budget';
+import { MAX_CAUSE_TEXT, normalize, redact } from './normalize';
 import type { Cause, CauseEvidence, CauseSubject } from './types';
 
 /** The longest full-output link shown (an S3 URL or a log group). */

@@ -2,6 +2,7 @@
  * Command output made safe and stable to group by: secrets redacted, then what differs from node to
  * node and day to day (times, IDs, addresses, numbers) replaced by a placeholder. Pure.
  */
+import { cut } from '../budget';
 
 /** The longest cause text the alert shows, in characters. */
 export const MAX_CAUSE_TEXT = 160;
@@ -160,10 +161,4 @@ export function normalize(line: string, max = MAX_CAUSE_TEXT): string {
     text = text.replace(PREFIX, '').trim();
   }
   return cut(text, max);
-}
-
-/** `text` cut to `max` characters (code points), ending in `…` when cut. */
-export function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
