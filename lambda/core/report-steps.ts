@@ -100,14 +100,18 @@ export async function countInvocations(
       : await executionTasks(ssm, event.windowExecutionId);
   const tally = new ExecutionTally(undefined, { maxSubjects: causeSubjects });
   let pages = 0;
-  let warming: Promise<unknown> | undefined;
+  let warming = false;
   for (const task of tasks) {
     const taskTally = tally.addTask(task);
     if (!task.TaskExecutionId) continue;
     for await (const page of taskInvocationPages(ssm, event.windowExecutionId, task.TaskExecutionId)) {
       taskTally.add(page);
       pages++;
-      if (causeSubjects > 0 && taskTally.subjects.length > 0) warming ??= loadCauses().catch(() => undefined);
+      if (!warming && taskTally.subjects.length > 0) {
+        warming = true;
+        // Not awaited: the reads await it (the module loader keeps one load); a failure is theirs to report.
+        loadCauses().catch(() => undefined);
+      }
     }
   }
   return { tally, tasks: tasks.length, pages };
