@@ -61,8 +61,8 @@ export class DeepReadBudget {
   }
 }
 
-/** The Step Functions reads of the account-Region, loaded on first need. */
-export type StepFunctionsLoader = () => Promise<StepFunctionsReads>;
+/** The Step Functions reads of the account-Region, their client made on first need. */
+export type StepFunctionsSource = () => StepFunctionsReads;
 
 /** Where the account-Region is, and as whom to read it: the cause clients' settings. */
 export type CauseClientConfig = Pick<SSMClientConfig, 'region' | 'credentials' | 'endpoint'>;
@@ -70,7 +70,7 @@ export type CauseClientConfig = Pick<SSMClientConfig, 'region' | 'credentials' |
 /** The reads of one report in one account-Region, with `ssm` and the Step Functions reads. */
 export function ssmCauseReads(
   ssm: SSMClient,
-  stepFunctions: StepFunctionsLoader,
+  stepFunctions: StepFunctionsSource,
   deep: DeepReadBudget = new DeepReadBudget(),
 ): CauseReads {
   return {
@@ -86,7 +86,7 @@ export function ssmCauseReads(
 
 interface Read {
   readonly ssm: SSMClient;
-  readonly stepFunctions: StepFunctionsLoader;
+  readonly stepFunctions: StepFunctionsSource;
   readonly deep: DeepReadBudget;
   readonly signal: AbortSignal;
 }
@@ -105,9 +105,7 @@ async function readCause(read: Read, subject: CauseSubject): Promise<CauseEviden
     case 'STEP_FUNCTIONS': {
       if (!EXECUTION_ARN.test(id)) return fromStatusDetails(subject);
       read.signal.throwIfAborted();
-      const reads = await read.stepFunctions();
-      read.signal.throwIfAborted();
-      return (await reads.failure(id, read.signal)) ?? fromStatusDetails(subject);
+      return (await read.stepFunctions().failure(id, read.signal)) ?? fromStatusDetails(subject);
     }
     default:
       // Lambda: its error is in the function's own logs; the invocation's details say what is known.
@@ -300,12 +298,12 @@ export interface CauseReadClients {
 export function causeReadClients(config: CauseClientConfig): CauseReadClients {
   const ssm = new SSMClient({ ...config, maxAttempts: CAUSE_READ_ATTEMPTS });
   let stepFunctions: StepFunctionsReads | undefined;
-  const loader = async () => {
+  const source = () => {
     stepFunctions ??= stepFunctionsReads({ ...config, maxAttempts: CAUSE_READ_ATTEMPTS });
     return stepFunctions;
   };
   return {
-    reads: () => ssmCauseReads(ssm, loader),
+    reads: () => ssmCauseReads(ssm, source),
     destroy() {
       ssm.destroy();
       stepFunctions?.destroy();

@@ -96,7 +96,7 @@ afterEach(() => {
 beforeEach(() => {
   ssmMock.reset();
   sfnMock.reset();
-  reads = ssmCauseReads(new SSMClient(CONFIG), async () => stepFunctionsReads(CONFIG));
+  reads = ssmCauseReads(new SSMClient(CONFIG), () => stepFunctionsReads(CONFIG));
 });
 
 describe('Run Command cause reads', () => {
@@ -261,7 +261,7 @@ describe('Run Command cause reads', () => {
     // Another report, another budget.
     const next = ssmCauseReads(
       new SSMClient(CONFIG),
-      async () => stepFunctionsReads(CONFIG),
+      () => stepFunctionsReads(CONFIG),
       new DeepReadBudget(1),
     );
     await next.read(RUN_COMMAND, signal());
@@ -375,7 +375,7 @@ describe('Automation cause reads', () => {
     ssmMock.on(ListCommandInvocationsCommand).resolves(listed({ Output: CUT_STDOUT }));
     const report = ssmCauseReads(
       new SSMClient(CONFIG),
-      async () => stepFunctionsReads(CONFIG),
+      () => stepFunctionsReads(CONFIG),
       new DeepReadBudget(1),
     );
 
