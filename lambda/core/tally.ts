@@ -67,16 +67,23 @@ export class TaskTally {
         if (record.Status === 'CANCELLED') this.counts.cancelled++;
         continue;
       }
-      if (this.subjects.length < this.maxSubjects) this.subjects.push(this.subjectOf(record, record.Status));
-      const line = describeTarget(record);
+      // One read of the node from `Parameters`, for the cause's subject and the alert's line alike.
+      const instanceId = instanceIdOf(record.Parameters);
+      if (this.subjects.length < this.maxSubjects) {
+        this.subjects.push(this.subjectOf(record, record.Status, instanceId));
+      }
+      const line = describeTarget(record, instanceId);
       // Lines are kept in SSM's order: the first that does not fit ends the listing.
       if (this.budget.take(line)) this.listed.push(line);
       else this.budget.close();
     }
   }
 
-  private subjectOf(record: InvocationRecord, status: CauseSubject['status']): CauseSubject {
-    const instanceId = instanceIdOf(record.Parameters);
+  private subjectOf(
+    record: InvocationRecord,
+    status: CauseSubject['status'],
+    instanceId: string | undefined,
+  ): CauseSubject {
     return {
       taskType: record.TaskType ?? this.task.TaskType ?? '',
       taskArn: this.task.TaskArn,

@@ -42,8 +42,11 @@ export function targetOf(record: InvocationRecord, instanceId = instanceIdOf(rec
 }
 
 /** One line of the alert for a target that failed or timed out; never includes `Parameters`. */
-export function describeTarget(record: InvocationRecord): string {
-  const who = targetOf(record);
+export function describeTarget(
+  record: InvocationRecord,
+  instanceId = instanceIdOf(record.Parameters),
+): string {
+  const who = targetOf(record, instanceId);
   const label = EXECUTION_LABEL[record.TaskType ?? ''] ?? 'execution';
   const execution = record.ExecutionId ? ` (${label} ${record.ExecutionId})` : '';
   const details = record.StatusDetails ? `: ${record.StatusDetails.replace(/\s+/g, ' ')}` : '';
