@@ -35,7 +35,9 @@ export async function readFailureCauses(
   let summary: CauseSummary;
   try {
     const causes = await load();
-    const known = (subject: CauseSubject) => causes.causeWithoutRead(subject) !== undefined;
+    // Whose cause the record alone says, decided once: they are not read, and keep their place below.
+    const byRecord = new Set(subjects.filter((subject) => causes.causeWithoutRead(subject) !== undefined));
+    const known = (subject: CauseSubject) => byRecord.has(subject);
     const read = await causes.readCauses(subjects, deps.reader.causeReadsFor(event.accountRegion), {
       concurrency: CAUSE_READ_CONCURRENCY,
       deadline,
